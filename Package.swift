@@ -1,0 +1,105 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "engel",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "engel", targets: ["engel"]),
+        .library(name: "EngelCore", targets: ["EngelCore"]),
+        .library(name: "EngelWire", targets: ["EngelWire"]),
+        .library(name: "EngelServer", targets: ["EngelServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", exact: "1.13.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-configuration.git", exact: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", exact: "2.13.0"),
+    ],
+    targets: [
+        .target(
+            name: "EngelCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto")
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "EngelWire",
+            dependencies: ["EngelCore"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "EngelStores",
+            dependencies: [
+                "EngelCore",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "EngelServer",
+            dependencies: [
+                "EngelCore",
+                "EngelWire",
+                "EngelStores",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "EngelCLI",
+            dependencies: [
+                "EngelCore",
+                "EngelStores",
+                "EngelServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "engel",
+            dependencies: ["EngelCLI"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "EngelCoreTests",
+            dependencies: ["EngelCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "EngelStoresTests",
+            dependencies: ["EngelCore", "EngelStores"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "EngelServerTests",
+            dependencies: [
+                "EngelCore",
+                "EngelWire",
+                "EngelStores",
+                "EngelServer",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "EngelCLITests",
+            dependencies: ["EngelCLI", "EngelCore", "EngelStores", "EngelServer"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

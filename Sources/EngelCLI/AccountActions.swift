@@ -1,0 +1,117 @@
+import EngelCore
+import EngelServer
+import Foundation
+import Logging
+
+/// The account commands' work: open the store, act, print, close.
+struct AccountActions {
+    let configuration: ServerConfiguration
+
+    func create(name: String, json: Bool, to output: some TextOutput) async throws {
+        try await withAdministration { administration in
+            let (account, credentials) = try await administration.create(named: name)
+            output.write(AccountFormatting.credentials(credentials, account: account.name.value, json: json))
+        }
+    }
+
+    func list(json: Bool, to output: some TextOutput) async throws {
+        try await withAdministration { administration in
+            output.write(AccountFormatting.table(try await administration.list(), json: json))
+        }
+    }
+
+    func setAPIAccess(_ enabled: Bool, name: String, to output: some TextOutput) async throws {
+        try await withAdministration { administration in
+            try await administration.setAPIAccess(enabled, named: name)
+            output.write("API access for \(name) is \(enabled ? "on" : "off").\n")
+        }
+    }
+
+    func rotate(name: String, json: Bool, to output: some TextOutput) async throws {
+        try await withAdministration { administration in
+            let credentials = try await administration.rotate(named: name)
+            output.write(AccountFormatting.credentials(credentials, account: name, json: json))
+        }
+    }
+
+    func delete(name: String, to output: some TextOutput) async throws {
+        try await withAdministration { administration in
+            try await administration.delete(named: name)
+            output.write("Deleted account \(name) and its list.\n")
+        }
+    }
+
+    private func withAdministration(_ body: (AccountAdministration) async throws -> Void) async throws {
+        var logger = Logger(label: "engel")
+        logger.logLevel = .warning
+        let store = try await configuration.database.open(logger: logger)
+        do {
+            try await body(AccountAdministration(store: store))
+        } catch {
+            await store.close()
+            throw error
+        }
+        await store.close()
+    }
+}
+
+/// How accounts and credentials look on the terminal and as JSON.
+enum AccountFormatting {
+    static func credentials(_ credentials: IssuedCredentials, account: String, json: Bool) -> String {
+        if json {
+            struct Shown: Encodable {
+                let name: String
+                let key: String
+                let secret: String
+                let hash: String
+            }
+            return encode(Shown(name: account, key: credentials.key, secret: credentials.secret, hash: credentials.hash))
+        }
+        return """
+            Account: \(account)
+            Key:     \(credentials.key)
+            Secret:  \(credentials.secret)
+            Hash:    \(credentials.hash)
+
+            Clients send the key and the hash (or derive the hash from the secret). They are shown
+            only now: Engel keeps a digest of the hash, never the hash itself.
+
+            """
+    }
+
+    static func table(_ accounts: [Account], json: Bool) -> String {
+        if json {
+            struct Listed: Encodable {
+                let name: String
+                let key: String
+                let apiAccess: Bool
+                let createdAt: String
+            }
+            return encode(
+                accounts.map {
+                    Listed(
+                        name: $0.name.value, key: $0.apiKey, apiAccess: $0.apiEnabled,
+                        createdAt: TurkeyTime.format($0.createdAt))
+                })
+        }
+        guard !accounts.isEmpty else { return "No accounts. Create one with: engel account create NAME\n" }
+        let nameWidth = max(4, accounts.map(\.name.value.count).max() ?? 0)
+        func pad(_ text: String, _ width: Int) -> String {
+            text + String(repeating: " ", count: max(0, width - text.count))
+        }
+        var lines = ["\(pad("NAME", nameWidth))  \(pad("KEY", 32))  API  CREATED (Turkey time)"]
+        for account in accounts {
+            lines.append(
+                "\(pad(account.name.value, nameWidth))  \(account.apiKey)  \(pad(account.apiEnabled ? "on" : "off", 3))  "
+                    + TurkeyTime.format(account.createdAt))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func encode(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(value) else { return "{}\n" }
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}

@@ -1,0 +1,30 @@
+public import ArgumentParser
+
+/// `engel`: the server and its administration in one command.
+public struct EngelCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "engel",
+        abstract: "A self-hosted, wire-compatible iletiMerkezi blacklist (suppression list) server.",
+        discussion: """
+            Engel answers the iletiMerkezi blacklist API (add-blacklist, get-blacklist,
+            delete-blacklist) so that existing clients work by changing only their base URL.
+
+            Examples:
+              engel serve                                   # 127.0.0.1:8080, SQLite in ~/.local/share/engel
+              engel serve --port 9000 --database ./engel.sqlite
+              engel account create acme                     # prints the key, secret and hash once
+              engel account list
+            """,
+        subcommands: [ServeCommand.self, AccountCommand.self]
+    )
+
+    public init() {}
+}
+
+/// The entry point of the `engel` executable.
+public enum EngelMain {
+    /// Parses the process's arguments and runs the chosen command, exiting with its status.
+    public static func run() async {
+        await EngelCommand.main()
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+
+/// What adding a number did.
+public enum AddOutcome: Sendable, Hashable {
+    /// The number was not listed and now is.
+    case added
+    /// The number was already listed; its original added-at time is kept.
+    case alreadyListed
+}
+
+/// One page of an account's list, with the size of the whole filtered list.
+public struct BlacklistPage: Sendable, Hashable {
+    /// Entries on this page, oldest first.
+    public let numbers: [PhoneNumber]
+    /// How many entries match the filter across all pages.
+    public let count: Int
+
+    /// Creates a page.
+    public init(numbers: [PhoneNumber], count: Int) {
+        self.numbers = numbers
+        self.count = count
+    }
+}
+
+/// Keeps the accounts.
+public protocol AccountStore: Sendable {
+    /// Creates an account; throws ``StoreError/accountExists(_:)`` when the name is taken.
+    func createAccount(name: AccountName, apiKey: String, hashDigest: HashDigest, createdAt: Date) async throws
+        -> Account
+    /// The account owning `apiKey`, if any.
+    func account(withKey apiKey: String) async throws -> Account?
+    /// The account named `name`, if any.
+    func account(named name: AccountName) async throws -> Account?
+    /// All accounts, by name.
+    func accounts() async throws -> [Account]
+    /// Turns API access on or off; returns whether the account exists.
+    func setAPIAccess(_ enabled: Bool, forAccountNamed name: AccountName) async throws -> Bool
+    /// Replaces the stored hash digest; returns whether the account exists.
+    func replaceHashDigest(_ digest: HashDigest, forAccountNamed name: AccountName) async throws -> Bool
+    /// Deletes the account and its whole list; returns whether it existed.
+    func deleteAccount(named name: AccountName) async throws -> Bool
+}
+
+/// Keeps each account's list of blocked numbers.
+///
+/// Every write is durable when its call returns. Lists are ordered by added-at time, oldest first,
+/// ties by insertion order.
+public protocol BlacklistStore: Sendable {
+    /// Lists `number` for `account` at `date`; re-adding keeps the original time.
+    func add(_ number: PhoneNumber, for account: Account.ID, at date: Date) async throws -> AddOutcome
+    /// Unlists `number`; returns whether it was listed.
+    func remove(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool
+    /// Whether `number` is listed for `account`.
+    func contains(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool
+    /// One page of the entries matching `filter`, and how many match in all, from one snapshot.
+    func page(for account: Account.ID, filter: DateFilter, page: PageRequest) async throws -> BlacklistPage
+    /// Throws when the store cannot serve requests.
+    func checkHealth() async throws
+}
+
+/// A store of accounts and their lists: what the server runs on.
+public protocol EngelStore: AccountStore, BlacklistStore {
+    /// Finishes pending writes and releases the store's resources; later calls fail.
+    func close() async
+}
+
+/// Failures a store reports beyond its backend's own errors.
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// An account with this name exists already.
+    case accountExists(AccountName)
+    /// The store was closed.
+    case closed
+    /// The stored data is not what this version of Engel wrote.
+    case corrupt(String)
+    /// The database location cannot be used.
+    case invalidLocation(String)
+
+    public var description: String {
+        switch self {
+        case .accountExists(let name): "an account named \"\(name)\" exists already"
+        case .closed: "the store is closed"
+        case .corrupt(let detail): "the stored data is corrupt: \(detail)"
+        case .invalidLocation(let detail): detail
+        }
+    }
+}

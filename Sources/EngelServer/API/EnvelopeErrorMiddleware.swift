@@ -1,0 +1,46 @@
+import EngelCore
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// Turns every failure into the API's envelope, so no answer is ever empty or a framework page.
+///
+/// Protocol errors keep their status; the framework's own errors are mapped (no route: 404, body too
+/// large or unreadable: 400); anything else is the store failing, answered 503 and logged.
+struct EnvelopeErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            log(error, request: request, context: context)
+            return .envelope(error.status)
+        } catch let error as HTTPError {
+            let mapped =
+                error.status == .notFound
+                ? APIError(.unknownMethod, "no such method")
+                : APIError(.badRequest, "HTTP \(error.status.code): \(error.status.reasonPhrase)")
+            log(mapped, request: request, context: context)
+            return .envelope(mapped.status)
+        } catch {
+            context.logger.error(
+                "request failed",
+                metadata: [
+                    "method": "\(request.method)", "path": "\(request.uri.path)",
+                    "error": "\(String(reflecting: error))",
+                ])
+            return .envelope(.serviceUnavailable)
+        }
+    }
+
+    private func log(_ error: APIError, request: Request, context: Context) {
+        let level: Logger.Level = error.status == .serviceUnavailable ? .error : .debug
+        context.logger.log(
+            level: level, "request refused",
+            metadata: [
+                "method": "\(request.method)", "path": "\(request.uri.path)", "code": "\(error.status.code)",
+                "reason": "\(error.reason)",
+            ])
+    }
+}

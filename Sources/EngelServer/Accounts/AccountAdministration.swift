@@ -1,0 +1,79 @@
+public import EngelCore
+public import Foundation
+
+/// What the operator does to accounts: the panel's actions, on the command line.
+public struct AccountAdministration: Sendable {
+    /// The name of the account created on the first start of an empty database.
+    public static let firstAccountName = "default"
+
+    let store: any EngelStore
+    let now: @Sendable () -> Date
+
+    /// Administers the accounts of `store`.
+    public init(store: any EngelStore, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.now = now
+    }
+
+    /// Creates an account with fresh credentials, returned once: only a digest of the hash is kept.
+    public func create(named text: String) async throws -> (account: Account, credentials: IssuedCredentials) {
+        let name = try AccountName(text)
+        let credentials = IssuedCredentials.generate()
+        let account = try await store.createAccount(
+            name: name, apiKey: credentials.key, hashDigest: credentials.hashDigest, createdAt: now())
+        return (account, credentials)
+    }
+
+    /// Every account, by name.
+    public func list() async throws -> [Account] {
+        try await store.accounts()
+    }
+
+    /// The account named `text`.
+    public func account(named text: String) async throws -> Account {
+        let name = try AccountName(text)
+        guard let account = try await store.account(named: name) else { throw AccountNotFound(name: name) }
+        return account
+    }
+
+    /// Turns the account's API access on or off (the panel's "Allow API access").
+    public func setAPIAccess(_ enabled: Bool, named text: String) async throws {
+        let name = try AccountName(text)
+        guard try await store.setAPIAccess(enabled, forAccountNamed: name) else { throw AccountNotFound(name: name) }
+    }
+
+    /// Issues a new secret and hash for the account's key; the old hash stops working at once.
+    public func rotate(named text: String) async throws -> IssuedCredentials {
+        let account = try await account(named: text)
+        let credentials = IssuedCredentials.issue(key: account.apiKey)
+        guard try await store.replaceHashDigest(credentials.hashDigest, forAccountNamed: account.name) else {
+            throw AccountNotFound(name: account.name)
+        }
+        return credentials
+    }
+
+    /// Deletes the account and its whole list.
+    public func delete(named text: String) async throws {
+        let name = try AccountName(text)
+        guard try await store.deleteAccount(named: name) else { throw AccountNotFound(name: name) }
+    }
+
+    /// On an empty store, creates the ``firstAccountName`` account so a newcomer can call the API at
+    /// once; returns its credentials, or `nil` when accounts exist (or another server made it).
+    public func createFirstAccountIfEmpty() async throws -> IssuedCredentials? {
+        guard try await store.accounts().isEmpty else { return nil }
+        do {
+            return try await create(named: Self.firstAccountName).credentials
+        } catch StoreError.accountExists {
+            return nil
+        }
+    }
+}
+
+/// No account has this name.
+public struct AccountNotFound: Error, Sendable, CustomStringConvertible {
+    /// The name looked for.
+    public let name: AccountName
+
+    public var description: String { "no account named \"\(name)\"" }
+}

@@ -1,0 +1,37 @@
+public import EngelCore
+public import Logging
+import Hummingbird
+
+/// What a running server tells its operator (not its log: the first credentials must not be logged).
+public enum ServerEvent: Sendable {
+    /// The database was empty, so an account was created; its credentials are shown this once.
+    case firstAccountCreated(name: String, credentials: IssuedCredentials)
+    /// The server accepts connections.
+    case listening(host: String, port: Int, database: DatabaseLocation)
+}
+
+/// Runs the server as `engel serve` does: open the store, make the first account if the store is
+/// empty, serve until SIGTERM or SIGINT, then let in-flight requests finish and close the store.
+public enum ServerRunner {
+    /// Runs until a shutdown signal; `announce` receives the operator-facing events.
+    public static func run(
+        _ configuration: ServerConfiguration, logger: Logger, announce: @escaping @Sendable (ServerEvent) -> Void
+    ) async throws {
+        let store = try await configuration.database.open(logger: logger)
+        do {
+            if let credentials = try await AccountAdministration(store: store).createFirstAccountIfEmpty() {
+                announce(.firstAccountCreated(name: AccountAdministration.firstAccountName, credentials: credentials))
+            }
+        } catch {
+            await store.close()
+            throw error
+        }
+        let app = buildApplication(
+            store: store, configuration: configuration, services: [StoreLifecycleService(store: store)],
+            logger: logger
+        ) { port in
+            announce(.listening(host: configuration.host, port: port, database: configuration.database))
+        }
+        try await app.runService()
+    }
+}

@@ -1,0 +1,30 @@
+public import EngelCore
+import EngelStores
+public import Logging
+public import ServiceLifecycle
+
+extension DatabaseLocation {
+    /// Opens the store this location names, applying pending migrations.
+    public func open(logger: Logger) async throws -> any EngelStore {
+        switch self {
+        case .sqlite(let path):
+            try await SQLiteStore.open(path: path, logger: logger)
+        }
+    }
+}
+
+/// Keeps a store open while the application runs and closes it after the server has stopped.
+public struct StoreLifecycleService: Service {
+    let store: any EngelStore
+
+    /// Creates the service for `store`.
+    public init(store: any EngelStore) {
+        self.store = store
+    }
+
+    public func run() async throws {
+        // Returns when shutdown begins; the server listed after this service has stopped by then.
+        try? await gracefulShutdown()
+        await store.close()
+    }
+}

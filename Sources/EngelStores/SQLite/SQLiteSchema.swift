@@ -1,0 +1,55 @@
+import EngelCore
+import SQLiteNIO
+
+/// The SQLite schema, as numbered migrations tracked in `PRAGMA user_version`.
+enum SQLiteSchema {
+    /// Each entry moves the schema from version `index` to `index + 1`. Append only.
+    static let migrations: [[String]] = [
+        [
+            """
+            CREATE TABLE accounts (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE,
+                api_key TEXT NOT NULL UNIQUE,
+                hash_digest TEXT NOT NULL,
+                api_enabled INTEGER NOT NULL DEFAULT 1,
+                created_at INTEGER NOT NULL
+            )
+            """,
+            // `seq` is the rowid: it grows with every insert, so it orders entries added in the same
+            // microsecond.
+            """
+            CREATE TABLE blacklist (
+                seq INTEGER PRIMARY KEY,
+                account_id INTEGER NOT NULL,
+                number INTEGER NOT NULL,
+                added_at INTEGER NOT NULL,
+                UNIQUE (account_id, number)
+            )
+            """,
+            "CREATE INDEX blacklist_by_time ON blacklist (account_id, added_at, seq)",
+        ]
+    ]
+
+    /// Brings the database to the newest schema. Runs inside one immediate transaction, so two
+    /// processes opening the same file at once apply each migration exactly once.
+    static func migrate(_ connection: SQLiteConnection) async throws {
+        _ = try await connection.query("BEGIN IMMEDIATE")
+        do {
+            let version = Int(try await connection.query("PRAGMA user_version").first?.column("user_version")?.integer ?? 0)
+            guard version <= migrations.count else {
+                throw StoreError.corrupt("schema version \(version) is newer than this Engel (\(migrations.count))")
+            }
+            for step in migrations.dropFirst(version) {
+                for statement in step {
+                    _ = try await connection.query(statement)
+                }
+            }
+            _ = try await connection.query("PRAGMA user_version = \(migrations.count)")
+            _ = try await connection.query("COMMIT")
+        } catch {
+            _ = try? await connection.query("ROLLBACK")
+            throw error
+        }
+    }
+}

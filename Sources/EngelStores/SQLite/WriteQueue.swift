@@ -1,0 +1,108 @@
+import EngelCore
+import SQLiteNIO
+import Synchronization
+
+/// One write waiting for the writer connection: its statements, and the caller to answer once
+/// the transaction holding it is committed.
+protocol PendingWrite: Sendable {
+    /// Runs the write's statements inside the open transaction; returns whether they succeeded.
+    func execute(on connection: SQLiteConnection) async -> Bool
+    /// Answers the caller: with the write's own outcome when `commitError` is nil.
+    func complete(commitError: (any Error)?)
+}
+
+/// A write returning `Value`.
+final class Write<Value: Sendable>: PendingWrite, @unchecked Sendable {
+    private let body: @Sendable (SQLiteConnection) async throws -> Value
+    private let continuation: CheckedContinuation<Value, any Error>
+    // Touched only by the single writer task, between `execute` and `complete`.
+    private var outcome: Result<Value, any Error>?
+
+    init(
+        _ body: @escaping @Sendable (SQLiteConnection) async throws -> Value,
+        continuation: CheckedContinuation<Value, any Error>
+    ) {
+        self.body = body
+        self.continuation = continuation
+    }
+
+    func execute(on connection: SQLiteConnection) async -> Bool {
+        do {
+            outcome = .success(try await body(connection))
+            return true
+        } catch {
+            outcome = .failure(error)
+            return false
+        }
+    }
+
+    func complete(commitError: (any Error)?) {
+        if let commitError, case .success = outcome {
+            continuation.resume(throwing: commitError)
+        } else if let outcome {
+            continuation.resume(with: outcome)
+        } else {
+            continuation.resume(throwing: commitError ?? StoreError.closed)
+        }
+    }
+}
+
+/// The writes waiting for the writer, handed over in batches.
+///
+/// Whatever arrives while a transaction commits joins the next one: that is the group commit.
+final class WriteQueue: Sendable {
+    private struct State {
+        var pending: [any PendingWrite] = []
+        var waiter: CheckedContinuation<[any PendingWrite]?, Never>?
+        var closed = false
+    }
+
+    private let state = Mutex(State())
+    private let maximumBatch: Int
+
+    init(maximumBatch: Int) {
+        self.maximumBatch = maximumBatch
+    }
+
+    /// Queues `write`; throws ``StoreError/closed`` after ``close()``.
+    func submit(_ write: any PendingWrite) throws {
+        let waiter = try state.withLock { state throws -> CheckedContinuation<[any PendingWrite]?, Never>? in
+            guard !state.closed else { throw StoreError.closed }
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return waiter
+            }
+            state.pending.append(write)
+            return nil
+        }
+        waiter?.resume(returning: [write])
+    }
+
+    /// The next batch, waiting for one; `nil` once closed and drained.
+    func nextBatch() async -> [any PendingWrite]? {
+        await withCheckedContinuation { continuation in
+            let batch = state.withLock { state -> [any PendingWrite]?? in
+                if !state.pending.isEmpty {
+                    let count = min(state.pending.count, maximumBatch)
+                    let batch = Array(state.pending.prefix(count))
+                    state.pending.removeFirst(count)
+                    return .some(batch)
+                }
+                if state.closed { return .some(nil) }
+                state.waiter = continuation
+                return nil
+            }
+            if let batch { continuation.resume(returning: batch) }
+        }
+    }
+
+    /// Refuses new writes; queued ones are still handed out.
+    func close() {
+        let waiter = state.withLock { state -> CheckedContinuation<[any PendingWrite]?, Never>? in
+            state.closed = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: nil)
+    }
+}

@@ -1,0 +1,117 @@
+public import EngelCore
+
+/// `request.authentication`: the key and hash, as sent.
+public struct AuthenticationPayload: Codable, Sendable, Hashable {
+    /// The API key.
+    public var key: String?
+    /// The hash shown by the panel (or derived from the secret).
+    public var hash: String?
+
+    /// Creates the payload.
+    public init(key: String?, hash: String?) {
+        self.key = key
+        self.hash = hash
+    }
+
+    /// The credentials, or ``APIStatus/unauthorized`` when either is missing.
+    public func credentials() throws(APIError) -> Credentials {
+        try Credentials(key: key, hash: hash)
+    }
+}
+
+/// `request.blacklist` of add-blacklist and delete-blacklist: one number.
+public struct NumberPayload: Codable, Sendable, Hashable {
+    /// The number as the client wrote it.
+    public var number: String
+
+    /// Creates the payload.
+    public init(number: String) {
+        self.number = number
+    }
+}
+
+/// `request.blacklist` of get-blacklist: paging and an optional date filter.
+public struct ListPayload: Codable, Sendable, Hashable {
+    /// The date bounds; `null`, `{}` and a missing filter all mean no bound.
+    public var filter: FilterPayload?
+    /// 1-based page, as a string (the docs) or an integer (the SDKs).
+    public var page: LooseInteger?
+    /// Entries per page, as a string or an integer.
+    public var rowCount: LooseInteger?
+
+    /// Creates the payload.
+    public init(filter: FilterPayload? = nil, page: LooseInteger? = nil, rowCount: LooseInteger? = nil) {
+        self.filter = filter
+        self.page = page
+        self.rowCount = rowCount
+    }
+
+    /// The page requested, or ``APIStatus/badRequest`` for a non-numeric or out-of-range value.
+    public func pageRequest() throws(APIError) -> PageRequest {
+        try PageRequest(
+            page: page?.value(field: "page") ?? 1,
+            rowCount: rowCount?.value(field: "rowCount") ?? PageRequest.maximumRowCount)
+    }
+
+    /// The date filter, or ``APIStatus/badRequest`` for a malformed bound.
+    public func dateFilter() throws(APIError) -> DateFilter {
+        try DateFilter(startText: filter?.start, endText: filter?.end)
+    }
+}
+
+/// `request.blacklist.filter`: `YYYY-MM-DD HH:MM:SS` bounds in Turkey time.
+public struct FilterPayload: Codable, Sendable, Hashable {
+    /// Lower bound, inclusive.
+    public var start: String?
+    /// Upper bound, inclusive.
+    public var end: String?
+
+    /// Creates the payload.
+    public init(start: String? = nil, end: String? = nil) {
+        self.start = start
+        self.end = end
+    }
+}
+
+/// An integer the wire carries either as a JSON number or as a string of digits.
+public enum LooseInteger: Codable, Sendable, Hashable, ExpressibleByIntegerLiteral {
+    /// A JSON number.
+    case integer(Int)
+    /// A JSON string, expected to hold decimal digits.
+    case text(String)
+
+    public init(integerLiteral value: Int) {
+        self = .integer(value)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let integer = try? container.decode(Int.self) {
+            self = .integer(integer)
+        } else {
+            self = .text(try container.decode(String.self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .integer(let value): try container.encode(String(value))
+        case .text(let value): try container.encode(value)
+        }
+    }
+
+    /// The integer, or ``APIStatus/badRequest`` naming `field` when the text is not a decimal integer.
+    public func value(field: String) throws(APIError) -> Int {
+        switch self {
+        case .integer(let value):
+            return value
+        case .text(let text):
+            guard !text.isEmpty, text.utf8.count <= 18,
+                text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+                let value = Int(text)
+            else { throw APIError(.badRequest, "\(field) is not a number") }
+            return value
+        }
+    }
+}

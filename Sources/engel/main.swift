@@ -1,0 +1,3 @@
+import EngelCLI
+
+await EngelMain.run()
