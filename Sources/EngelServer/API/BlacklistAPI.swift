@@ -76,7 +76,7 @@ struct BlacklistAPI<Context: RequestContext>: Sendable {
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: maximumBodyBytes)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch is NIOTooManyBytesError {
             throw APIError(.badRequest, "body larger than \(maximumBodyBytes) bytes")
         }
         return try ReceivedRequest<Payload>.decode(from: Data(body.readableBytesView))

@@ -6,7 +6,7 @@ import Logging
 /// Turns every failure into the API's envelope, so no answer is ever empty or a framework page.
 ///
 /// Protocol errors keep their status; the framework's own errors are mapped (no route: 404, body too
-/// large or unreadable: 400); anything else is the store failing, answered 503 and logged.
+/// large or unreadable: 400); anything else, the framework's 5xx included, is the store failing, answered 503 and logged.
 struct EnvelopeErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
@@ -16,7 +16,7 @@ struct EnvelopeErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as APIError {
             log(error, request: request, context: context)
             return .envelope(error.status)
-        } catch let error as HTTPError {
+        } catch let error as any HTTPResponseError where error.status.code < 500 {
             let mapped =
                 error.status == .notFound
                 ? APIError(.unknownMethod, "no such method")
