@@ -1,0 +1,128 @@
+import AsyncHTTPClient
+import EngelCore
+import EngelServer
+import EngelStores
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+import Synchronization
+import Testing
+
+@Suite("Lifecycle")
+struct LifecycleTests {
+    @Test("/healthz answers 200 over a real socket while the SQLite store is reachable")
+    func health() async throws {
+        let store = try await SQLiteStore.open(path: temporaryDatabasePath())
+        let harness = try await Harness.make(store: store)
+        try await harness.withClient(.live) { client in
+            let answer = try await client.post("/healthz", "", method: .get)
+            #expect(answer.status == 200)
+            #expect(answer.code == 200)
+            #expect(try await client.add(harness, "905321234567").status == 200)
+        }
+        await store.close()
+    }
+
+    @Test("graceful shutdown lets an in-flight add finish, then closes the store")
+    func gracefulShutdown() async throws {
+        let path = temporaryDatabasePath()
+        let sqlite = try await SQLiteStore.open(path: path)
+        let gate = SlowAddStore(wrapping: sqlite)
+        let harness = try await Harness.make(store: gate)
+        let port = Mutex<Int?>(nil)
+        let app = buildApplication(
+            store: gate,
+            configuration: ServerConfiguration(port: 0, database: .sqlite(path: path)),
+            services: [StoreLifecycleService(store: gate)],
+            logger: Logger(label: "test")
+        ) { bound in port.withLock { $0 = bound } }
+        let group = ServiceGroup(services: [app], logger: Logger(label: "test"))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            while port.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(10)) }
+            let url = "http://127.0.0.1:\(port.withLock { $0 } ?? 0)/v1/add-blacklist/json"
+            async let answer = rawPost(url, harness.body(blacklist: #"{"number":"905321234567"}"#))
+            await gate.waitUntilAddStarted()
+            await group.triggerGracefulShutdown()
+            let (status, body) = try await answer
+            #expect(status == 200)
+            #expect(body == statusBody(200, "İşlem başarılı"))
+            try await tasks.waitForAll()
+        }
+        // The store was closed after the server stopped; the add it acknowledged is on disk.
+        await #expect(throws: StoreError.closed) { try await sqlite.checkHealthAfterClose() }
+        let reopened = try await SQLiteStore.open(path: path)
+        let account = try #require(try await reopened.account(named: AccountName("acme")))
+        #expect(try await reopened.contains(PhoneNumberParser().parse("905321234567"), for: account.id))
+        await reopened.close()
+    }
+}
+
+/// Holds every add for a moment, so a test can shut down while one is in flight.
+actor SlowAddStore: EngelStore {
+    let wrapping: any EngelStore
+    private var started = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    init(wrapping: any EngelStore) { self.wrapping = wrapping }
+
+    func waitUntilAddStarted() async {
+        if started { return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func add(_ number: PhoneNumber, for account: Account.ID, at date: Date) async throws -> AddOutcome {
+        started = true
+        waiters.forEach { $0.resume() }
+        waiters = []
+        try await Task.sleep(for: .milliseconds(300))
+        return try await wrapping.add(number, for: account, at: date)
+    }
+
+    func createAccount(name: AccountName, apiKey: String, hashDigest: HashDigest, createdAt: Date) async throws
+        -> Account
+    { try await wrapping.createAccount(name: name, apiKey: apiKey, hashDigest: hashDigest, createdAt: createdAt) }
+    func account(withKey apiKey: String) async throws -> Account? { try await wrapping.account(withKey: apiKey) }
+    func account(named name: AccountName) async throws -> Account? { try await wrapping.account(named: name) }
+    func accounts() async throws -> [Account] { try await wrapping.accounts() }
+    func setAPIAccess(_ enabled: Bool, forAccountNamed name: AccountName) async throws -> Bool {
+        try await wrapping.setAPIAccess(enabled, forAccountNamed: name)
+    }
+    func replaceHashDigest(_ digest: HashDigest, forAccountNamed name: AccountName) async throws -> Bool {
+        try await wrapping.replaceHashDigest(digest, forAccountNamed: name)
+    }
+    func deleteAccount(named name: AccountName) async throws -> Bool { try await wrapping.deleteAccount(named: name) }
+    func remove(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool {
+        try await wrapping.remove(number, for: account)
+    }
+    func contains(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool {
+        try await wrapping.contains(number, for: account)
+    }
+    func page(for account: Account.ID, filter: DateFilter, page: PageRequest) async throws -> BlacklistPage {
+        try await wrapping.page(for: account, filter: filter, page: page)
+    }
+    func checkHealth() async throws { try await wrapping.checkHealth() }
+    func close() async { await wrapping.close() }
+}
+
+extension SQLiteStore {
+    /// A write that must fail with `StoreError.closed` once the store is closed.
+    func checkHealthAfterClose() async throws {
+        _ = try await add(PhoneNumberParser().parse("905321234567"), for: 0, at: Date())
+    }
+}
+
+/// POSTs `body` to `url` over a real connection; returns the status and body.
+func rawPost(_ url: String, _ body: String) async throws -> (Int, String) {
+    var request = HTTPClientRequest(url: url)
+    request.method = .POST
+    request.headers.add(name: "Content-Type", value: "application/json")
+    request.body = .bytes(ByteBuffer(string: body))
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    let bytes = try await response.body.collect(upTo: 1 << 20)
+    return (Int(response.status.code), String(buffer: bytes))
+}
