@@ -100,7 +100,11 @@ let package = Package(
         ),
         .testTarget(
             name: "EngelCLITests",
-            dependencies: ["EngelCLI", "EngelCore", "EngelStores", "EngelServer"],
+            dependencies: [
+                "EngelCLI", "EngelCore", "EngelStores", "EngelServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
     ]

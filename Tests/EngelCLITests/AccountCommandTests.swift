@@ -1,0 +1,182 @@
+import ArgumentParser
+import EngelCore
+import EngelServer
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+@testable import EngelCLI
+
+/// Collects what a command prints.
+final class CapturedOutput: TextOutput {
+    private let text = Mutex("")
+
+    func write(_ string: String) { text.withLock { $0 += string } }
+
+    var contents: String { text.withLock { $0 } }
+}
+
+func temporaryConfiguration() throws -> ServerConfiguration {
+    let path = FileManager.default.temporaryDirectory
+        .appendingPathComponent("engel-cli-\(UUID().uuidString)").appendingPathComponent("engel.sqlite").path
+    return try ServerConfiguration.resolve(.init(database: "sqlite:" + path), environment: [:])
+}
+
+@Suite("engel account")
+struct AccountCommandTests {
+    @Test("create prints key, secret and hash once; list shows the account without the hash")
+    func createAndList() async throws {
+        let actions = AccountActions(configuration: try temporaryConfiguration())
+        let created = CapturedOutput()
+        try await actions.create(name: "acme", json: true, to: created)
+        struct Shown: Decodable {
+            let name: String
+            let key: String
+            let secret: String
+            let hash: String
+        }
+        let shown = try JSONDecoder().decode(Shown.self, from: Data(created.contents.utf8))
+        #expect(shown.name == "acme")
+        #expect(shown.hash == IssuedCredentials.derivedHash(key: shown.key, secret: shown.secret))
+
+        let listed = CapturedOutput()
+        try await actions.list(json: false, to: listed)
+        #expect(listed.contents.contains("acme"))
+        #expect(listed.contents.contains(shown.key))
+        #expect(listed.contents.contains(" on "))
+        #expect(!listed.contents.contains(shown.hash))
+        #expect(!listed.contents.contains(shown.secret))
+
+        let text = CapturedOutput()
+        try await actions.create(name: "globex", json: false, to: text)
+        #expect(text.contents.contains("Key:"))
+        #expect(text.contents.contains("Hash:"))
+    }
+
+    @Test("disable-api, enable-api, rotate and delete change what the store holds")
+    func lifecycle() async throws {
+        let configuration = try temporaryConfiguration()
+        let actions = AccountActions(configuration: configuration)
+        try await actions.create(name: "acme", json: true, to: CapturedOutput())
+        try await actions.setAPIAccess(false, name: "acme", to: CapturedOutput())
+        let listed = CapturedOutput()
+        try await actions.list(json: true, to: listed)
+        #expect(listed.contents.contains(#""apiAccess":false"#))
+        try await actions.setAPIAccess(true, name: "acme", to: CapturedOutput())
+
+        let rotated = CapturedOutput()
+        try await actions.rotate(name: "acme", json: true, to: rotated)
+        #expect(rotated.contents.contains(#""hash":"#))
+
+        try await actions.delete(name: "acme", to: CapturedOutput())
+        let empty = CapturedOutput()
+        try await actions.list(json: false, to: empty)
+        #expect(empty.contents.hasPrefix("No accounts."))
+    }
+
+    @Test("clear errors: a taken name, an unknown account, a bad name")
+    func errors() async throws {
+        let actions = AccountActions(configuration: try temporaryConfiguration())
+        try await actions.create(name: "acme", json: false, to: CapturedOutput())
+        await #expect(throws: StoreError.accountExists(try AccountName("acme"))) {
+            try await actions.create(name: "acme", json: false, to: CapturedOutput())
+        }
+        await #expect(throws: AccountNotFound.self) {
+            try await actions.rotate(name: "nobody", json: false, to: CapturedOutput())
+        }
+        await #expect(throws: AccountNameError.self) {
+            try await actions.create(name: "no spaces", json: false, to: CapturedOutput())
+        }
+    }
+}
+
+@Suite("engel command line")
+struct CommandLineTests {
+    @Test(
+        "every command parses and has help with an example",
+        arguments: [
+            ["serve"], ["account", "create", "acme"], ["account", "list"], ["account", "disable-api", "acme"],
+            ["account", "enable-api", "acme"], ["account", "rotate", "acme"], ["account", "delete", "acme", "--yes"],
+        ])
+    func parsing(arguments: [String]) throws {
+        let command = try EngelCommand.parseAsRoot(arguments)
+        let help = EngelCommand.helpMessage(for: type(of: command))
+        #expect(help.contains("Example"))
+        #expect(help.contains("--database") || arguments == ["serve"] && help.contains("--host"))
+    }
+
+    @Test("the root help names the commands")
+    func rootHelp() {
+        let help = EngelCommand.helpMessage()
+        #expect(help.contains("serve"))
+        #expect(help.contains("account"))
+    }
+
+    @Test("account delete requires --yes")
+    func deleteNeedsConfirmation() {
+        #expect(throws: (any Error).self) { try EngelCommand.parseAsRoot(["account", "delete", "acme"]) }
+    }
+
+    @Test("serve takes --host, --port, --database, --max-body-bytes and --log-level")
+    func serveFlags() throws {
+        let command = try #require(
+            try EngelCommand.parseAsRoot([
+                "serve", "--host", "0.0.0.0", "--port", "9000", "--database", "sqlite:/tmp/x.sqlite",
+                "--max-body-bytes", "4096", "--log-level", "debug",
+            ]) as? ServeCommand)
+        #expect(command.host == "0.0.0.0")
+        #expect(command.port == 9000)
+        #expect(command.store.database == "sqlite:/tmp/x.sqlite")
+        #expect(command.maxBodyBytes == 4096)
+        #expect(command.logLevel == "debug")
+    }
+}
+
+@Suite("Server configuration")
+struct ConfigurationTests {
+    @Test("flags win over the environment, which wins over the defaults")
+    func precedence() throws {
+        let environment = [
+            "ENGEL_HOST": "0.0.0.0", "ENGEL_PORT": "9001", "ENGEL_DATABASE": "/data/env.sqlite",
+            "ENGEL_MAX_BODY_BYTES": "2048", "ENGEL_LOG_LEVEL": "debug", "HOME": "/home/u",
+        ]
+        let fromEnvironment = try ServerConfiguration.resolve(.init(), environment: environment)
+        #expect(fromEnvironment.host == "0.0.0.0")
+        #expect(fromEnvironment.port == 9001)
+        #expect(fromEnvironment.database == .sqlite(path: "/data/env.sqlite"))
+        #expect(fromEnvironment.maximumBodyBytes == 2048)
+        #expect(fromEnvironment.logLevel == .debug)
+
+        let fromFlags = try ServerConfiguration.resolve(
+            .init(host: "127.0.0.2", port: 9002, database: "sqlite:/data/flag.sqlite", logLevel: "error"),
+            environment: environment)
+        #expect(fromFlags.host == "127.0.0.2")
+        #expect(fromFlags.port == 9002)
+        #expect(fromFlags.database == .sqlite(path: "/data/flag.sqlite"))
+        #expect(fromFlags.logLevel == .error)
+
+        let defaults = try ServerConfiguration.resolve(.init(), environment: ["HOME": "/home/u"])
+        #expect(defaults.host == "127.0.0.1")
+        #expect(defaults.port == 8080)
+        #expect(defaults.database == .sqlite(path: "/home/u/.local/share/engel/engel.sqlite"))
+        #expect(defaults.maximumBodyBytes == 65536)
+        let xdg = try ServerConfiguration.resolve(.init(), environment: ["XDG_DATA_HOME": "/xdg"])
+        #expect(xdg.database == .sqlite(path: "/xdg/engel/engel.sqlite"))
+    }
+
+    @Test(
+        "bad values are clear errors",
+        arguments: [
+            ["ENGEL_PORT": "eighty"], ["ENGEL_PORT": "70000"], ["ENGEL_LOG_LEVEL": "loud"],
+            ["ENGEL_MAX_BODY_BYTES": "12"], ["ENGEL_DATABASE": "postgres://u@h/db"], ["ENGEL_DATABASE": "sqlite:"],
+        ])
+    func badValues(environment: [String: String]) {
+        #expect(throws: ConfigurationError.self) { try ServerConfiguration.resolve(.init(), environment: environment) }
+    }
+
+    @Test("database locations", arguments: [("sqlite:/a/b.sqlite", "/a/b.sqlite"), ("sqlite:///a/b.sqlite", "/a/b.sqlite"), ("/a/b.sqlite", "/a/b.sqlite"), ("rel.sqlite", "rel.sqlite")])
+    func locations(text: String, path: String) throws {
+        #expect(try DatabaseLocation(parsing: text) == .sqlite(path: path))
+    }
+}
