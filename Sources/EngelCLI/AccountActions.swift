@@ -65,7 +65,8 @@ enum AccountFormatting {
                 let secret: String
                 let hash: String
             }
-            return encode(Shown(name: account, key: credentials.key, secret: credentials.secret, hash: credentials.hash))
+            return encode(
+                Shown(name: account, key: credentials.key, secret: credentials.secret, hash: credentials.hash))
         }
         return """
             Account: \(account)

@@ -24,7 +24,8 @@ struct AccountCommand: AsyncParsableCommand {
         @OptionGroup var store: DatabaseOptions
 
         func run() async throws {
-            try await AccountActions(configuration: store.resolve()).create(name: name, json: json, to: StandardOutput())
+            try await AccountActions(configuration: store.resolve()).create(
+                name: name, json: json, to: StandardOutput())
         }
     }
 
@@ -81,7 +82,8 @@ struct AccountCommand: AsyncParsableCommand {
         @OptionGroup var store: DatabaseOptions
 
         func run() async throws {
-            try await AccountActions(configuration: store.resolve()).rotate(name: name, json: json, to: StandardOutput())
+            try await AccountActions(configuration: store.resolve()).rotate(
+                name: name, json: json, to: StandardOutput())
         }
     }
 

@@ -1,6 +1,6 @@
 public import EngelCore
-public import Logging
 import Hummingbird
+public import Logging
 
 /// What a running server tells its operator (not its log: the first credentials must not be logged).
 public enum ServerEvent: Sendable {

@@ -175,7 +175,12 @@ struct ConfigurationTests {
         #expect(throws: ConfigurationError.self) { try ServerConfiguration.resolve(.init(), environment: environment) }
     }
 
-    @Test("database locations", arguments: [("sqlite:/a/b.sqlite", "/a/b.sqlite"), ("sqlite:///a/b.sqlite", "/a/b.sqlite"), ("/a/b.sqlite", "/a/b.sqlite"), ("rel.sqlite", "rel.sqlite")])
+    @Test(
+        "database locations",
+        arguments: [
+            ("sqlite:/a/b.sqlite", "/a/b.sqlite"), ("sqlite:///a/b.sqlite", "/a/b.sqlite"),
+            ("/a/b.sqlite", "/a/b.sqlite"), ("rel.sqlite", "rel.sqlite"),
+        ])
     func locations(text: String, path: String) throws {
         #expect(try DatabaseLocation(parsing: text) == .sqlite(path: path))
     }

@@ -1,8 +1,8 @@
 import EngelCore
 import EngelServer
 import EngelStores
-import HTTPTypes
 import Foundation
+import HTTPTypes
 import Testing
 
 /// Every code the API answers, reached through the server, with the exact envelope.
@@ -28,7 +28,9 @@ struct ErrorCodeTests {
         Case(name: "no request", path: add, body: { _ in "{}" }, code: 400),
         Case(name: "request null", path: list, body: { _ in #"{"request":null}"# }, code: 400),
         Case(name: "request a string", path: list, body: { _ in #"{"request":"x"}"# }, code: 400),
-        Case(name: "authentication a string", path: list, body: { _ in #"{"request":{"authentication":"x"}}"# }, code: 400),
+        Case(
+            name: "authentication a string", path: list, body: { _ in #"{"request":{"authentication":"x"}}"# },
+            code: 400),
         Case(
             name: "key a number", path: list, body: { _ in #"{"request":{"authentication":{"key":1,"hash":"h"}}}"# },
             code: 400),
@@ -36,8 +38,12 @@ struct ErrorCodeTests {
         Case(name: "no blacklist on delete", path: delete, body: { h in h.body(blacklist: nil) }, code: 400),
         Case(name: "no number", path: add, body: { h in h.body(blacklist: "{}") }, code: 400),
         Case(name: "number null", path: add, body: { h in h.body(blacklist: #"{"number":null}"#) }, code: 400),
-        Case(name: "number an integer", path: add, body: { h in h.body(blacklist: #"{"number":905321234567}"#) }, code: 400),
-        Case(name: "number an array", path: delete, body: { h in h.body(blacklist: #"{"number":["905321234567"]}"#) }, code: 400),
+        Case(
+            name: "number an integer", path: add, body: { h in h.body(blacklist: #"{"number":905321234567}"#) },
+            code: 400),
+        Case(
+            name: "number an array", path: delete, body: { h in h.body(blacklist: #"{"number":["905321234567"]}"#) },
+            code: 400),
         Case(name: "blacklist an array", path: add, body: { h in h.body(blacklist: "[]") }, code: 400),
         Case(name: "page text", path: list, body: { h in h.body(blacklist: #"{"page":"abc"}"#) }, code: 400),
         Case(name: "page 0", path: list, body: { h in h.body(blacklist: #"{"page":0}"#) }, code: 400),
@@ -49,7 +55,8 @@ struct ErrorCodeTests {
         Case(name: "rowCount empty", path: list, body: { h in h.body(blacklist: #"{"rowCount":""}"#) }, code: 400),
         Case(name: "rowCount \" 5\"", path: list, body: { h in h.body(blacklist: #"{"rowCount":" 5"}"#) }, code: 400),
         Case(
-            name: "start malformed", path: list, body: { h in h.body(blacklist: #"{"filter":{"start":"2026-04-01"}}"#) },
+            name: "start malformed", path: list,
+            body: { h in h.body(blacklist: #"{"filter":{"start":"2026-04-01"}}"#) },
             code: 400),
         Case(
             name: "end impossible", path: list,
@@ -63,7 +70,9 @@ struct ErrorCodeTests {
     static let unauthorized: [Case] = [
         Case(name: "no authentication", path: list, body: { _ in #"{"request":{}}"# }, code: 401),
         Case(name: "authentication null", path: add, body: { _ in #"{"request":{"authentication":null}}"# }, code: 401),
-        Case(name: "empty key and hash", path: list, body: { _ in #"{"request":{"authentication":{"key":"","hash":""}}}"# }, code: 401),
+        Case(
+            name: "empty key and hash", path: list,
+            body: { _ in #"{"request":{"authentication":{"key":"","hash":""}}}"# }, code: 401),
         Case(
             name: "unknown key", path: list,
             body: { _ in #"{"request":{"authentication":{"key":"00000000000000000000000000000000","hash":"x"}}}"# },
@@ -95,11 +104,17 @@ struct ErrorCodeTests {
     ]
 
     static let invalidNumbers: [Case] = [
-        Case(name: "made-up prefix", path: add, body: { h in h.body(blacklist: #"{"number":"905999000000"}"#) }, code: 466),
+        Case(
+            name: "made-up prefix", path: add, body: { h in h.body(blacklist: #"{"number":"905999000000"}"#) },
+            code: 466),
         Case(name: "letters", path: add, body: { h in h.body(blacklist: #"{"number":"90532abc4567"}"#) }, code: 466),
         Case(name: "empty number", path: add, body: { h in h.body(blacklist: #"{"number":""}"#) }, code: 466),
-        Case(name: "international", path: add, body: { h in h.body(blacklist: #"{"number":"+49172574483311"}"#) }, code: 466),
-        Case(name: "466 before 474", path: delete, body: { h in h.body(blacklist: #"{"number":"5999999999"}"#) }, code: 466),
+        Case(
+            name: "international", path: add, body: { h in h.body(blacklist: #"{"number":"+49172574483311"}"#) },
+            code: 466),
+        Case(
+            name: "466 before 474", path: delete, body: { h in h.body(blacklist: #"{"number":"5999999999"}"#) },
+            code: 466),
     ]
 
     static let messages: [Int: String] = Dictionary(
@@ -158,7 +173,9 @@ struct ErrorCodeTests {
         }
     }
 
-    @Test("GET, PUT, PATCH and DELETE on a method answer 400 in the envelope", arguments: ["GET", "PUT", "PATCH", "DELETE"])
+    @Test(
+        "GET, PUT, PATCH and DELETE on a method answer 400 in the envelope",
+        arguments: ["GET", "PUT", "PATCH", "DELETE"])
     func otherVerbs(verb: String) async throws {
         let harness = try await Harness.make()
         try await harness.withClient { client in
@@ -210,8 +227,6 @@ struct ErrorCodeTests {
 struct FailingStore: EngelStore {
     struct Unavailable: Error {}
     let wrapping: any EngelStore
-
-    init(wrapping: any EngelStore) { self.wrapping = wrapping }
 
     func createAccount(name: AccountName, apiKey: String, hashDigest: HashDigest, createdAt: Date) async throws
         -> Account

@@ -77,7 +77,7 @@ actor SlowAddStore: EngelStore {
 
     func add(_ number: PhoneNumber, for account: Account.ID, at date: Date) async throws -> AddOutcome {
         started = true
-        waiters.forEach { $0.resume() }
+        for waiter in waiters { waiter.resume() }
         waiters = []
         try await Task.sleep(for: .milliseconds(300))
         return try await wrapping.add(number, for: account, at: date)

@@ -87,7 +87,8 @@ struct ListingTests {
             let start = try await client.list(harness, #"{"filter":{"start":"2026-04-01 10:00:03"}}"#)
             #expect(start.numbers == Array(numbers[3...]))
             #expect(start.count == 2)
-            let end = try await client.list(harness, #"{"filter":{"start":null,"end":"2026-04-01 10:00:01"},"rowCount":1}"#)
+            let end = try await client.list(
+                harness, #"{"filter":{"start":null,"end":"2026-04-01 10:00:01"},"rowCount":1}"#)
             #expect(end.numbers == [numbers[0]])
             #expect(end.count == 2)
             // 07:00 UTC is 10:00 in Turkey: a UTC reading of the bound would find nothing.
@@ -96,11 +97,17 @@ struct ListingTests {
         }
     }
 
-    @Test("unknown fields are ignored, and any content type is read as JSON", arguments: [nil, "application/json", "application/json; charset=utf-8", "text/plain", "application/x-www-form-urlencoded"])
+    @Test(
+        "unknown fields are ignored, and any content type is read as JSON",
+        arguments: [
+            nil, "application/json", "application/json; charset=utf-8", "text/plain",
+            "application/x-www-form-urlencoded",
+        ])
     func leniency(contentType: String?) async throws {
         let harness = try await Harness.make()
         try await harness.withClient { client in
-            let body = #"{"request":{"authentication":\#(harness.authentication()),"blacklist":{"number":"905321234567","extra":[1]},"page":5,"version":"2"},"other":true}"#
+            let body =
+                #"{"request":{"authentication":\#(harness.authentication()),"blacklist":{"number":"905321234567","extra":[1]},"page":5,"version":"2"},"other":true}"#
             let answer = try await client.post("/v1/add-blacklist/json", body, contentType: contentType)
             #expect(answer.status == 200)
             #expect(try await client.list(harness).count == 1)

@@ -97,7 +97,9 @@ struct StoreContractTests {
             let onlyEnd = try DateFilter(startText: nil, endText: end)
             #expect(try await store.page(for: account.id, filter: onlyEnd, page: .first).count == 6)
             let reversed = try DateFilter(startText: end, endText: start)
-            #expect(try await store.page(for: account.id, filter: reversed, page: .first) == BlacklistPage(numbers: [], count: 0))
+            #expect(
+                try await store.page(for: account.id, filter: reversed, page: .first)
+                    == BlacklistPage(numbers: [], count: 0))
         }
     }
 
@@ -160,7 +162,8 @@ struct StoreContractTests {
             }
             let page = try await store.page(for: account.id, filter: .none, page: .first)
             #expect(page.count == 100)
-            #expect(Set(page.numbers) == Set(numbers.enumerated().filter { !$0.offset.isMultiple(of: 2) }.map(\.element)))
+            #expect(
+                Set(page.numbers) == Set(numbers.enumerated().filter { !$0.offset.isMultiple(of: 2) }.map(\.element)))
         }
     }
 

@@ -1,6 +1,7 @@
 import EngelCore
 import EngelStores
 import Foundation
+import Testing
 
 /// A way to make a fresh, empty store: the contract suite runs once per factory.
 struct StoreFactory: Sendable, CustomTestStringConvertible {
@@ -23,5 +24,3 @@ func temporaryDatabasePath() -> String {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("engel-tests-\(UUID().uuidString)")
     return folder.appendingPathComponent("engel.sqlite").path
 }
-
-import Testing

@@ -36,7 +36,8 @@ enum SQLiteSchema {
     static func migrate(_ connection: SQLiteConnection) async throws {
         _ = try await connection.query("BEGIN IMMEDIATE")
         do {
-            let version = Int(try await connection.query("PRAGMA user_version").first?.column("user_version")?.integer ?? 0)
+            let version = Int(
+                try await connection.query("PRAGMA user_version").first?.column("user_version")?.integer ?? 0)
             guard version <= migrations.count else {
                 throw StoreError.corrupt("schema version \(version) is newer than this Engel (\(migrations.count))")
             }

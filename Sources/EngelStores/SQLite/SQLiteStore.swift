@@ -114,7 +114,7 @@ public final class SQLiteStore: EngelStore {
             _ = try await connection.query("BEGIN IMMEDIATE")
         } catch {
             logger.error("cannot begin a write transaction", metadata: ["error": "\(error)"])
-            batch.forEach { $0.complete(commitError: error) }
+            finish(batch, commitError: error)
             return
         }
         let isolate = batch.count > 1
@@ -131,18 +131,22 @@ public final class SQLiteStore: EngelStore {
             } catch {
                 logger.error("a savepoint failed", metadata: ["error": "\(error)"])
                 _ = try? await connection.query("ROLLBACK")
-                batch.forEach { $0.complete(commitError: error) }
+                finish(batch, commitError: error)
                 return
             }
         }
         do {
             _ = try await connection.query(anySucceeded ? "COMMIT" : "ROLLBACK")
-            batch.forEach { $0.complete(commitError: nil) }
+            finish(batch, commitError: nil)
         } catch {
             logger.error("commit failed", metadata: ["error": "\(error)", "writes": "\(batch.count)"])
             _ = try? await connection.query("ROLLBACK")
-            batch.forEach { $0.complete(commitError: error) }
+            finish(batch, commitError: error)
         }
+    }
+
+    private static func finish(_ batch: [any PendingWrite], commitError: (any Error)?) {
+        for write in batch { write.complete(commitError: commitError) }
     }
 
     /// Queues `body` for the writer; returns its result once its transaction is committed.
