@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", exact: "1.13.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", exact: "1.37.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", exact: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-configuration.git", exact: "1.4.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
@@ -43,6 +45,8 @@ let package = Package(
             dependencies: [
                 "EngelCore",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -76,6 +80,17 @@ let package = Package(
             dependencies: ["EngelCLI"],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "EngelTestSupport",
+            dependencies: [
+                "EngelCore",
+                "EngelStores",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/EngelTestSupport",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "EngelCoreTests",
             dependencies: ["EngelCore"],
@@ -83,7 +98,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EngelStoresTests",
-            dependencies: ["EngelCore", "EngelStores"],
+            dependencies: ["EngelCore", "EngelStores", "EngelTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -93,6 +108,7 @@ let package = Package(
                 "EngelWire",
                 "EngelStores",
                 "EngelServer",
+                "EngelTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

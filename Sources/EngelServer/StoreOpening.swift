@@ -9,6 +9,8 @@ extension DatabaseLocation {
         switch self {
         case .sqlite(let path):
             try await SQLiteStore.open(path: path, logger: logger)
+        case .postgres(let location):
+            try await PostgresStore.open(location, logger: logger)
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EngelCore
 import EngelServer
+import EngelStores
 import Foundation
 import Logging
 import Synchronization
@@ -169,7 +170,9 @@ struct ConfigurationTests {
         "bad values are clear errors",
         arguments: [
             ["ENGEL_PORT": "eighty"], ["ENGEL_PORT": "70000"], ["ENGEL_LOG_LEVEL": "loud"],
-            ["ENGEL_MAX_BODY_BYTES": "12"], ["ENGEL_DATABASE": "postgres://u@h/db"], ["ENGEL_DATABASE": "sqlite:"],
+            ["ENGEL_MAX_BODY_BYTES": "12"], ["ENGEL_DATABASE": "sqlite:"],
+            ["ENGEL_DATABASE": "postgres://h/db"], ["ENGEL_DATABASE": "postgres://u@h"],
+            ["ENGEL_DATABASE": "postgres://u@h/db?sslmode=maybe"],
         ])
     func badValues(environment: [String: String]) {
         #expect(throws: ConfigurationError.self) { try ServerConfiguration.resolve(.init(), environment: environment) }

@@ -1,5 +1,6 @@
 import EngelCore
 import EngelStores
+import EngelTestSupport
 import Foundation
 import HummingbirdTesting
 import Testing
@@ -63,9 +64,6 @@ struct TenancyAndConcurrencyTests {
     }
 }
 
-/// A path in a fresh temporary folder.
 func temporaryDatabasePath() -> String {
-    FileManager.default.temporaryDirectory
-        .appendingPathComponent("engel-tests-\(UUID().uuidString)")
-        .appendingPathComponent("engel.sqlite").path
+    TestDatabases.temporarySQLitePath()
 }

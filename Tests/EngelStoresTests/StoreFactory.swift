@@ -1,6 +1,6 @@
 import EngelCore
 import EngelStores
-import Foundation
+import EngelTestSupport
 import Testing
 
 /// A way to make a fresh, empty store: the contract suite runs once per factory.
@@ -13,14 +13,28 @@ struct StoreFactory: Sendable, CustomTestStringConvertible {
     static let memory = StoreFactory(name: "memory") { MemoryStore() }
 
     static let sqlite = StoreFactory(name: "sqlite") {
-        try await SQLiteStore.open(path: temporaryDatabasePath())
+        try await SQLiteStore.open(path: TestDatabases.temporarySQLitePath())
     }
 
-    static let all: [StoreFactory] = [.memory, .sqlite]
+    static let postgres = StoreFactory(name: "postgres") {
+        try await TestDatabases.makePostgresStore()
+    }
+
+    /// Every store this run can reach; PostgreSQL joins when `scripts/test` started a cluster
+    /// (`PostgresAvailabilityTests` reports it as skipped otherwise).
+    static let all: [StoreFactory] = [.memory, .sqlite] + (TestDatabases.postgresServer == nil ? [] : [.postgres])
 }
 
-/// A path in a fresh temporary folder.
 func temporaryDatabasePath() -> String {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("engel-tests-\(UUID().uuidString)")
-    return folder.appendingPathComponent("engel.sqlite").path
+    TestDatabases.temporarySQLitePath()
+}
+
+@Suite("PostgreSQL availability")
+struct PostgresAvailabilityTests {
+    @Test(
+        "the store contract suite includes PostgreSQL",
+        .enabled(if: TestDatabases.postgresServer != nil, TestDatabases.postgresSkipReason))
+    func included() {
+        #expect(StoreFactory.all.map(\.name).contains("postgres"))
+    }
 }

@@ -1,16 +1,24 @@
+public import EngelStores
 import Foundation
 
 /// Where the store lives, as given by `--database` / `ENGEL_DATABASE`.
 public enum DatabaseLocation: Sendable, Hashable, CustomStringConvertible {
     /// An SQLite file.
     case sqlite(path: String)
+    /// A PostgreSQL database.
+    case postgres(PostgresLocation)
 
-    /// Parses `sqlite:PATH`, `sqlite://PATH` or a plain file path.
+    /// Parses `postgres://…` (or `postgresql://…`), `sqlite:PATH`, `sqlite://PATH` or a plain file path.
     public init(parsing text: String) throws(ConfigurationError) {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { throw ConfigurationError("the database location is empty") }
         if trimmed.hasPrefix("postgres://") || trimmed.hasPrefix("postgresql://") {
-            throw ConfigurationError("PostgreSQL is not supported by this build yet; use an SQLite file")
+            do {
+                self = .postgres(try PostgresLocation(url: trimmed))
+            } catch {
+                throw ConfigurationError(error.description)
+            }
+            return
         }
         var path = trimmed
         for scheme in ["sqlite://", "sqlite:"] where path.hasPrefix(scheme) {
@@ -37,6 +45,7 @@ public enum DatabaseLocation: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .sqlite(let path): "sqlite:\(path)"
+        case .postgres(let location): location.description
         }
     }
 }

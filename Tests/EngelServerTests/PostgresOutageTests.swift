@@ -1,0 +1,71 @@
+import EngelCore
+import EngelServer
+import EngelStores
+import EngelTestSupport
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+/// Stops and restarts a PostgreSQL cluster of its own (not the shared one other tests use).
+@Suite(
+    "PostgreSQL outage",
+    .enabled(if: TestDatabases.postgresServer != nil, TestDatabases.postgresSkipReason),
+    .disabled("hangs after the cluster stops: the recovery path is not finished yet (issue 3)"))
+struct PostgresOutageTests {
+    static let script = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("scripts/postgres-cluster").path
+
+    func cluster(_ arguments: String...) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [Self.script] + arguments
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw ClusterCommandFailed(arguments: arguments, status: process.terminationStatus)
+        }
+    }
+
+    struct ClusterCommandFailed: Error {
+        let arguments: [String]
+        let status: Int32
+    }
+
+    @Test("503 while the database is down, and recovery without a restart when it returns")
+    func outageAndRecovery() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("engel-pg-\(UUID().uuidString)").path
+        let port = String(Int.random(in: 56_000..<59_000))
+        try cluster("init", folder, port)
+        defer { try? cluster("remove", folder) }
+        try cluster("start", folder, port)
+
+        let server = try PostgresLocation(url: "postgres://postgres@127.0.0.1:\(port)/postgres?sslmode=disable")
+        let store = try await PostgresStore.open(server, operationTimeout: .seconds(2))
+        let harness = try await Harness.make(store: store)
+        try await harness.withClient { client in
+            #expect(try await client.add(harness, "905321234567").status == 200)
+
+            try cluster("stop", folder)
+            let started = ContinuousClock.now
+            let down = try await client.add(harness, "905331234567")
+            #expect(down.status == 503)
+            #expect(down.body == statusBody(503, "Sunucu geçici olarak servis dışı"))
+            #expect(ContinuousClock.now - started < .seconds(10))
+            let health = try await client.post("/healthz", "", method: .get)
+            #expect(health.status == 503)
+
+            try cluster("start", folder, port)
+            var recovered = false
+            for _ in 0..<60 where !recovered {
+                recovered = try await client.list(harness).status == 200
+                if !recovered { try await Task.sleep(for: .milliseconds(250)) }
+            }
+            #expect(recovered)
+            #expect(try await client.post("/healthz", "", method: .get).status == 200)
+            #expect(try await client.list(harness).numbers == ["+905321234567"])
+        }
+        await store.close()
+    }
+}
