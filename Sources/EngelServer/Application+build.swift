@@ -7,7 +7,7 @@ import ServiceLifecycle
 /// The request context every Engel route sees.
 public typealias EngelRequestContext = BasicRequestContext
 
-/// Builds the router: the blacklist methods, `/healthz`, and the envelope for every failure.
+/// Builds the router: the blacklist methods in JSON and XML, `/healthz`, and the envelope for every failure.
 ///
 /// - Parameters:
 ///   - store: Where accounts and lists live.
@@ -19,8 +19,9 @@ public func buildRouter(
     let router = Router(context: EngelRequestContext.self)
     router.add(middleware: EnvelopeErrorMiddleware())
     BlacklistAPI(
-        store: store, parser: PhoneNumberParser(prefixes: configuration.mobilePrefixes),
-        maximumBodyBytes: configuration.maximumBodyBytes, now: now
+        operations: BlacklistOperations(
+            store: store, parser: PhoneNumberParser(prefixes: configuration.mobilePrefixes), now: now),
+        maximumBodyBytes: configuration.maximumBodyBytes
     ).addRoutes(to: router)
     router.get("/healthz") { _, context -> Response in
         do {

@@ -41,6 +41,12 @@ public struct ReceivedRequest<Payload: Decodable & Sendable>: Decodable, Sendabl
     private enum OuterKeys: String, CodingKey { case request }
     private enum InnerKeys: String, CodingKey { case authentication, blacklist }
 
+    /// A request read by another dialect's decoder.
+    init(authentication: AuthenticationPayload?, payload: Result<Payload?, APIError>) {
+        self.authentication = authentication
+        self.payload = payload
+    }
+
     public init(from decoder: any Decoder) throws {
         let outer = try decoder.container(keyedBy: OuterKeys.self)
         let inner = try outer.nestedContainer(keyedBy: InnerKeys.self, forKey: .request)

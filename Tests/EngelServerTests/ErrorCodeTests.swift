@@ -1,6 +1,7 @@
 import EngelCore
 import EngelServer
 import EngelStores
+import EngelWire
 import Foundation
 import HTTPTypes
 import Testing
@@ -10,153 +11,292 @@ import Testing
 struct ErrorCodeTests {
     static let add = "/v1/add-blacklist/json"
     static let list = "/v1/get-blacklist/json"
-    static let delete = "/v1/delete-blacklist/json"
+
+    /// Where a case posts: one of the methods, or a path that names none (answered in JSON always).
+    enum Target: Sendable {
+        case method(Endpoint)
+        case unknown(String)
+
+        func path(_ dialect: WireDialect) -> String {
+            switch self {
+            case .method(let endpoint): endpoint.path(dialect)
+            case .unknown(let base): base + dialect.pathSuffix
+            }
+        }
+    }
+
+    /// What a case posts: a request in either dialect, or the bytes as written.
+    enum Body: Sendable {
+        case request(WireValue)
+        case truncated(WireValue)
+        case text(String)
+
+        func rendered(in dialect: WireDialect) -> String {
+            switch self {
+            case .request(let value): value.rendered(in: dialect)
+            case .truncated(let value): String(value.rendered(in: dialect).dropLast(3))
+            case .text(let text): text
+            }
+        }
+    }
 
     struct Case: Sendable, CustomTestStringConvertible {
         let name: String
-        let path: String
-        let body: @Sendable (Harness) -> String
+        let target: Target
+        let body: @Sendable (Harness) -> Body
         let code: Int
+        /// JSON's types have no XML counterpart (`1` and `"1"` are the same text), so a few cases
+        /// belong to one dialect; malformed XML belongs to the other.
+        var dialects: [WireDialect] = WireDialect.allCases
         var testDescription: String { "\(name) → \(code)" }
+
+        init(
+            name: String, path endpoint: Endpoint, body: @escaping @Sendable (Harness) -> Body, code: Int,
+            only dialects: [WireDialect] = WireDialect.allCases
+        ) {
+            self.init(name: name, target: .method(endpoint), body: body, code: code, dialects: dialects)
+        }
+
+        init(
+            name: String, target: Target, body: @escaping @Sendable (Harness) -> Body, code: Int,
+            dialects: [WireDialect] = WireDialect.allCases
+        ) {
+            self.name = name
+            self.target = target
+            self.body = body
+            self.code = code
+            self.dialects = dialects
+        }
     }
 
     static let badRequests: [Case] = [
-        Case(name: "not JSON", path: add, body: { _ in "number=905321234567" }, code: 400),
-        Case(name: "empty body", path: add, body: { _ in "" }, code: 400),
-        Case(name: "truncated JSON", path: list, body: { h in String(h.body(blacklist: nil).dropLast(3)) }, code: 400),
-        Case(name: "top-level array", path: add, body: { _ in "[]" }, code: 400),
-        Case(name: "no request", path: add, body: { _ in "{}" }, code: 400),
-        Case(name: "request null", path: list, body: { _ in #"{"request":null}"# }, code: 400),
-        Case(name: "request a string", path: list, body: { _ in #"{"request":"x"}"# }, code: 400),
+        Case(name: "neither JSON nor XML", path: .add, body: { _ in .text("number=905321234567") }, code: 400),
+        Case(name: "empty body", path: .add, body: { _ in .text("") }, code: 400),
+        Case(name: "truncated", path: .list, body: { h in .truncated(h.request()) }, code: 400),
+        Case(name: "top-level array", path: .add, body: { _ in .request([]) }, code: 400),
+        Case(name: "no request", path: .add, body: { _ in .request([:]) }, code: 400),
+        Case(name: "request null", path: .list, body: { _ in .request(["request": nil]) }, code: 400),
+        Case(name: "request a string", path: .list, body: { _ in .request(["request": "x"]) }, code: 400),
         Case(
-            name: "authentication a string", path: list, body: { _ in #"{"request":{"authentication":"x"}}"# },
+            name: "authentication a string", path: .list,
+            body: { _ in .request(["request": ["authentication": "x"]]) }, code: 400),
+        Case(
+            name: "key a number", path: .list,
+            body: { _ in .request(["request": ["authentication": ["key": 1, "hash": "h"]]]) }, code: 400,
+            only: [.json]),
+        Case(name: "no blacklist on add", path: .add, body: { h in .request(h.request()) }, code: 400),
+        Case(name: "no blacklist on delete", path: .delete, body: { h in .request(h.request()) }, code: 400),
+        Case(name: "no number", path: .add, body: { h in .request(h.request(blacklist: [:])) }, code: 400),
+        Case(
+            name: "number null", path: .add, body: { h in .request(h.request(blacklist: ["number": nil])) },
             code: 400),
         Case(
-            name: "key a number", path: list, body: { _ in #"{"request":{"authentication":{"key":1,"hash":"h"}}}"# },
-            code: 400),
-        Case(name: "no blacklist on add", path: add, body: { h in h.body(blacklist: nil) }, code: 400),
-        Case(name: "no blacklist on delete", path: delete, body: { h in h.body(blacklist: nil) }, code: 400),
-        Case(name: "no number", path: add, body: { h in h.body(blacklist: "{}") }, code: 400),
-        Case(name: "number null", path: add, body: { h in h.body(blacklist: #"{"number":null}"#) }, code: 400),
+            name: "number an integer", path: .add,
+            body: { h in .request(h.request(blacklist: ["number": 905_321_234_567])) }, code: 400, only: [.json]),
         Case(
-            name: "number an integer", path: add, body: { h in h.body(blacklist: #"{"number":905321234567}"#) },
-            code: 400),
+            name: "number an array", path: .delete,
+            body: { h in .request(h.request(blacklist: ["number": ["905321234567"]])) }, code: 400, only: [.json]),
         Case(
-            name: "number an array", path: delete, body: { h in h.body(blacklist: #"{"number":["905321234567"]}"#) },
-            code: 400),
-        Case(name: "blacklist an array", path: add, body: { h in h.body(blacklist: "[]") }, code: 400),
-        Case(name: "page text", path: list, body: { h in h.body(blacklist: #"{"page":"abc"}"#) }, code: 400),
-        Case(name: "page 0", path: list, body: { h in h.body(blacklist: #"{"page":0}"#) }, code: 400),
-        Case(name: "page \"0\"", path: list, body: { h in h.body(blacklist: #"{"page":"0"}"#) }, code: 400),
-        Case(name: "page -1", path: list, body: { h in h.body(blacklist: #"{"page":"-1"}"#) }, code: 400),
-        Case(name: "page 1.5", path: list, body: { h in h.body(blacklist: #"{"page":1.5}"#) }, code: 400),
-        Case(name: "page true", path: list, body: { h in h.body(blacklist: #"{"page":true}"#) }, code: 400),
-        Case(name: "rowCount 0", path: list, body: { h in h.body(blacklist: #"{"rowCount":"0"}"#) }, code: 400),
-        Case(name: "rowCount empty", path: list, body: { h in h.body(blacklist: #"{"rowCount":""}"#) }, code: 400),
-        Case(name: "rowCount \" 5\"", path: list, body: { h in h.body(blacklist: #"{"rowCount":" 5"}"#) }, code: 400),
+            name: "two numbers", path: .add,
+            body: { h in .request(h.request(blacklist: ["number": ["905321234567", "905331234567"]])) }, code: 400),
+        Case(name: "blacklist an array", path: .add, body: { h in .request(h.request(blacklist: [])) }, code: 400),
+        Case(name: "page text", path: .list, body: { h in .request(h.request(blacklist: ["page": "abc"])) }, code: 400),
+        Case(name: "page 0", path: .list, body: { h in .request(h.request(blacklist: ["page": 0])) }, code: 400),
+        Case(name: "page \"0\"", path: .list, body: { h in .request(h.request(blacklist: ["page": "0"])) }, code: 400),
+        Case(name: "page -1", path: .list, body: { h in .request(h.request(blacklist: ["page": "-1"])) }, code: 400),
+        Case(name: "page 1.5", path: .list, body: { h in .request(h.request(blacklist: ["page": 1.5])) }, code: 400),
+        Case(name: "page true", path: .list, body: { h in .request(h.request(blacklist: ["page": true])) }, code: 400),
         Case(
-            name: "start malformed", path: list,
-            body: { h in h.body(blacklist: #"{"filter":{"start":"2026-04-01"}}"#) },
+            name: "rowCount 0", path: .list, body: { h in .request(h.request(blacklist: ["rowCount": "0"])) },
             code: 400),
         Case(
-            name: "end impossible", path: list,
-            body: { h in h.body(blacklist: #"{"filter":{"end":"2026-02-30 00:00:00"}}"#) }, code: 400),
-        Case(name: "filter a string", path: list, body: { h in h.body(blacklist: #"{"filter":"x"}"#) }, code: 400),
-        Case(
-            name: "start a number", path: list, body: { h in h.body(blacklist: #"{"filter":{"start":20260401}}"#) },
+            name: "rowCount empty", path: .list, body: { h in .request(h.request(blacklist: ["rowCount": ""])) },
             code: 400),
+        Case(
+            name: "rowCount \" 5\"", path: .list, body: { h in .request(h.request(blacklist: ["rowCount": " 5"])) },
+            code: 400),
+        Case(
+            name: "start malformed", path: .list,
+            body: { h in .request(h.request(blacklist: ["filter": ["start": "2026-04-01"]])) }, code: 400),
+        Case(
+            name: "end impossible", path: .list,
+            body: { h in .request(h.request(blacklist: ["filter": ["end": "2026-02-30 00:00:00"]])) }, code: 400),
+        Case(
+            name: "filter a string", path: .list, body: { h in .request(h.request(blacklist: ["filter": "x"])) },
+            code: 400),
+        Case(
+            name: "start a number", path: .list,
+            body: { h in .request(h.request(blacklist: ["filter": ["start": 20_260_401]])) }, code: 400),
     ]
 
+    /// Malformed XML, each otherwise a valid request of the `acme` account.
+    static let malformedXML: [Case] = [
+        xmlCase("unclosed tag") { auth in "<request>\(auth)<blacklist><number>905321234567</number></blacklist>" },
+        xmlCase("mismatched tags") { auth in
+            "<request>\(auth)<blacklist><number>905321234567</blacklist></number></request>"
+        },
+        xmlCase("wrong root") { auth in
+            "<response>\(auth)<blacklist><number>905321234567</number></blacklist></response>"
+        },
+        xmlCase("text where elements belong") { auth in
+            "<request>hello\(auth)<blacklist><number>905321234567</number></blacklist></request>"
+        },
+        xmlCase("elements where the number belongs") { auth in
+            "<request>\(auth)<blacklist><number><digits>905321234567</digits></number></blacklist></request>"
+        },
+        xmlCase("an unescaped ampersand") { auth in
+            "<request>\(auth)<blacklist><number>905&321234567</number></blacklist></request>"
+        },
+        xmlCase("a DTD declaring an entity") { auth in
+            #"<?xml version="1.0"?><!DOCTYPE request [<!ENTITY n "905321234567">]><request>\#(auth)<blacklist><number>&n;</number></blacklist></request>"#
+        },
+        xmlCase("an external entity") { auth in
+            #"<!DOCTYPE request [<!ENTITY n SYSTEM "file:///etc/hostname">]><request>\#(auth)<blacklist><number>&n;</number></blacklist></request>"#
+        },
+        xmlCase("two roots") { auth in "<request>\(auth)</request><request>\(auth)</request>" },
+        xmlCase("a form without a data field") { auth in "xml=" + formEncoded("<request>\(auth)</request>") },
+        xmlCase("a data field that is not XML") { _ in "data=905321234567" },
+    ]
+
+    static func xmlCase(_ name: String, _ document: @escaping @Sendable (String) -> String) -> Case {
+        Case(
+            name: name, path: .add,
+            body: { h in .text(document(WireValue.object([("authentication", h.authenticationValue())]).xml)) },
+            code: 400, only: [.xml])
+    }
+
     static let unauthorized: [Case] = [
-        Case(name: "no authentication", path: list, body: { _ in #"{"request":{}}"# }, code: 401),
-        Case(name: "authentication null", path: add, body: { _ in #"{"request":{"authentication":null}}"# }, code: 401),
+        Case(name: "no authentication", path: .list, body: { _ in .request(["request": [:]]) }, code: 401),
         Case(
-            name: "empty key and hash", path: list,
-            body: { _ in #"{"request":{"authentication":{"key":"","hash":""}}}"# }, code: 401),
-        Case(
-            name: "unknown key", path: list,
-            body: { _ in #"{"request":{"authentication":{"key":"00000000000000000000000000000000","hash":"x"}}}"# },
+            name: "authentication null", path: .add, body: { _ in .request(["request": ["authentication": nil]]) },
             code: 401),
         Case(
-            name: "wrong hash", path: add,
-            body: { h in
-                #"{"request":{"authentication":{"key":"\#(h.accounts["acme"]?.key ?? "")","hash":"\#(String(repeating: "0", count: 64))"},"blacklist":{"number":"905321234567"}}}"#
+            name: "empty key and hash", path: .list,
+            body: { _ in .request(["request": ["authentication": ["key": "", "hash": ""]]]) }, code: 401),
+        Case(
+            name: "unknown key", path: .list,
+            body: { _ in
+                .request(["request": ["authentication": ["key": "00000000000000000000000000000000", "hash": "x"]]])
             }, code: 401),
         Case(
-            name: "the secret instead of the hash", path: list,
+            name: "wrong hash", path: .add,
             body: { h in
-                #"{"request":{"authentication":{"key":"\#(h.accounts["acme"]?.key ?? "")","hash":"\#(h.accounts["acme"]?.secret ?? "")"}}}"#
+                .request([
+                    "request": [
+                        "authentication": [
+                            "key": .string(h.accounts["acme"]?.key ?? ""),
+                            "hash": .string(String(repeating: "0", count: 64)),
+                        ],
+                        "blacklist": ["number": "905321234567"],
+                    ]
+                ])
             }, code: 401),
         Case(
-            name: "bad credentials win over a malformed blacklist", path: add,
-            body: { _ in #"{"request":{"authentication":{"key":"k","hash":"h"},"blacklist":[1,2]}}"# }, code: 401),
+            name: "the secret instead of the hash", path: .list,
+            body: { h in
+                .request([
+                    "request": [
+                        "authentication": [
+                            "key": .string(h.accounts["acme"]?.key ?? ""),
+                            "hash": .string(h.accounts["acme"]?.secret ?? ""),
+                        ]
+                    ]
+                ])
+            }, code: 401),
         Case(
-            name: "bad credentials win over an invalid number", path: delete,
-            body: { _ in #"{"request":{"authentication":{"key":"k","hash":"h"},"blacklist":{"number":"1"}}}"# },
+            name: "bad credentials win over a malformed blacklist", path: .add,
+            body: { _ in .request(["request": ["authentication": ["key": "k", "hash": "h"], "blacklist": [1, 2]]]) },
             code: 401),
+        Case(
+            name: "bad credentials win over an invalid number", path: .delete,
+            body: { _ in
+                .request(["request": ["authentication": ["key": "k", "hash": "h"], "blacklist": ["number": "1"]]])
+            }, code: 401),
+        Case(
+            name: "bad credentials win over malformed XML inside <blacklist>", path: .add,
+            body: { _ in
+                .text(
+                    "<request><authentication><key>k</key><hash>h</hash></authentication><blacklist>x<number>1</number></blacklist></request>"
+                )
+            }, code: 401, only: [.xml]),
     ]
 
     static let unknownMethods: [Case] = [
-        Case(name: "unknown method", path: "/v1/block-number/json", body: { h in h.body(blacklist: nil) }, code: 404),
-        Case(name: "another API's method", path: "/v1/send-sms/json", body: { h in h.body(blacklist: nil) }, code: 404),
-        Case(name: "no version", path: "/add-blacklist/json", body: { h in h.body(blacklist: nil) }, code: 404),
-        Case(name: "root", path: "/", body: { _ in "" }, code: 404),
+        Case(
+            name: "unknown method", target: .unknown("/v1/block-number"), body: { h in .request(h.request()) },
+            code: 404),
+        Case(
+            name: "another API's method", target: .unknown("/v1/send-sms"), body: { h in .request(h.request()) },
+            code: 404),
+        Case(name: "no version", target: .unknown("/add-blacklist"), body: { h in .request(h.request()) }, code: 404),
+        Case(name: "root", target: .unknown("/"), body: { _ in .text("") }, code: 404, dialects: [.json]),
     ]
 
     static let invalidNumbers: [Case] = [
         Case(
-            name: "made-up prefix", path: add, body: { h in h.body(blacklist: #"{"number":"905999000000"}"#) },
-            code: 466),
-        Case(name: "letters", path: add, body: { h in h.body(blacklist: #"{"number":"90532abc4567"}"#) }, code: 466),
-        Case(name: "empty number", path: add, body: { h in h.body(blacklist: #"{"number":""}"#) }, code: 466),
+            name: "made-up prefix", path: .add,
+            body: { h in .request(h.request(blacklist: ["number": "905999000000"])) }, code: 466),
         Case(
-            name: "international", path: add, body: { h in h.body(blacklist: #"{"number":"+49172574483311"}"#) },
+            name: "letters", path: .add, body: { h in .request(h.request(blacklist: ["number": "90532abc4567"])) },
             code: 466),
         Case(
-            name: "466 before 474", path: delete, body: { h in h.body(blacklist: #"{"number":"5999999999"}"#) },
-            code: 466),
+            name: "empty number", path: .add, body: { h in .request(h.request(blacklist: ["number": ""])) }, code: 466),
+        Case(
+            name: "international", path: .add,
+            body: { h in .request(h.request(blacklist: ["number": "+49172574483311"])) }, code: 466),
+        Case(
+            name: "466 before 474", path: .delete,
+            body: { h in .request(h.request(blacklist: ["number": "5999999999"])) }, code: 466),
     ]
 
     static let messages: [Int: String] = Dictionary(
         uniqueKeysWithValues: APIStatus.allCases.map { ($0.code, $0.message) })
 
-    @Test(
-        "each bad request answers its code in the envelope",
-        arguments: badRequests + unauthorized + unknownMethods + invalidNumbers)
-    func table(testCase: Case) async throws {
+    static let allCases: [(Case, WireDialect)] =
+        (badRequests + malformedXML + unauthorized + unknownMethods
+        + invalidNumbers).flatMap { testCase in testCase.dialects.map { (testCase, $0) } }
+
+    @Test("each bad request answers its code in the envelope of its dialect", arguments: allCases)
+    func table(testCase: Case, dialect: WireDialect) async throws {
         let harness = try await Harness.make()
         try await harness.withClient { client in
-            let answer = try await client.post(testCase.path, testCase.body(harness))
+            let answer = try await client.post(
+                testCase.target.path(dialect), testCase.body(harness).rendered(in: dialect),
+                contentType: dialect.requestContentType)
+            // Only the methods' own paths speak XML; any other path answers in JSON.
+            let answered: WireDialect
+            if case .method = testCase.target { answered = dialect } else { answered = .json }
             #expect(answer.status == testCase.code)
-            #expect(answer.body == statusBody(testCase.code, Self.messages[testCase.code] ?? "?"))
-            #expect(answer.contentType == "application/json; charset=utf-8")
+            #expect(answer.body == statusBody(testCase.code, Self.messages[testCase.code] ?? "?", in: answered))
+            #expect(answer.contentType == answered.responseContentType)
         }
     }
 
-    @Test("474: deleting a number that is not listed")
-    func notListed() async throws {
+    @Test("474: deleting a number that is not listed", arguments: WireDialect.allCases)
+    func notListed(dialect: WireDialect) async throws {
         let harness = try await Harness.make()
         try await harness.withClient { client in
-            let answer = try await client.delete(harness, "905321234567")
+            let answer = try await client.delete(harness, "905321234567", in: dialect)
             #expect(answer.status == 474)
             #expect(answer.code == 474)
         }
     }
 
-    @Test("401 when the account's API access is off, 200 again when back on")
-    func apiAccessSwitch() async throws {
+    @Test("401 when the account's API access is off, 200 again when back on", arguments: WireDialect.allCases)
+    func apiAccessSwitch(dialect: WireDialect) async throws {
         let harness = try await Harness.make()
         let administration = AccountAdministration(store: harness.store)
         try await harness.withClient { client in
             try await administration.setAPIAccess(false, named: "acme")
             for answer in [
-                try await client.add(harness, "905321234567"), try await client.list(harness),
-                try await client.delete(harness, "905321234567"),
+                try await client.add(harness, "905321234567", in: dialect),
+                try await client.list(harness, nil, in: dialect),
+                try await client.delete(harness, "905321234567", in: dialect),
             ] {
-                #expect(answer.body == statusBody(401, "Üyelik bilgileri hatalı"))
+                #expect(answer.body == statusBody(401, "Üyelik bilgileri hatalı", in: dialect))
             }
             try await administration.setAPIAccess(true, named: "acme")
-            #expect(try await client.add(harness, "905321234567").status == 200)
+            #expect(try await client.add(harness, "905321234567", in: dialect).status == 200)
         }
     }
 
@@ -175,14 +315,16 @@ struct ErrorCodeTests {
 
     @Test(
         "GET, PUT, PATCH and DELETE on a method answer 400 in the envelope",
-        arguments: ["GET", "PUT", "PATCH", "DELETE"])
-    func otherVerbs(verb: String) async throws {
+        arguments: ["GET", "PUT", "PATCH", "DELETE"], WireDialect.allCases)
+    func otherVerbs(verb: String, dialect: WireDialect) async throws {
         let harness = try await Harness.make()
         try await harness.withClient { client in
             let answer = try await client.post(
-                Self.add, harness.body(blacklist: #"{"number":"905321234567"}"#), method: .init(verb) ?? .get)
+                Endpoint.add.path(dialect),
+                harness.request(blacklist: ["number": "905321234567"]).rendered(in: dialect),
+                method: .init(verb) ?? .get)
             #expect(answer.status == 400)
-            #expect(answer.code == 400)
+            #expect(answer.body == statusBody(400, "İstek çözümlenemedi", in: dialect))
         }
     }
 
@@ -197,19 +339,21 @@ struct ErrorCodeTests {
         }
     }
 
-    @Test("503 in the envelope when the store fails, and /healthz reports it")
-    func storeFailure() async throws {
+    @Test("503 in the envelope when the store fails, and /healthz reports it", arguments: WireDialect.allCases)
+    func storeFailure(dialect: WireDialect) async throws {
         let healthy = try await Harness.make()
         let failing = Harness(
             store: FailingStore(wrapping: healthy.store), configuration: healthy.configuration,
             accounts: healthy.accounts)
         try await failing.withClient { client in
             for answer in [
-                try await client.add(failing, "905321234567"), try await client.list(failing),
-                try await client.delete(failing, "905321234567"),
+                try await client.add(failing, "905321234567", in: dialect),
+                try await client.list(failing, nil, in: dialect),
+                try await client.delete(failing, "905321234567", in: dialect),
             ] {
                 #expect(answer.status == 503)
-                #expect(answer.body == statusBody(503, "Sunucu geçici olarak servis dışı"))
+                #expect(answer.body == statusBody(503, "Sunucu geçici olarak servis dışı", in: dialect))
+                #expect(answer.contentType == dialect.responseContentType)
             }
             let health = try await client.post("/healthz", "", method: .get)
             #expect(health.status == 503)

@@ -35,8 +35,23 @@ struct Answer {
     let contentType: String?
     let body: String
 
+    /// The envelope, read from JSON or from XML as the content type says.
     var envelope: ResponseEnvelope? {
-        try? JSONDecoder().decode(ResponseEnvelope.self, from: Data(body.utf8))
+        guard contentType?.hasPrefix("application/xml") == true else {
+            return try? JSONDecoder().decode(ResponseEnvelope.self, from: Data(body.utf8))
+        }
+        guard let root = try? WireXMLElement.parse(document: Data(body.utf8)), root.name == "response",
+            let status = try? root.child("status"),
+            let code = (try? status.childText("code")).flatMap({ $0.flatMap(Int.init) }),
+            let message = try? status.childText("message")
+        else { return nil }
+        let list = (try? root.child("blacklist")).flatMap { $0 }.map { blacklist in
+            ListResultPayload(
+                count: (try? blacklist.childText("count")).flatMap { $0.flatMap(Int.init) } ?? -1,
+                number: blacklist.children.filter { $0.name == "number" }.map(\.text))
+        }
+        return ResponseEnvelope(
+            response: EngelWire.ResponseBody(status: StatusPayload(code: code, message: message), blacklist: list))
     }
 
     var code: Int? { envelope?.response.status.code }
@@ -85,6 +100,17 @@ struct Harness {
         return #"{"key":"\#(credentials.key)","hash":"\#(credentials.hash)"}"#
     }
 
+    /// The `authentication` of `account`, in either dialect.
+    func authenticationValue(_ account: String = "acme") -> WireValue {
+        guard let credentials = accounts[account] else { return [:] }
+        return ["key": .string(credentials.key), "hash": .string(credentials.hash)]
+    }
+
+    /// A request for `account` with `blacklist`, in either dialect (`nil` leaves it out).
+    func request(_ account: String = "acme", blacklist: WireValue = nil) -> WireValue {
+        ["request": ["authentication": authenticationValue(account), "blacklist": blacklist]]
+    }
+
     /// A request body for `account` with `blacklist` as given (JSON text), or none.
     func body(_ account: String = "acme", blacklist: String?) -> String {
         if let blacklist {
@@ -109,20 +135,62 @@ extension TestClientProtocol {
         }
     }
 
-    func add(_ harness: Harness, _ number: String, as account: String = "acme") async throws -> Answer {
-        try await post("/v1/add-blacklist/json", harness.body(account, blacklist: #"{"number":"\#(number)"}"#))
+    /// POSTs `request` to `endpoint` in `dialect`, with the dialect's usual content type.
+    func send(_ endpoint: Endpoint, _ request: WireValue, in dialect: WireDialect) async throws -> Answer {
+        try await post(
+            endpoint.path(dialect), request.rendered(in: dialect), contentType: dialect.requestContentType)
     }
 
-    func delete(_ harness: Harness, _ number: String, as account: String = "acme") async throws -> Answer {
-        try await post("/v1/delete-blacklist/json", harness.body(account, blacklist: #"{"number":"\#(number)"}"#))
+    func add(
+        _ harness: Harness, _ number: String, as account: String = "acme", in dialect: WireDialect = .json
+    ) async throws -> Answer {
+        try await send(.add, harness.request(account, blacklist: ["number": .string(number)]), in: dialect)
+    }
+
+    func delete(
+        _ harness: Harness, _ number: String, as account: String = "acme", in dialect: WireDialect = .json
+    ) async throws -> Answer {
+        try await send(.delete, harness.request(account, blacklist: ["number": .string(number)]), in: dialect)
     }
 
     func list(_ harness: Harness, _ blacklist: String? = nil, as account: String = "acme") async throws -> Answer {
         try await post("/v1/get-blacklist/json", harness.body(account, blacklist: blacklist))
     }
+
+    func list(
+        _ harness: Harness, _ blacklist: WireValue, as account: String = "acme", in dialect: WireDialect
+    ) async throws -> Answer {
+        try await send(.list, harness.request(account, blacklist: blacklist), in: dialect)
+    }
 }
 
 /// The exact bytes of a status-only envelope.
-func statusBody(_ code: Int, _ message: String) -> String {
-    #"{"response":{"status":{"code":\#(code),"message":"\#(message)"}}}"#
+func statusBody(_ code: Int, _ message: String, in dialect: WireDialect = .json) -> String {
+    switch dialect {
+    case .json:
+        #"{"response":{"status":{"code":\#(code),"message":"\#(message)"}}}"#
+    case .xml:
+        #"<?xml version="1.0" encoding="UTF-8"?><response><status><code>\#(code)</code><message>\#(message)</message></status></response>"#
+    }
+}
+
+/// The exact bytes of a successful get-blacklist envelope.
+func listBody(count: Int, numbers: [String], in dialect: WireDialect) -> String {
+    switch dialect {
+    case .json:
+        let list = numbers.map { #""\#($0)""# }.joined(separator: ",")
+        return
+            #"{"response":{"status":{"code":200,"message":"İşlem başarılı"},"blacklist":{"count":\#(count),"number":[\#(list)]}}}"#
+    case .xml:
+        let list = numbers.map { "<number>\($0)</number>" }.joined()
+        return
+            #"<?xml version="1.0" encoding="UTF-8"?><response><status><code>200</code><message>İşlem başarılı</message></status><blacklist><count>\#(count)</count>\#(list)</blacklist></response>"#
+    }
+}
+
+/// `text` as a form field value (`application/x-www-form-urlencoded`).
+func formEncoded(_ text: String) -> String {
+    var allowed = CharacterSet.alphanumerics
+    allowed.insert(charactersIn: "-._*")
+    return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
 }

@@ -1,5 +1,6 @@
 import EngelCore
 import EngelStores
+import EngelWire
 import Foundation
 import HummingbirdTesting
 import Testing
@@ -7,11 +8,13 @@ import Testing
 @Suite("get-blacklist paging and filters")
 struct ListingTests {
     /// Adds `count` numbers, one second apart, returning them in list order.
-    func seed(_ count: Int, _ harness: Harness, client: some TestClientProtocol) async throws -> [String] {
+    func seed(
+        _ count: Int, _ harness: Harness, client: some TestClientProtocol, in dialect: WireDialect = .json
+    ) async throws -> [String] {
         var numbers: [String] = []
         for index in 0..<count {
             let number = "90532\(String(format: "%07d", index))"
-            let answer = try await client.add(harness, number)
+            let answer = try await client.add(harness, number, in: dialect)
             #expect(answer.status == 200)
             numbers.append("+" + number)
             harness.clock.advance(by: 1)
@@ -19,21 +22,23 @@ struct ListingTests {
         return numbers
     }
 
-    @Test("page and rowCount as strings or integers; count is the whole list; order is stable")
-    func paging() async throws {
+    @Test(
+        "page and rowCount as strings or integers; count is the whole list; order is stable",
+        arguments: WireDialect.allCases)
+    func paging(dialect: WireDialect) async throws {
         let harness = try await Harness.make()
         try await harness.withClient { client in
-            let numbers = try await seed(7, harness, client: client)
+            let numbers = try await seed(7, harness, client: client, in: dialect)
             var collected: [String] = []
             // Strings as the docs show, integers as the Python and Go SDKs send, and a mix.
-            for (page, rowCount) in [(#""1""#, #""3""#), ("2", "3"), (#""3""#, "3")] {
-                let answer = try await client.list(harness, #"{"page":\#(page),"rowCount":\#(rowCount)}"#)
+            for (page, rowCount): (WireValue, WireValue) in [("1", "3"), (2, 3), ("3", 3)] {
+                let answer = try await client.list(harness, ["page": page, "rowCount": rowCount], in: dialect)
                 #expect(answer.status == 200)
                 #expect(answer.count == 7)
                 collected += answer.numbers ?? []
             }
             #expect(collected == numbers)
-            let past = try await client.list(harness, #"{"page":"4","rowCount":"3"}"#)
+            let past = try await client.list(harness, ["page": "4", "rowCount": "3"], in: dialect)
             #expect(past.status == 200)
             #expect(past.numbers == [])
             #expect(past.count == 7)
@@ -62,55 +67,64 @@ struct ListingTests {
         }
     }
 
+    static let unboundedFilterShapes: [WireValue] = [
+        ["filter": nil], ["filter": [:]], ["filter": ["start": nil, "end": nil]], ["filter": ["start": "", "end": ""]],
+        [:], nil,
+    ]
+
     @Test(
         "filter shapes the SDKs send all mean no bound",
-        arguments: [
-            #"{"filter":null}"#, #"{"filter":{}}"#, #"{"filter":{"start":null,"end":null}}"#,
-            #"{"filter":{"start":"","end":""}}"#, #"{}"#, "null",
-        ])
-    func unboundedFilters(blacklist: String) async throws {
+        arguments: unboundedFilterShapes.indices, WireDialect.allCases)
+    func unboundedFilters(index: Int, dialect: WireDialect) async throws {
         let harness = try await Harness.make()
         try await harness.withClient { client in
-            _ = try await seed(3, harness, client: client)
-            let answer = try await client.list(harness, blacklist)
+            _ = try await seed(3, harness, client: client, in: dialect)
+            let answer = try await client.list(harness, Self.unboundedFilterShapes[index], in: dialect)
             #expect(answer.status == 200)
             #expect(answer.count == 3)
         }
     }
 
-    @Test("either bound alone, inclusive, in Turkey time; count follows the filter")
-    func singleBounds() async throws {
+    @Test("either bound alone, inclusive, in Turkey time; count follows the filter", arguments: WireDialect.allCases)
+    func singleBounds(dialect: WireDialect) async throws {
         let harness = try await Harness.make()
         harness.clock.set(try #require(TurkeyTime.parse("2026-04-01 10:00:00")))
         try await harness.withClient { client in
-            let numbers = try await seed(5, harness, client: client)  // 10:00:00 … 10:00:04
-            let start = try await client.list(harness, #"{"filter":{"start":"2026-04-01 10:00:03"}}"#)
+            let numbers = try await seed(5, harness, client: client, in: dialect)  // 10:00:00 … 10:00:04
+            let start = try await client.list(harness, ["filter": ["start": "2026-04-01 10:00:03"]], in: dialect)
             #expect(start.numbers == Array(numbers[3...]))
             #expect(start.count == 2)
             let end = try await client.list(
-                harness, #"{"filter":{"start":null,"end":"2026-04-01 10:00:01"},"rowCount":1}"#)
+                harness, ["filter": ["start": nil, "end": "2026-04-01 10:00:01"], "rowCount": 1], in: dialect)
             #expect(end.numbers == [numbers[0]])
             #expect(end.count == 2)
             // 07:00 UTC is 10:00 in Turkey: a UTC reading of the bound would find nothing.
-            let utcReading = try await client.list(harness, #"{"filter":{"end":"2026-04-01 07:00:04"}}"#)
+            let utcReading = try await client.list(harness, ["filter": ["end": "2026-04-01 07:00:04"]], in: dialect)
             #expect(utcReading.count == 0)
         }
     }
 
     @Test(
-        "unknown fields are ignored, and any content type is read as JSON",
+        "unknown fields are ignored, and any content type is read as the route's dialect",
         arguments: [
             nil, "application/json", "application/json; charset=utf-8", "text/plain",
-            "application/x-www-form-urlencoded",
-        ])
-    func leniency(contentType: String?) async throws {
+            "application/x-www-form-urlencoded", "text/xml", "application/xml; charset=utf-8",
+        ], WireDialect.allCases)
+    func leniency(contentType: String?, dialect: WireDialect) async throws {
         let harness = try await Harness.make()
         try await harness.withClient { client in
-            let body =
-                #"{"request":{"authentication":\#(harness.authentication()),"blacklist":{"number":"905321234567","extra":[1]},"page":5,"version":"2"},"other":true}"#
-            let answer = try await client.post("/v1/add-blacklist/json", body, contentType: contentType)
+            let body: WireValue = [
+                "request": [
+                    "authentication": harness.authenticationValue(),
+                    "blacklist": ["number": "905321234567", "extra": [1]], "page": 5, "version": "2",
+                ],
+                "other": true,
+            ]
+            let rendered =
+                dialect == .xml ? body.xml.replacingOccurrences(of: "<other>true</other>", with: "") : body.json
+            let answer = try await client.post(Endpoint.add.path(dialect), rendered, contentType: contentType)
             #expect(answer.status == 200)
-            #expect(try await client.list(harness).count == 1)
+            #expect(try await client.list(harness, nil, in: dialect).count == 1)
         }
     }
 }

@@ -1,28 +1,31 @@
 import EngelCore
+import EngelWire
 import HTTPTypes
 import Hummingbird
 import Logging
 
 /// Turns every failure into the API's envelope, so no answer is ever empty or a framework page.
 ///
-/// Protocol errors keep their status; the framework's own errors are mapped (no route: 404, body too
+/// The envelope is in the dialect of the route asked for: XML for the XML methods' paths, JSON for
+/// everything else, unknown paths included. Protocol errors keep their status; the framework's own errors are mapped (no route: 404, body too
 /// large or unreadable: 400); anything else, the framework's 5xx included, is the store failing, answered 503 and logged.
 struct EnvelopeErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
+        let codec = BlacklistMethod.route(of: request.uri.path)?.dialect.codec ?? JSONWireCodec()
         do {
             return try await next(request, context)
         } catch let error as APIError {
             log(error, request: request, context: context)
-            return .envelope(error.status)
+            return .envelope(error.status, codec: codec)
         } catch let error as any HTTPResponseError where error.status.code < 500 {
             let mapped =
                 error.status == .notFound
                 ? APIError(.unknownMethod, "no such method")
                 : APIError(.badRequest, "HTTP \(error.status.code): \(error.status.reasonPhrase)")
             log(mapped, request: request, context: context)
-            return .envelope(mapped.status)
+            return .envelope(mapped.status, codec: codec)
         } catch {
             context.logger.error(
                 "request failed",
@@ -30,7 +33,7 @@ struct EnvelopeErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                     "method": "\(request.method)", "path": "\(request.uri.path)",
                     "error": "\(String(reflecting: error))",
                 ])
-            return .envelope(.serviceUnavailable)
+            return .envelope(.serviceUnavailable, codec: codec)
         }
     }
 

@@ -5,16 +5,17 @@ import Hummingbird
 import NIOCore
 
 extension Response {
-    /// An answer carrying the envelope `body`, with the HTTP status equal to `status.code`.
-    static func envelope(_ status: APIStatus, body: [UInt8]) -> Response {
-        Response(
+    /// `answer` written by `codec`, with the HTTP status equal to the envelope's code.
+    static func envelope(_ answer: BlacklistAnswer, codec: any WireCodec = JSONWireCodec()) -> Response {
+        let status = answer.status
+        return Response(
             status: HTTPResponse.Status(code: status.code, reasonPhrase: status.reasonPhrase),
-            headers: [.contentType: "application/json; charset=utf-8"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+            headers: [.contentType: codec.contentType],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: codec.encode(answer))))
     }
 
-    /// The envelope carrying only `status`.
-    static func envelope(_ status: APIStatus) -> Response {
-        envelope(status, body: ResponseWriter.status(status))
+    /// The envelope carrying only `status`, in `codec`'s dialect.
+    static func envelope(_ status: APIStatus, codec: any WireCodec = JSONWireCodec()) -> Response {
+        envelope(.status(status), codec: codec)
     }
 }

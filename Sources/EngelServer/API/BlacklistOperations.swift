@@ -1,0 +1,53 @@
+import EngelCore
+import EngelWire
+import Foundation
+
+/// The three blacklist methods, whatever dialect the request came in: authenticate, act, answer.
+///
+/// Operations throw ``APIError``; the codec of the route writes the answer and
+/// ``EnvelopeErrorMiddleware`` every failure.
+struct BlacklistOperations: Sendable {
+    let store: any EngelStore
+    let parser: PhoneNumberParser
+    let now: @Sendable () -> Date
+
+    func add(_ received: ReceivedRequest<NumberPayload>) async throws -> BlacklistAnswer {
+        let account = try await authenticate(received)
+        let number = try parser.parse(try received.requiredBlacklist().number)
+        _ = try await store.add(number, for: account.id, at: now())
+        return .status(.success)
+    }
+
+    func delete(_ received: ReceivedRequest<NumberPayload>) async throws -> BlacklistAnswer {
+        let account = try await authenticate(received)
+        let number = try parser.parse(try received.requiredBlacklist().number)
+        guard try await store.remove(number, for: account.id) else {
+            throw APIError(.cannotRemoveBlock, "number is not listed")
+        }
+        return .status(.success)
+    }
+
+    func list(_ received: ReceivedRequest<ListPayload>) async throws -> BlacklistAnswer {
+        let account = try await authenticate(received)
+        let payload = try received.blacklist() ?? ListPayload()
+        let page = try await store.page(
+            for: account.id, filter: try payload.dateFilter(), page: try payload.pageRequest())
+        return .page(page)
+    }
+
+    /// The account the credentials belong to, or 401. Unknown keys cost a digest comparison too,
+    /// so timing does not reveal whether a key exists.
+    private func authenticate<Payload>(_ received: ReceivedRequest<Payload>) async throws -> Account {
+        let credentials = try received.credentials()
+        guard let account = try await store.account(withKey: credentials.key) else {
+            _ = Self.decoyDigest.matches(credentials.hashDigest)
+            throw APIError(.unauthorized, "unknown key")
+        }
+        guard account.accepts(credentials) else {
+            throw APIError(.unauthorized, account.apiEnabled ? "wrong hash" : "API access is off")
+        }
+        return account
+    }
+
+    private static var decoyDigest: HashDigest { HashDigest(of: "decoy") }
+}

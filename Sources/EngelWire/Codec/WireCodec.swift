@@ -1,0 +1,99 @@
+public import EngelCore
+public import Foundation
+
+/// What a blacklist method answers, before it is written in a dialect.
+public enum BlacklistAnswer: Sendable, Hashable {
+    /// An envelope carrying only the status: every error, and add and delete's success.
+    case status(APIStatus)
+    /// A successful get-blacklist page.
+    case page(BlacklistPage)
+
+    /// The status the envelope carries, and the HTTP status of the answer.
+    public var status: APIStatus {
+        switch self {
+        case .status(let status): status
+        case .page: .success
+        }
+    }
+}
+
+/// What a request's `blacklist` part must support to be read in both dialects.
+public typealias WirePayload = Decodable & Sendable & XMLDecodablePayload
+
+/// Reads requests and writes answers in one dialect of the protocol. The methods themselves are the
+/// same in every dialect; only this differs.
+public protocol WireCodec: Sendable {
+    /// The `Content-Type` of every answer.
+    var contentType: String { get }
+    /// Decodes a request body; a failure of what every request shares is ``APIStatus/badRequest``.
+    func decode<Payload: WirePayload>(_ type: Payload.Type, from body: Data) throws(APIError)
+        -> ReceivedRequest<Payload>
+    /// The exact bytes of `answer`.
+    func encode(_ answer: BlacklistAnswer) -> [UInt8]
+}
+
+/// The JSON dialect: `POST /v1/<method>/json`.
+public struct JSONWireCodec: WireCodec {
+    /// Creates the codec.
+    public init() {}
+
+    public var contentType: String { "application/json; charset=utf-8" }
+
+    public func decode<Payload: WirePayload>(_ type: Payload.Type, from body: Data) throws(APIError)
+        -> ReceivedRequest<Payload>
+    {
+        try ReceivedRequest<Payload>.decode(from: body)
+    }
+
+    public func encode(_ answer: BlacklistAnswer) -> [UInt8] {
+        switch answer {
+        case .status(let status): ResponseWriter.status(status)
+        case .page(let page): ResponseWriter.page(page)
+        }
+    }
+}
+
+/// The XML dialect of older clients: `POST /v1/<method>`.
+public struct XMLWireCodec: WireCodec {
+    /// Creates the codec.
+    public init() {}
+
+    public var contentType: String { "application/xml; charset=utf-8" }
+
+    public func decode<Payload: WirePayload>(_ type: Payload.Type, from body: Data) throws(APIError)
+        -> ReceivedRequest<Payload>
+    {
+        try ReceivedRequest<Payload>.decode(xmlBody: body)
+    }
+
+    public func encode(_ answer: BlacklistAnswer) -> [UInt8] {
+        switch answer {
+        case .status(let status): XMLResponseWriter.status(status)
+        case .page(let page): XMLResponseWriter.page(page)
+        }
+    }
+}
+
+/// The two dialects a method is served in, told apart by the path.
+public enum WireDialect: String, Sendable, CaseIterable, Hashable {
+    /// JSON, at paths ending `/json`.
+    case json
+    /// XML, at the same paths without `/json`.
+    case xml
+
+    /// What the dialect appends to a method's path (`/v1/add-blacklist` + suffix).
+    public var pathSuffix: String {
+        switch self {
+        case .json: "/json"
+        case .xml: ""
+        }
+    }
+
+    /// The codec reading and writing this dialect.
+    public var codec: any WireCodec {
+        switch self {
+        case .json: JSONWireCodec()
+        case .xml: XMLWireCodec()
+        }
+    }
+}
