@@ -51,7 +51,7 @@ struct BulkRunner: Sendable {
                 }
             }
             for _ in 0..<min(concurrency, items.count) { startNext() }
-            for await result in group {
+            while let result = await group.next() {
                 progress.advance()
                 if let failure = result {
                     outcome.failures.append(failure)

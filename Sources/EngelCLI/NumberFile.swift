@@ -19,7 +19,8 @@ enum NumberFile {
         var column = 0
         var sawFirstLine = false
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // isNewline, not "\n": "\r\n" is one Character in Swift.
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             lineNumber += 1
             var line = Substring(rawLine)
             if line.hasSuffix("\r") { line = line.dropLast() }
@@ -43,9 +44,7 @@ enum NumberFile {
 
     /// Splits one CSV line; a line without a separator is one field.
     static func splitFields(_ line: Substring) -> [String] {
-        guard let separator = line.first(where: { $0 == "," || $0 == ";" || $0 == "\t" }) else {
-            return [unquote(line)]
-        }
+        guard let separator = firstSeparator(in: line) else { return [unquote(line)] }
         var fields: [String] = []
         var current = ""
         var inQuotes = false
@@ -76,6 +75,19 @@ enum NumberFile {
         }
         fields.append(String(Substring(current).trimmingSpaces))
         return fields
+    }
+
+    /// The first `,`, `;` or tab outside quotes.
+    private static func firstSeparator(in line: Substring) -> Character? {
+        var inQuotes = false
+        for character in line {
+            if character == "\"" {
+                inQuotes.toggle()
+            } else if !inQuotes && (character == "," || character == ";" || character == "\t") {
+                return character
+            }
+        }
+        return nil
     }
 
     private static func unquote(_ field: Substring) -> String {

@@ -98,7 +98,7 @@ public struct BlacklistClient: Sendable {
         var earlierOutcomeUnknown = false
         while true {
             do {
-                return try await attempt(url: url, body: body)
+                return try await sendOnce(url: url, body: body)
             } catch {
                 if notListedMeansDone, error.kind == .notListed, earlierOutcomeUnknown {
                     return AnswerBody(status: AnswerStatus(code: .integer(200), message: error.message))
@@ -114,7 +114,7 @@ public struct BlacklistClient: Sendable {
         }
     }
 
-    private func attempt(url: String, body: Data) async throws(IletiMerkeziError) -> AnswerBody {
+    private func sendOnce(url: String, body: Data) async throws(IletiMerkeziError) -> AnswerBody {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")

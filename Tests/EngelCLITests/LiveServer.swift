@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import IletiMerkezi
 import Logging
+import NIOCore
 import ServiceLifecycle
 import Synchronization
 

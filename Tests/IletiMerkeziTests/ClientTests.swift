@@ -28,12 +28,10 @@ struct ClientTests {
     func invalidNumber() async throws {
         try await LiveServer.with { server in
             let client = server.client()
-            for call in [{ try await client.add("905999000000") }, { try await client.remove("12345") }]
-                as [@Sendable () async throws(IletiMerkeziError) -> Void]
-            {
-                let error = await #expect(throws: IletiMerkeziError.self) { try await call() }
-                #expect(error == IletiMerkeziError(.invalidNumber, code: 466, message: "Hatalı numara"))
-            }
+            let onAdd = await #expect(throws: IletiMerkeziError.self) { try await client.add("905999000000") }
+            #expect(onAdd == IletiMerkeziError(.invalidNumber, code: 466, message: "Hatalı numara"))
+            let onRemove = await #expect(throws: IletiMerkeziError.self) { try await client.remove("12345") }
+            #expect(onRemove == IletiMerkeziError(.invalidNumber, code: 466, message: "Hatalı numara"))
         }
     }
 
