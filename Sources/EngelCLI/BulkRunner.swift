@@ -42,7 +42,7 @@ struct BulkRunner: Sendable {
                 let item = items[started]
                 started += 1
                 group.addTask {
-                    do {
+                    do throws(IletiMerkeziError) {
                         try await operation(item.text)
                         return nil
                     } catch {

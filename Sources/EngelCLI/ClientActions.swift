@@ -24,7 +24,7 @@ struct ClientActions: Sendable {
     func remove(_ numbers: [String], ignoringMissing: Bool) async throws {
         try await bulk(label: "removing", verb: "removed", Self.arguments(numbers)) {
             number throws(IletiMerkeziError) in
-            do {
+            do throws(IletiMerkeziError) {
                 try await client.remove(number)
             } catch  where ignoringMissing && error.kind == .notListed {
                 return

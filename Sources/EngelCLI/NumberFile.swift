@@ -1,3 +1,5 @@
+import Foundation
+
 /// A number to act on, with where it came from for the failure report.
 struct NumberLine: Sendable, Hashable {
     /// The 1-based line of the input file, or the argument's position.

@@ -23,6 +23,9 @@ extension BlacklistClient {
 
         /// Fetches the next page on demand.
         public struct Iterator: AsyncIteratorProtocol {
+            /// Fetching a page fails with ``IletiMerkeziError``.
+            public typealias Failure = IletiMerkeziError
+
             let pages: Pages
             private var nextPage = 1
             private var finished = false
@@ -48,12 +51,6 @@ extension BlacklistClient {
                 return page
             }
 
-            /// The next page, or `nil` after the last.
-            public mutating func next(isolation actor: isolated (any Actor)?) async throws(IletiMerkeziError)
-                -> Page?
-            {
-                try await next()
-            }
         }
     }
 }

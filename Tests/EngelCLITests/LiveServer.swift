@@ -49,13 +49,14 @@ struct LiveServer: Sendable {
             accounts[name] = try await AccountAdministration(store: store).create(named: name).credentials
         }
         let clock = TestClock()
+        let issued = accounts
         let router = buildRouter(
             store: store, configuration: ServerConfiguration(port: 0, database: .sqlite(path: "/unused"))
         ) { clock.now }
         return try await withServer(router: router) { port in
             try await body(
                 LiveServer(
-                    baseURL: "http://127.0.0.1:\(port)/v1/", store: store, accounts: accounts, clock: clock))
+                    baseURL: "http://127.0.0.1:\(port)/v1/", store: store, accounts: issued, clock: clock))
         }
     }
 }

@@ -27,7 +27,7 @@ final class FakeResponder: Sendable {
         for (name, replies) in scripts {
             for method in ["add-blacklist/json", "delete-blacklist/json", "get-blacklist/json"] {
                 router.post("/\(name)/v1/\(method)") { _, _ -> Response in
-                    let index = hits.withLock { hits in
+                    let index = self.hits.withLock { hits in
                         defer { hits[name, default: 0] += 1 }
                         return hits[name, default: 0]
                     }
