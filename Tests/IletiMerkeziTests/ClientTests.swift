@@ -90,11 +90,13 @@ struct ClientTests {
         }
     }
 
+    // AsyncHTTPClient keeps reconnecting until the deadline, so a refused connection surfaces at the timeout.
     @Test("transport: nothing listens on the port")
     func connectionRefused() async throws {
         let client = BlacklistClient(
             configuration: .init(
                 baseURL: "http://127.0.0.1:1/v1/", credentials: .init(key: "k", hash: "h"),
+                timeout: .milliseconds(300),
                 retry: .init(maximumAttempts: 2, initialDelay: .milliseconds(1))))
         let error = await #expect(throws: IletiMerkeziError.self) { try await client.page() }
         #expect(error?.kind == .transport)
