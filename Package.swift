@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "EngelCore", targets: ["EngelCore"]),
         .library(name: "EngelWire", targets: ["EngelWire"]),
         .library(name: "EngelServer", targets: ["EngelServer"]),
+        .library(name: "IletiMerkezi", targets: ["IletiMerkezi"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
@@ -25,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration.git", exact: "1.4.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", exact: "2.13.0"),
     ],
     targets: [
@@ -66,11 +68,23 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "IletiMerkezi",
+            dependencies: [
+                "EngelCore",
+                "EngelWire",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "EngelCLI",
             dependencies: [
                 "EngelCore",
                 "EngelStores",
                 "EngelServer",
+                "IletiMerkezi",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -115,9 +129,21 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "IletiMerkeziTests",
+            dependencies: [
+                "IletiMerkezi", "EngelCore", "EngelStores", "EngelServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "EngelCLITests",
             dependencies: [
-                "EngelCLI", "EngelCore", "EngelStores", "EngelServer",
+                "EngelCLI", "EngelCore", "EngelStores", "EngelServer", "IletiMerkezi",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -4,7 +4,7 @@ public import ArgumentParser
 public struct EngelCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "engel",
-        abstract: "A self-hosted, wire-compatible iletiMerkezi blacklist (suppression list) server.",
+        abstract: "A self-hosted, wire-compatible iletiMerkezi blacklist (suppression list) server and its client.",
         discussion: """
             Engel answers the iletiMerkezi blacklist API (add-blacklist, get-blacklist,
             delete-blacklist) so that existing clients work by changing only their base URL.
@@ -14,8 +14,17 @@ public struct EngelCommand: AsyncParsableCommand {
               engel serve --port 9000 --database ./engel.sqlite
               engel account create acme                     # prints the key, secret and hash once
               engel account list
+
+            Client commands talk to --url (env ENGEL_URL; default the live API) with --key and
+            --hash (env ILETIMERKEZI_API_KEY, ILETIMERKEZI_API_HASH):
+              engel add 905321234567 --url http://127.0.0.1:8080
+              engel import numbers.csv
+              engel export --csv > backup.csv
             """,
-        subcommands: [ServeCommand.self, AccountCommand.self]
+        subcommands: [
+            ServeCommand.self, AccountCommand.self, AddCommand.self, RemoveCommand.self, ListCommand.self,
+            CheckCommand.self, ImportCommand.self, ExportCommand.self,
+        ]
     )
 
     public init() {}

@@ -99,12 +99,16 @@ struct CommandLineTests {
         arguments: [
             ["serve"], ["account", "create", "acme"], ["account", "list"], ["account", "disable-api", "acme"],
             ["account", "enable-api", "acme"], ["account", "rotate", "acme"], ["account", "delete", "acme", "--yes"],
+            ["add", "905321234567"], ["remove", "905321234567", "--ignore-missing"], ["list", "--csv"],
+            ["check", "905321234567"], ["import", "numbers.csv", "--concurrency", "4"], ["export", "--csv"],
         ])
     func parsing(arguments: [String]) throws {
         let command = try EngelCommand.parseAsRoot(arguments)
         let help = EngelCommand.helpMessage(for: type(of: command))
         #expect(help.contains("Example"))
-        #expect(help.contains("--database") || arguments == ["serve"] && help.contains("--host"))
+        #expect(
+            help.contains("--database") || arguments == ["serve"] && help.contains("--host")
+                || help.contains("--url") && help.contains("--key") && help.contains("--hash"))
     }
 
     @Test("the root help names the commands")
@@ -112,6 +116,9 @@ struct CommandLineTests {
         let help = EngelCommand.helpMessage()
         #expect(help.contains("serve"))
         #expect(help.contains("account"))
+        for command in ["add", "remove", "list", "check", "import", "export"] {
+            #expect(help.contains(command))
+        }
     }
 
     @Test("account delete requires --yes")

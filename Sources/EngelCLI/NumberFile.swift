@@ -1,0 +1,116 @@
+import Foundation
+
+/// A number to act on, with where it came from for the failure report.
+struct NumberLine: Sendable, Hashable {
+    /// The 1-based line of the input file, or the argument's position.
+    let line: Int
+    /// The number as written.
+    let text: String
+}
+
+/// Reads the numbers of an import file: one per line, or CSV.
+///
+/// Blank lines and `#` comments are skipped. In CSV (`,`, `;` or tab separated, `"` quoted) the
+/// number is the column headed `number`, `numara`, `phone`, `telefon`, `gsm`, `msisdn` or `mobile`,
+/// else the first column; a first line that names columns instead of holding a number is a header.
+enum NumberFile {
+    static let numberColumnNames: Set<String> = ["number", "numara", "phone", "telefon", "gsm", "msisdn", "mobile"]
+
+    static func parse(_ text: String) -> [NumberLine] {
+        var lines: [NumberLine] = []
+        var column = 0
+        var sawFirstLine = false
+        var lineNumber = 0
+        // isNewline, not "\n": "\r\n" is one Character in Swift.
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
+            lineNumber += 1
+            var line = Substring(rawLine)
+            if line.hasSuffix("\r") { line = line.dropLast() }
+            if lineNumber == 1, line.hasPrefix("\u{FEFF}") { line = line.dropFirst() }
+            let trimmed = line.trimmingSpaces
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            let fields = splitFields(trimmed)
+            if !sawFirstLine {
+                sawFirstLine = true
+                if isHeader(fields) {
+                    let names = fields.map { $0.lowercased() }
+                    column = names.firstIndex(where: numberColumnNames.contains) ?? 0
+                    continue
+                }
+            }
+            let field = column < fields.count ? fields[column] : ""
+            lines.append(NumberLine(line: lineNumber, text: field))
+        }
+        return lines
+    }
+
+    /// Splits one CSV line; a line without a separator is one field.
+    static func splitFields(_ line: Substring) -> [String] {
+        guard let separator = firstSeparator(in: line) else { return [unquote(line)] }
+        var fields: [String] = []
+        var current = ""
+        var inQuotes = false
+        var index = line.startIndex
+        while index < line.endIndex {
+            let character = line[index]
+            let next = line.index(after: index)
+            if inQuotes {
+                if character == "\"" {
+                    if next < line.endIndex, line[next] == "\"" {
+                        current.append("\"")
+                        index = line.index(after: next)
+                        continue
+                    }
+                    inQuotes = false
+                } else {
+                    current.append(character)
+                }
+            } else if character == "\"" {
+                inQuotes = true
+            } else if character == separator {
+                fields.append(String(Substring(current).trimmingSpaces))
+                current = ""
+            } else {
+                current.append(character)
+            }
+            index = next
+        }
+        fields.append(String(Substring(current).trimmingSpaces))
+        return fields
+    }
+
+    /// The first `,`, `;` or tab outside quotes.
+    private static func firstSeparator(in line: Substring) -> Character? {
+        var inQuotes = false
+        for character in line {
+            if character == "\"" {
+                inQuotes.toggle()
+            } else if !inQuotes && (character == "," || character == ";" || character == "\t") {
+                return character
+            }
+        }
+        return nil
+    }
+
+    private static func unquote(_ field: Substring) -> String {
+        if field.count >= 2, field.first == "\"", field.last == "\"" {
+            return String(field.dropFirst().dropLast()).replacingOccurrences(of: "\"\"", with: "\"")
+        }
+        return String(field)
+    }
+
+    /// A header names columns: it holds a known column name, or no field with a digit in it.
+    private static func isHeader(_ fields: [String]) -> Bool {
+        fields.contains { numberColumnNames.contains($0.lowercased()) }
+            || !fields.contains { $0.contains(where: \.isNumber) }
+    }
+}
+
+extension Substring {
+    fileprivate var trimmingSpaces: Substring {
+        var result = self
+        while let first = result.first, first == " " || first == "\t" { result = result.dropFirst() }
+        while let last = result.last, last == " " || last == "\t" { result = result.dropLast() }
+        return result
+    }
+}

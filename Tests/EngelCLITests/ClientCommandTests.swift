@@ -1,0 +1,255 @@
+import ArgumentParser
+import EngelCore
+import Foundation
+import IletiMerkezi
+import Testing
+
+@testable import EngelCLI
+
+/// The client commands' actions for `server`'s account, capturing stdout and stderr.
+struct ClientRun: Sendable {
+    let output = CapturedOutput()
+    let diagnostics = CapturedOutput()
+    let actions: ClientActions
+
+    init(_ server: LiveServer, account: String = "acme", concurrency: Int = 8) {
+        actions = ClientActions(
+            client: server.client(account), output: output, diagnostics: diagnostics, concurrency: concurrency,
+            progress: .silent)
+    }
+}
+
+@Suite("engel client commands against a live server")
+struct ClientCommandTests {
+    @Test("import of a few thousand numbers with invalid lines: failures reported by line, safe to rerun")
+    func bulkImport() async throws {
+        try await LiveServer.with { server in
+            var lines = ["number,name"]
+            var invalidLines: [Int] = []
+            for index in 0..<3000 {
+                if index % 600 == 17 {
+                    lines.append("905999\(100_000 + index),bad")
+                    invalidLines.append(lines.count)
+                } else {
+                    lines.append("90532\(1_000_000 + index),person \(index)")
+                }
+            }
+            let file = lines.joined(separator: "\n") + "\n"
+            for _ in 0..<2 {
+                let run = ClientRun(server)
+                await #expect(throws: ExitCode.failure) { try await run.actions.importNumbers(from: file) }
+                let report = run.diagnostics.contents
+                #expect(report.hasPrefix("imported 2995 of 3000, 5 failed\n"))
+                for line in invalidLines {
+                    #expect(report.contains("line \(line)\t"))
+                }
+                #expect(report.components(separatedBy: "\t466\tinvalid number: Hatalı numara").count == 6)
+                let listed1 = try await server.client().page(rowCount: 1)
+                #expect(listed1.count == 2995)
+            }
+        }
+    }
+
+    @Test("export round-trips through import, as CSV and as plain lines")
+    func exportRoundTrip() async throws {
+        try await LiveServer.with(accounts: ["source", "copy", "plain"]) { server in
+            let numbers = (0..<1234).map { "90544\(2_000_000 + $0 * 7)" }
+            try await ClientRun(server, account: "source").actions.add(numbers)
+
+            let exported = ClientRun(server, account: "source")
+            try await exported.actions.export(csv: true, to: nil)
+            #expect(exported.output.contents.hasPrefix("number\n+90544"))
+            #expect(exported.diagnostics.contents == "exported 1234 numbers\n")
+            try await ClientRun(server, account: "copy").actions.importNumbers(from: exported.output.contents)
+            let copied = ClientRun(server, account: "copy")
+            try await copied.actions.export(csv: true, to: nil)
+            #expect(
+                Set(copied.output.contents.split(separator: "\n"))
+                    == Set(exported.output.contents.split(separator: "\n")))
+
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("engel-\(UUID().uuidString).txt")
+            try await ClientRun(server, account: "source").actions.export(csv: false, to: path.path)
+            let plain = try String(contentsOf: path, encoding: .utf8)
+            #expect(plain.split(separator: "\n").count == 1234)
+            try await ClientRun(server, account: "plain").actions.importNumbers(from: plain)
+            let listed2 = try await server.client("plain").page(rowCount: 1)
+            #expect(listed2.count == 1234)
+        }
+    }
+
+    @Test("add is idempotent; remove fails with 474 unless --ignore-missing")
+    func addAndRemove() async throws {
+        try await LiveServer.with { server in
+            try await ClientRun(server).actions.add(["905321234567", "5441234567"])
+            let again = ClientRun(server)
+            try await again.actions.add(["+905321234567"])
+            #expect(again.diagnostics.contents == "added 1 of 1\n")
+
+            let strict = ClientRun(server)
+            await #expect(throws: ExitCode.failure) {
+                try await strict.actions.remove(["905321234567", "905301234567"], ignoringMissing: false)
+            }
+            #expect(strict.diagnostics.contents.contains("removed 1 of 2, 1 failed"))
+            #expect(strict.diagnostics.contents.contains("line 2\t905301234567\t474\tnot on the list"))
+
+            let lenient = ClientRun(server)
+            try await lenient.actions.remove(["905321234567", "5441234567"], ignoringMissing: true)
+            #expect(lenient.diagnostics.contents == "removed 2 of 2\n")
+            let listed3 = try await server.client().page()
+            #expect(listed3.count == 0)
+        }
+    }
+
+    @Test("list prints every page as text, JSON or CSV, within date bounds")
+    func list() async throws {
+        try await LiveServer.with { server in
+            let client = server.client()
+            try await client.add("905321234567")
+            server.clock.advance(by: 86_400)
+            let second = server.clock.now
+            try await client.add("905321234568")
+
+            let text = ClientRun(server)
+            try await text.actions.list(from: nil, to: nil, format: .text)
+            #expect(text.output.contents == "+905321234567\n+905321234568\n")
+            let json = ClientRun(server)
+            try await json.actions.list(from: second, to: nil, format: .json)
+            #expect(try JSONDecoder().decode([String].self, from: Data(json.output.contents.utf8)) == ["+905321234568"])
+            let csv = ClientRun(server)
+            try await csv.actions.list(from: nil, to: second.addingTimeInterval(-1), format: .csv)
+            #expect(csv.output.contents == "number\n+905321234567\n")
+            let empty = ClientRun(server)
+            try await empty.actions.list(from: second.addingTimeInterval(10), to: nil, format: .json)
+            #expect(empty.output.contents == "[]\n")
+        }
+    }
+
+    @Test("check walks the list once and tells listed, not listed and invalid apart")
+    func check() async throws {
+        try await LiveServer.with { server in
+            try await ClientRun(server).actions.add((0..<30).map { "90532\(1_000_000 + $0)" })
+            let listed = ClientRun(server)
+            try await listed.actions.check(["5321000029", "+90 532 100 00 00"])
+            #expect(listed.output.contents == "+905321000029\tlisted\n+905321000000\tlisted\n")
+
+            let mixed = ClientRun(server)
+            await #expect(throws: ExitCode.failure) {
+                try await mixed.actions.check(["905321000001", "905441234567", "12"])
+            }
+            #expect(mixed.output.contents == "+905321000001\tlisted\n+905441234567\tnot listed\n12\tinvalid number\n")
+        }
+    }
+
+    @Test("wrong credentials stop a bulk run at once instead of failing every number")
+    func stopsOnAuthentication() async throws {
+        try await LiveServer.with { server in
+            let client = BlacklistClient(
+                configuration: .init(
+                    baseURL: server.baseURL, credentials: .init(key: "k", hash: "h"), retry: .none))
+            let output = CapturedOutput()
+            let actions = ClientActions(client: client, output: output, diagnostics: output, concurrency: 2)
+            await #expect(throws: ExitCode.failure) {
+                try await actions.add((0..<500).map { "90532\(1_000_000 + $0)" })
+            }
+            #expect(output.contents.contains("stopped early: authentication failed (401 Üyelik bilgileri hatalı)"))
+            #expect(output.contents.contains("not attempted"))
+        }
+    }
+}
+
+@Suite("Client command building blocks")
+struct ClientBuildingBlockTests {
+    @Test("number files: plain lines, CSV with a header, quotes, BOM, CRLF, comments")
+    func numberFiles() {
+        #expect(
+            NumberFile.parse("905321234567\n\n# note\r\n 5441234567 \n")
+                == [NumberLine(line: 1, text: "905321234567"), NumberLine(line: 4, text: "5441234567")])
+        #expect(
+            NumberFile.parse("\u{FEFF}name;Telefon\r\nAyşe;\"0532 123 45 67\"\r\n\"Ali, Veli\";5441234567")
+                == [NumberLine(line: 2, text: "0532 123 45 67"), NumberLine(line: 3, text: "5441234567")])
+        #expect(NumberFile.parse("number\n+905321234567\n") == [NumberLine(line: 2, text: "+905321234567")])
+        #expect(NumberFile.parse("905321234567,x\nabc,y\n").map(\.text) == ["905321234567", "abc"])
+        #expect(NumberFile.splitFields("\"a \"\"b\"\"\",c") == ["a \"b\"", "c"])
+    }
+
+    @Test("progress shows count, percentage, rate and ETA")
+    func progressText() {
+        #expect(
+            ProgressFormat.bar(label: "adding", done: 250, total: 1000, elapsed: .seconds(5), width: 8)
+                == "adding [##------] 250/1000  25%  50/s  ETA 0:15")
+        #expect(
+            ProgressFormat.line(label: "adding", done: 1000, total: 1000, elapsed: .seconds(3725))
+                == "adding: 1000/1000  100%  0/s  in 1:02:05")
+        #expect(ProgressFormat.summary(done: 0, total: 10, elapsed: .zero) == "0/10  0%  0/s  ETA ?")
+    }
+
+    @Test("progress lines go to the diagnostics output, ending with the final count")
+    func progressLines() async throws {
+        let output = CapturedOutput()
+        let reporter = ProgressReporter(
+            label: "adding", total: 3, style: .lines(every: .milliseconds(10)), output: output)
+        reporter.begin()
+        reporter.advance(by: 3)
+        try await Task.sleep(for: .milliseconds(50))
+        reporter.finish()
+        #expect(output.contents.hasPrefix("adding: 3/3  100%"))
+        #expect(output.contents.hasSuffix("\n"))
+    }
+
+    @Test("the bulk runner keeps at most --concurrency requests in flight")
+    func boundedConcurrency() async {
+        let gauge = InFlightGauge()
+        let items = (1...40).map { NumberLine(line: $0, text: "\($0)") }
+        let reporter = ProgressReporter(label: "x", total: items.count, style: .silent, output: CapturedOutput())
+        let outcome = await BulkRunner(concurrency: 3).run(items, progress: reporter) {
+            text throws(IletiMerkeziError) in
+            await gauge.enter()
+            try? await Task.sleep(for: .milliseconds(2))
+            await gauge.leave()
+            if text == "7" { throw IletiMerkeziError(.invalidNumber, code: 466, message: "Hatalı numara") }
+        }
+        #expect(outcome.succeeded == 39)
+        #expect(outcome.failures.map(\.item.line) == [7])
+        #expect(await gauge.peak == 3)
+    }
+
+    @Test("--url, --key and --hash win over ENGEL_URL and the ILETIMERKEZI_ variables; the live API is the default")
+    func clientOptions() throws {
+        let environment = [
+            "ENGEL_URL": "http://env:1", "ILETIMERKEZI_API_KEY": "envkey", "ILETIMERKEZI_API_HASH": "envhash",
+        ]
+        let fromEnvironment = try ClientOptions.parse([]).configuration(environment: environment)
+        #expect(fromEnvironment.baseURL == "http://env:1")
+        #expect(fromEnvironment.credentials == .init(key: "envkey", hash: "envhash"))
+        let fromFlags = try ClientOptions.parse(["--url", "http://flag:2", "--key", "k", "--retries", "0"])
+            .configuration(environment: environment)
+        #expect(fromFlags.baseURL == "http://flag:2")
+        #expect(fromFlags.credentials == .init(key: "k", hash: "envhash"))
+        #expect(fromFlags.retry.maximumAttempts == 1)
+        let defaults = try ClientOptions.parse(["--key", "k", "--hash", "h"]).configuration(environment: [:])
+        #expect(defaults.baseURL == "https://api.iletimerkezi.com/v1/")
+        #expect(throws: ValidationError.self) { try ClientOptions.parse([]).configuration(environment: [:]) }
+    }
+
+    @Test("--from and --to take a date or a date and time, in Turkey time")
+    func dateBounds() throws {
+        let options = try DateBoundOptions.parse(["--from", "2026-04-01", "--to", "2026-04-30"])
+        let (from, to) = try options.bounds()
+        #expect(from.map(TurkeyTime.format) == "2026-04-01 00:00:00")
+        #expect(to.map(TurkeyTime.format) == "2026-04-30 23:59:59")
+        #expect(throws: (any Error).self) { try DateBoundOptions.parse(["--from", "April"]) }
+    }
+}
+
+/// Tracks how many operations run at once.
+actor InFlightGauge {
+    private(set) var peak = 0
+    private var current = 0
+
+    func enter() {
+        current += 1
+        peak = max(peak, current)
+    }
+
+    func leave() { current -= 1 }
+}

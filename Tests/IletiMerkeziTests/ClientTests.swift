@@ -1,0 +1,326 @@
+import EngelCore
+import EngelServer
+import EngelStores
+import Foundation
+import Synchronization
+import Testing
+
+@testable import IletiMerkezi
+
+@Suite("BlacklistClient against a live Engel server")
+struct ClientTests {
+    @Test("add, page and remove round-trip; any input form is one entry, answers are +90…")
+    func roundTrip() async throws {
+        try await LiveServer.with { server in
+            let client = server.client()
+            try await client.add("905321234567")
+            try await client.add("+90 532 123 45 67")
+            try await client.add("5441234567")
+            let page = try await client.page()
+            #expect(page.numbers == ["+905321234567", "+905441234567"])
+            #expect(page.count == 2)
+            #expect(!page.hasMore)
+            try await client.remove("0532 123 45 67")
+            let listed1 = try await client.page()
+            #expect(listed1.numbers == ["+905441234567"])
+        }
+    }
+
+    @Test("466: an invalid number, on add and on remove, with the server's message")
+    func invalidNumber() async throws {
+        try await LiveServer.with { server in
+            let client = server.client()
+            let onAdd = await #expect(throws: IletiMerkeziError.self) { try await client.add("905999000000") }
+            #expect(onAdd == IletiMerkeziError(.invalidNumber, code: 466, message: "Hatalı numara"))
+            let onRemove = await #expect(throws: IletiMerkeziError.self) { try await client.remove("12345") }
+            #expect(onRemove == IletiMerkeziError(.invalidNumber, code: 466, message: "Hatalı numara"))
+        }
+    }
+
+    @Test("474: removing a number that is not listed")
+    func notListed() async throws {
+        try await LiveServer.with { server in
+            let error = await #expect(throws: IletiMerkeziError.self) {
+                try await server.client(retry: .init(maximumAttempts: 3, initialDelay: .milliseconds(1)))
+                    .remove("905321234567")
+            }
+            #expect(error?.kind == .notListed)
+            #expect(error?.code == 474)
+            #expect(error?.message == "Bu numara üzerindeki engelleme kaldırılamaz")
+        }
+    }
+
+    @Test("401: a wrong hash, and an account whose API access is off")
+    func authentication() async throws {
+        try await LiveServer.with { server in
+            let wrong = BlacklistClient(
+                configuration: .init(
+                    baseURL: server.baseURL,
+                    credentials: .init(
+                        key: server.accounts["acme"]?.key ?? "", hash: String(repeating: "0", count: 64)),
+                    retry: .none))
+            let error = await #expect(throws: IletiMerkeziError.self) { try await wrong.page() }
+            #expect(error == IletiMerkeziError(.authentication, code: 401, message: "Üyelik bilgileri hatalı"))
+
+            try await AccountAdministration(store: server.store).setAPIAccess(false, named: "acme")
+            let disabled = await #expect(throws: IletiMerkeziError.self) {
+                try await server.client().add("905321234567")
+            }
+            #expect(disabled?.kind == .authentication)
+        }
+    }
+
+    @Test("503: the store is down; retries are spent, then the error is reported")
+    func serverUnavailable() async throws {
+        let healthy = MemoryStore()
+        let failing = FailingStore(wrapping: healthy)
+        let administration = AccountAdministration(store: healthy)
+        let issued = try await administration.create(named: "acme").credentials
+        let router = buildRouter(store: failing, configuration: ServerConfiguration(database: .sqlite(path: "/unused")))
+        try await withServer(router: router) { port in
+            let client = BlacklistClient(
+                configuration: .init(
+                    baseURL: "http://127.0.0.1:\(port)", credentials: .init(key: issued.key, hash: issued.hash),
+                    retry: .init(maximumAttempts: 3, initialDelay: .milliseconds(1))))
+            let error = await #expect(throws: IletiMerkeziError.self) { try await client.add("905321234567") }
+            #expect(
+                error == IletiMerkeziError(.serverUnavailable, code: 503, message: "Sunucu geçici olarak servis dışı"))
+            #expect(error?.isRetryable == true)
+            #expect(failing.attempts.withLock { $0 } == 3)
+        }
+    }
+
+    // AsyncHTTPClient keeps reconnecting until the deadline, so a refused connection surfaces at the timeout.
+    @Test("transport: nothing listens on the port")
+    func connectionRefused() async throws {
+        let client = BlacklistClient(
+            configuration: .init(
+                baseURL: "http://127.0.0.1:1/v1/", credentials: .init(key: "k", hash: "h"),
+                timeout: .milliseconds(300),
+                retry: .init(maximumAttempts: 2, initialDelay: .milliseconds(1))))
+        let error = await #expect(throws: IletiMerkeziError.self) { try await client.page() }
+        #expect(error?.kind == .transport)
+        #expect(error?.code == nil)
+    }
+
+    @Test("transport: an answer slower than the timeout")
+    func timeout() async throws {
+        let fake = FakeResponder()
+        let router = fake.router(["slow": [.init(status: 200, body: "{}", delay: .seconds(1))]])
+        try await withServer(router: router) { port in
+            let client = BlacklistClient(
+                configuration: .init(
+                    baseURL: "http://127.0.0.1:\(port)/slow/v1/", credentials: .init(key: "k", hash: "h"),
+                    timeout: .milliseconds(200), retry: .none))
+            let started = ContinuousClock.now
+            let error = await #expect(throws: IletiMerkeziError.self) { try await client.add("905321234567") }
+            #expect(error?.kind == .transport)
+            #expect(error?.message == "timed out")
+            #expect(ContinuousClock.now - started < .milliseconds(900))
+        }
+    }
+
+    @Test("unexpected answers: no envelope, an unknown code, a wrong base URL; gateways mean unavailable")
+    func unexpectedAnswers() async throws {
+        let fake = FakeResponder()
+        let router = fake.router([
+            "html": [.init(status: 200, body: "<html>maintenance</html>")],
+            "unknown": [.envelope(999, "Bilinmeyen")],
+            "gateway": [.init(status: 502, body: "<html>Bad Gateway</html>")],
+            "bad": [.envelope(400, "İstek çözümlenemedi")],
+        ])
+        try await withServer(router: router) { port in
+            func client(_ name: String) -> BlacklistClient {
+                BlacklistClient(
+                    configuration: .init(
+                        baseURL: "http://127.0.0.1:\(port)/\(name)/v1/", credentials: .init(key: "k", hash: "h"),
+                        retry: .none))
+            }
+            let html = await #expect(throws: IletiMerkeziError.self) { try await client("html").page() }
+            #expect(html?.kind == .unexpectedAnswer)
+            #expect(html?.code == 200)
+            #expect(html?.message.contains("<html>maintenance</html>") == true)
+
+            let unknown = await #expect(throws: IletiMerkeziError.self) {
+                try await client("unknown").add("5321234567")
+            }
+            #expect(unknown == IletiMerkeziError(.unexpectedAnswer, code: 999, message: "Bilinmeyen"))
+
+            let gateway = await #expect(throws: IletiMerkeziError.self) {
+                try await client("gateway").add("5321234567")
+            }
+            #expect(gateway?.kind == .serverUnavailable)
+            #expect(gateway?.code == 502)
+
+            let bad = await #expect(throws: IletiMerkeziError.self) { try await client("bad").add("5321234567") }
+            #expect(bad == IletiMerkeziError(.badRequest, code: 400, message: "İstek çözümlenemedi"))
+        }
+        try await LiveServer.with { server in
+            let client = BlacklistClient(
+                configuration: .init(
+                    baseURL: server.baseURL.replacingOccurrences(of: "/v1/", with: "/v2/"),
+                    credentials: .init(key: "k", hash: "h"), retry: .none))
+            let error = await #expect(throws: IletiMerkeziError.self) { try await client.page() }
+            #expect(
+                error
+                    == IletiMerkeziError(.unexpectedAnswer, code: 404, message: "API istek yapılan yönteme sahip değil")
+            )
+        }
+    }
+
+    @Test("retries: add succeeds after a 503; a remove answering 474 after an unknown outcome is done")
+    func retries() async throws {
+        let fake = FakeResponder()
+        let unavailable = FakeResponder.Reply.envelope(503, "Sunucu geçici olarak servis dışı")
+        let router = fake.router([
+            "flaky-add": [unavailable, .envelope(200, "İşlem başarılı")],
+            "flaky-remove": [unavailable, .envelope(474, "Bu numara üzerindeki engelleme kaldırılamaz")],
+            "slow-remove": [
+                .init(status: 200, body: "{}", delay: .seconds(1)),
+                .envelope(474, "Bu numara üzerindeki engelleme kaldırılamaz"),
+            ],
+            "missing": [.envelope(474, "Bu numara üzerindeki engelleme kaldırılamaz")],
+        ])
+        try await withServer(router: router) { port in
+            func client(_ name: String, attempts: Int) -> BlacklistClient {
+                BlacklistClient(
+                    configuration: .init(
+                        baseURL: "http://127.0.0.1:\(port)/\(name)/v1/", credentials: .init(key: "k", hash: "h"),
+                        timeout: .milliseconds(300),
+                        retry: .init(maximumAttempts: attempts, initialDelay: .milliseconds(1))))
+            }
+            try await client("flaky-add", attempts: 2).add("905321234567")
+            #expect(fake.count("flaky-add") == 2)
+            try await client("flaky-remove", attempts: 3).remove("905321234567")
+            #expect(fake.count("flaky-remove") == 2)
+            try await client("slow-remove", attempts: 2).remove("905321234567")
+            #expect(fake.count("slow-remove") == 2)
+            let missing = await #expect(throws: IletiMerkeziError.self) {
+                try await client("missing", attempts: 3).remove("905321234567")
+            }
+            #expect(missing?.kind == .notListed)
+            #expect(fake.count("missing") == 1)
+        }
+    }
+
+    @Test("a remove that lands but answers 503 is retried and reported as removed")
+    func removeLandedThenFailed() async throws {
+        let store = RemoveThenFailOnceStore(wrapping: MemoryStore())
+        try await LiveServer.with(store: store) { server in
+            try await server.client().add("905321234567")
+            try await server.client(retry: .init(maximumAttempts: 2, initialDelay: .milliseconds(1)))
+                .remove("905321234567")
+            let listed2 = try await server.client().page()
+            #expect(listed2.count == 0)
+        }
+    }
+
+    @Test("the page walk covers every page, in order, using count to stop")
+    func pageWalk() async throws {
+        try await LiveServer.with { server in
+            let client = server.client()
+            let numbers = (0..<25).map { "+90532\(1_000_000 + $0)" }
+            for number in numbers {
+                try await client.add(number)
+                server.clock.advance(by: 1)
+            }
+            var pages: [BlacklistClient.Page] = []
+            for try await page in client.pages(rowCount: 7) { pages.append(page) }
+            #expect(pages.map(\.page) == [1, 2, 3, 4])
+            #expect(pages.map(\.numbers.count) == [7, 7, 7, 4])
+            #expect(pages.flatMap(\.numbers) == numbers)
+            #expect(pages.allSatisfy { $0.count == 25 })
+
+            var exact: [Int] = []
+            for try await page in client.pages(rowCount: 5) { exact.append(page.page) }
+            #expect(exact == [1, 2, 3, 4, 5])
+        }
+    }
+
+    @Test("an empty list is one empty page")
+    func emptyWalk() async throws {
+        try await LiveServer.with { server in
+            var pages: [BlacklistClient.Page] = []
+            for try await page in server.client().pages() { pages.append(page) }
+            #expect(pages == [BlacklistClient.Page(numbers: [], count: 0, page: 1, rowCount: 1000)])
+        }
+    }
+
+    @Test("from and to travel as Turkey time and bound the list and its count")
+    func dateBounds() async throws {
+        try await LiveServer.with { server in
+            let client = server.client()
+            let first = server.clock.now
+            try await client.add("905321234567")
+            server.clock.advance(by: 86_400)
+            let second = server.clock.now
+            try await client.add("905321234568")
+            server.clock.advance(by: 86_400)
+            try await client.add("905321234569")
+
+            let later = try await client.page(from: second)
+            #expect(later.numbers == ["+905321234568", "+905321234569"])
+            #expect(later.count == 2)
+            let earlier = try await client.page(to: second)
+            #expect(earlier.numbers == ["+905321234567", "+905321234568"])
+            let exactly = try await client.page(from: first.addingTimeInterval(1), to: second)
+            #expect(exactly.numbers == ["+905321234568"])
+            var walked: [String] = []
+            for try await page in client.pages(rowCount: 1, from: second) { walked += page.numbers }
+            #expect(walked == ["+905321234568", "+905321234569"])
+        }
+    }
+
+    @Test("a count sent as a string, as the live API's docs show, is read")
+    func stringCount() async throws {
+        let fake = FakeResponder()
+        let body =
+            #"{"response":{"status":{"code":200,"message":"İşlem başarılı"},"blacklist":{"count":"2","number":["+905321234567","+905321234568"]}}}"#
+        try await withServer(router: fake.router(["live": [.init(status: 200, body: body)]])) { port in
+            let client = BlacklistClient(
+                configuration: .init(
+                    baseURL: "http://127.0.0.1:\(port)/live/v1", credentials: .init(key: "k", hash: "h")))
+            let page = try await client.page()
+            #expect(page.count == 2)
+            #expect(page.numbers.count == 2)
+        }
+    }
+}
+
+@Suite("BlacklistClient configuration")
+struct ConfigurationTests {
+    @Test("credentials come from ILETIMERKEZI_API_KEY and ILETIMERKEZI_API_HASH, and are never printed")
+    func environment() {
+        let credentials = BlacklistClient.Credentials.fromEnvironment([
+            "ILETIMERKEZI_API_KEY": "abc", "ILETIMERKEZI_API_HASH": "def",
+        ])
+        #expect(credentials == .init(key: "abc", hash: "def"))
+        #expect(BlacklistClient.Credentials.fromEnvironment(["ILETIMERKEZI_API_KEY": "abc"]) == nil)
+        #expect(!"\(BlacklistClient.Credentials(key: "abc", hash: "def"))".contains("def"))
+    }
+
+    @Test("the live API is the default; a bare host means its /v1/")
+    func baseURL() {
+        let credentials = BlacklistClient.Credentials(key: "k", hash: "h")
+        #expect(BlacklistClient.Configuration(credentials: credentials).baseURL == "https://api.iletimerkezi.com/v1/")
+        #expect(BlacklistClient.Configuration.liveBaseURL == "https://api.iletimerkezi.com/v1/")
+        func url(_ base: String) -> String {
+            BlacklistClient.Configuration(baseURL: base, credentials: credentials).url(of: "add-blacklist/json")
+        }
+        #expect(url("https://api.iletimerkezi.com/v1/") == "https://api.iletimerkezi.com/v1/add-blacklist/json")
+        #expect(url("https://api.iletimerkezi.com/v1") == "https://api.iletimerkezi.com/v1/add-blacklist/json")
+        #expect(url("http://127.0.0.1:8080") == "http://127.0.0.1:8080/v1/add-blacklist/json")
+        #expect(url("http://127.0.0.1:8080/") == "http://127.0.0.1:8080/v1/add-blacklist/json")
+    }
+
+    @Test("retry waits double up to the maximum")
+    func backoff() {
+        let policy = BlacklistClient.RetryPolicy(
+            maximumAttempts: 6, initialDelay: .milliseconds(100), maximumDelay: .milliseconds(350))
+        #expect(
+            (2...6).map(policy.delay(beforeAttempt:)) == [
+                .milliseconds(100), .milliseconds(200), .milliseconds(350), .milliseconds(350), .milliseconds(350),
+            ])
+        #expect(BlacklistClient.RetryPolicy(maximumAttempts: 0).maximumAttempts == 1)
+    }
+}
