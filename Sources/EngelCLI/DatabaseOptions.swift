@@ -6,7 +6,7 @@ struct DatabaseOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "The store: an SQLite file path or sqlite:PATH (env ENGEL_DATABASE).",
+            "The store: an SQLite file path, sqlite:PATH, or postgres://USER:PASSWORD@HOST:PORT/DB (env ENGEL_DATABASE).",
             discussion: "Default: $XDG_DATA_HOME/engel/engel.sqlite, else ~/.local/share/engel/engel.sqlite.",
             valueName: "location"))
     var database: String?

@@ -64,6 +64,23 @@ public protocol EngelStore: AccountStore, BlacklistStore {
     func close() async
 }
 
+/// What opening a store did to its schema.
+public struct SchemaMigration: Sendable, Hashable {
+    /// The schema version the database had.
+    public let fromVersion: Int
+    /// The schema version it has now, the newest this Engel knows.
+    public let toVersion: Int
+
+    /// Creates a report.
+    public init(fromVersion: Int, toVersion: Int) {
+        self.fromVersion = fromVersion
+        self.toVersion = toVersion
+    }
+
+    /// Whether any migration ran.
+    public var appliedAny: Bool { fromVersion != toVersion }
+}
+
 /// Failures a store reports beyond its backend's own errors.
 public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// An account with this name exists already.

@@ -15,6 +15,23 @@ extension DatabaseLocation {
     }
 }
 
+extension DatabaseLocation {
+    /// Brings the database's schema to the newest version and closes it again: what
+    /// `engel migrate` does. Servers starting at the same time are safe: each migration runs once.
+    public func migrate(logger: Logger) async throws -> SchemaMigration {
+        switch self {
+        case .sqlite(let path):
+            let store = try await SQLiteStore.open(path: path, readerCount: 1, logger: logger)
+            await store.close()
+            return store.schemaMigration
+        case .postgres(let location):
+            let store = try await PostgresStore.open(location, maximumConnections: 1, logger: logger)
+            await store.close()
+            return store.schemaMigration
+        }
+    }
+}
+
 /// Keeps a store open while the application runs and closes it after the server has stopped.
 public struct StoreLifecycleService: Service {
     let store: any EngelStore

@@ -97,7 +97,8 @@ struct CommandLineTests {
     @Test(
         "every command parses and has help with an example",
         arguments: [
-            ["serve"], ["account", "create", "acme"], ["account", "list"], ["account", "disable-api", "acme"],
+            ["serve"], ["migrate"], ["account", "create", "acme"], ["account", "list"],
+            ["account", "disable-api", "acme"],
             ["account", "enable-api", "acme"], ["account", "rotate", "acme"], ["account", "delete", "acme", "--yes"],
             ["add", "905321234567"], ["remove", "905321234567", "--ignore-missing"], ["list", "--csv"],
             ["check", "905321234567"], ["import", "numbers.csv", "--concurrency", "4"], ["export", "--csv"],
@@ -193,5 +194,23 @@ struct ConfigurationTests {
         ])
     func locations(text: String, path: String) throws {
         #expect(try DatabaseLocation(parsing: text) == .sqlite(path: path))
+    }
+}
+
+@Suite("engel migrate")
+struct MigrateCommandTests {
+    @Test("the first run migrates a new database, the second finds it up to date")
+    func twice() async throws {
+        let configuration = try temporaryConfiguration()
+        let logger = Logger(label: "engel-tests")
+        let first = try await configuration.database.migrate(logger: logger)
+        #expect(first.fromVersion == 0 && first.appliedAny)
+        let text = MigrateFormatting.describe(first, database: "engel.sqlite")
+        #expect(text == "Migrated engel.sqlite from schema version 0 to \(first.toVersion).\n")
+        let second = try await configuration.database.migrate(logger: logger)
+        #expect(!second.appliedAny)
+        #expect(
+            MigrateFormatting.describe(second, database: "engel.sqlite")
+                == "engel.sqlite is up to date (schema version \(first.toVersion)).\n")
     }
 }

@@ -37,8 +37,8 @@ enum PostgresSchema {
 
     /// Applies pending migrations in one transaction. Servers starting at once queue on the
     /// advisory lock, so each migration runs exactly once.
-    static func migrate(_ client: PostgresClient, logger: Logger) async throws {
-        try await client.withTransaction(logger: logger) { connection in
+    static func migrate(_ client: PostgresClient, logger: Logger) async throws -> SchemaMigration {
+        try await client.withTransaction(logger: logger) { connection -> SchemaMigration in
             try await connection.query("SELECT pg_advisory_xact_lock(\(migrationLock))", logger: logger)
             try await connection.query(
                 """
@@ -65,6 +65,7 @@ enum PostgresSchema {
                     "INSERT INTO engel_schema_migrations (version) VALUES (\(version))", logger: logger)
                 logger.info("applied schema migration", metadata: ["version": "\(version)"])
             }
+            return SchemaMigration(fromVersion: applied, toVersion: migrations.count)
         }
     }
 }

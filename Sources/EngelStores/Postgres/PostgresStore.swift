@@ -17,6 +17,12 @@ public final class PostgresStore: EngelStore {
     public let location: PostgresLocation
     /// The longest a store call waits, connection included, before failing.
     public let operationTimeout: Duration
+    /// What opening the store did to its schema.
+    public private(set) var schemaMigration: SchemaMigration {
+        get { migrationReport.withLock { $0 } }
+        set { migrationReport.withLock { $0 = newValue } }
+    }
+    private let migrationReport = Mutex(SchemaMigration(fromVersion: 0, toVersion: 0))
     private let client: PostgresClient
     private let runTask: Mutex<Task<Void, Never>?>
     private let logger: Logger
@@ -50,7 +56,9 @@ public final class PostgresStore: EngelStore {
             location: location, client: client, operationTimeout: operationTimeout, logger: logger)
         store.runTask.withLock { $0 = Task { await client.run() } }
         do {
-            try await store.withDeadline { try await PostgresSchema.migrate(client, logger: logger) }
+            store.schemaMigration = try await store.withDeadline {
+                try await PostgresSchema.migrate(client, logger: logger)
+            }
         } catch {
             await store.close()
             throw error

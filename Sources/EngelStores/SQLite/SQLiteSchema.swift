@@ -33,7 +33,7 @@ enum SQLiteSchema {
 
     /// Brings the database to the newest schema. Runs inside one immediate transaction, so two
     /// processes opening the same file at once apply each migration exactly once.
-    static func migrate(_ connection: SQLiteConnection) async throws {
+    static func migrate(_ connection: SQLiteConnection) async throws -> SchemaMigration {
         _ = try await connection.query("BEGIN IMMEDIATE")
         do {
             let version = Int(
@@ -48,6 +48,7 @@ enum SQLiteSchema {
             }
             _ = try await connection.query("PRAGMA user_version = \(migrations.count)")
             _ = try await connection.query("COMMIT")
+            return SchemaMigration(fromVersion: version, toVersion: migrations.count)
         } catch {
             _ = try? await connection.query("ROLLBACK")
             throw error

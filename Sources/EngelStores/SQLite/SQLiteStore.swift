@@ -13,6 +13,8 @@ import Synchronization
 public final class SQLiteStore: EngelStore {
     /// Where the database lives.
     public let path: String
+    /// What opening the store did to its schema.
+    public let schemaMigration: SchemaMigration
     private let threadPool: NIOThreadPool
     private let writer: SQLiteConnection
     private let readers: [SQLiteConnection]
@@ -22,10 +24,11 @@ public final class SQLiteStore: EngelStore {
     private let logger: Logger
 
     private init(
-        path: String, threadPool: NIOThreadPool, writer: SQLiteConnection, readers: [SQLiteConnection],
-        maximumBatch: Int, logger: Logger
+        path: String, schemaMigration: SchemaMigration, threadPool: NIOThreadPool, writer: SQLiteConnection,
+        readers: [SQLiteConnection], maximumBatch: Int, logger: Logger
     ) {
         self.path = path
+        self.schemaMigration = schemaMigration
         self.threadPool = threadPool
         self.writer = writer
         self.readers = readers
@@ -65,7 +68,7 @@ public final class SQLiteStore: EngelStore {
             // before it returns, which is what a 200 promises.
             _ = try await writer.query("PRAGMA journal_mode = WAL")
             _ = try await writer.query("PRAGMA synchronous = FULL")
-            try await SQLiteSchema.migrate(writer)
+            let migration = try await SQLiteSchema.migrate(writer)
             var readers: [SQLiteConnection] = []
             for _ in 0..<max(1, readerCount) {
                 let reader = try await connect()
@@ -73,8 +76,8 @@ public final class SQLiteStore: EngelStore {
                 readers.append(reader)
             }
             let store = SQLiteStore(
-                path: path, threadPool: threadPool, writer: writer, readers: readers, maximumBatch: maximumBatch,
-                logger: logger)
+                path: path, schemaMigration: migration, threadPool: threadPool, writer: writer, readers: readers,
+                maximumBatch: maximumBatch, logger: logger)
             store.startWriter()
             return store
         } catch {
