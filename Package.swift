@@ -141,7 +141,7 @@ let package = Package(
         .testTarget(
             name: "EngelCLITests",
             dependencies: [
-                "EngelCLI", "EngelCore", "EngelStores", "EngelServer", "IletiMerkezi",
+                "EngelCLI", "EngelCore", "EngelStores", "EngelServer", "IletiMerkezi", "EngelTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -2,6 +2,7 @@ import ArgumentParser
 import EngelCore
 import EngelServer
 import EngelStores
+import EngelTestSupport
 import Foundation
 import Logging
 import Synchronization
@@ -70,6 +71,34 @@ struct AccountCommandTests {
         try await actions.rotate(name: "acme", json: true, to: rotated)
         #expect(rotated.contents.contains(#""hash":"#))
 
+        try await actions.delete(name: "acme", to: CapturedOutput())
+        let empty = CapturedOutput()
+        try await actions.list(json: false, to: empty)
+        #expect(empty.contents.hasPrefix("No accounts."))
+    }
+
+    @Test(
+        "the account commands work the same on PostgreSQL",
+        .enabled(if: TestDatabases.postgresServer != nil, TestDatabases.postgresSkipReason))
+    func onPostgres() async throws {
+        let server = try #require(TestDatabases.postgresServer)
+        let database = try await TestDatabases.makePostgresDatabase(on: server)
+        let url =
+            "postgres://\(database.username)@\(database.host):\(database.port)/\(database.database)"
+            + "?sslmode=disable"
+        let configuration = try ServerConfiguration.resolve(.init(database: url), environment: [:])
+        let actions = AccountActions(configuration: configuration)
+        let created = CapturedOutput()
+        try await actions.create(name: "acme", json: true, to: created)
+        #expect(created.contents.contains(#""hash":"#))
+        await #expect(throws: StoreError.accountExists(try AccountName("acme"))) {
+            try await actions.create(name: "acme", json: false, to: CapturedOutput())
+        }
+        try await actions.setAPIAccess(false, name: "acme", to: CapturedOutput())
+        let listed = CapturedOutput()
+        try await actions.list(json: true, to: listed)
+        #expect(listed.contents.contains(#""apiAccess":false"#))
+        try await actions.rotate(name: "acme", json: true, to: CapturedOutput())
         try await actions.delete(name: "acme", to: CapturedOutput())
         let empty = CapturedOutput()
         try await actions.list(json: false, to: empty)
