@@ -112,7 +112,10 @@ let package = Package(
         ),
         .testTarget(
             name: "EngelStoresTests",
-            dependencies: ["EngelCore", "EngelStores", "EngelTestSupport"],
+            dependencies: [
+                "EngelCore", "EngelStores", "EngelTestSupport",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -48,6 +48,9 @@ public protocol AccountStore: Sendable {
 public protocol BlacklistStore: Sendable {
     /// Lists `number` for `account` at `date`; re-adding keeps the original time.
     func add(_ number: PhoneNumber, for account: Account.ID, at date: Date) async throws -> AddOutcome
+    /// Lists every number of `numbers` at `date`, in order; returns how many were new. See the
+    /// default implementation.
+    func addAll(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date) async throws -> Int
     /// Unlists `number`; returns whether it was listed.
     func remove(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool
     /// Whether `number` is listed for `account`.
@@ -56,6 +59,19 @@ public protocol BlacklistStore: Sendable {
     func page(for account: Account.ID, filter: DateFilter, page: PageRequest) async throws -> BlacklistPage
     /// Throws when the store cannot serve requests.
     func checkHealth() async throws
+}
+
+extension BlacklistStore {
+    /// Lists every number of `numbers` for `account` at `date`, in order, each durable when this
+    /// returns; returns how many were not listed before. For bulk loads (migrating a list in,
+    /// seeding), not for the API. Stores override it to use fewer, larger transactions.
+    public func addAll(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date) async throws -> Int {
+        var added = 0
+        for number in numbers where try await add(number, for: account, at: date) == .added {
+            added += 1
+        }
+        return added
+    }
 }
 
 /// A store of accounts and their lists: what the server runs on.

@@ -167,6 +167,21 @@ struct StoreContractTests {
         }
     }
 
+    @Test("a bulk add keeps the given order, skips what is listed and counts what is new", arguments: StoreFactory.all)
+    func bulkAdd(factory: StoreFactory) async throws {
+        try await withStore(factory) { store, account in
+            #expect(try await store.add(try number(5), for: account.id, at: base) == .added)
+            let numbers = try (0..<3000).map { try number(3000 - $0) }
+            let later = base.addingTimeInterval(60)
+            #expect(try await store.addAll(numbers + numbers.prefix(10), for: account.id, at: later) == 2999)
+            let first = try await store.page(for: account.id, filter: .none, page: PageRequest(page: 1, rowCount: 3))
+            #expect(first.count == 3000)
+            #expect(first.numbers == [try number(5), try number(3000), try number(2999)])
+            let last = try await store.page(for: account.id, filter: .none, page: PageRequest(page: 1000, rowCount: 3))
+            #expect(last.numbers == [try number(3), try number(2), try number(1)])
+        }
+    }
+
     @Test("health check passes on an open store", arguments: StoreFactory.all)
     func health(factory: StoreFactory) async throws {
         try await withStore(factory) { store, _ in

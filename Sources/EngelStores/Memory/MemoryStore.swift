@@ -17,6 +17,17 @@ public actor MemoryStore: EngelStore {
         var index: [PhoneNumber: Entry] = [:]
 
         /// The position of the first entry whose (added-at, sequence) is not below `key`.
+        mutating func insert(_ entry: Entry) {
+            entries.insert(entry, at: position(of: entry.key))
+            index[entry.number] = entry
+        }
+
+        mutating func remove(_ number: PhoneNumber) -> Bool {
+            guard let entry = index.removeValue(forKey: number) else { return false }
+            entries.remove(at: position(of: entry.key))
+            return true
+        }
+
         func position(of key: (Int64, Int64)) -> Int {
             var low = 0
             var high = entries.count
@@ -100,21 +111,16 @@ public actor MemoryStore: EngelStore {
     // MARK: BlacklistStore
 
     public func add(_ number: PhoneNumber, for account: Account.ID, at date: Date) -> AddOutcome {
-        var list = lists[account] ?? List()
-        if list.index[number] != nil { return .alreadyListed }
+        // Mutating in place: a copy of the list per add would make bulk loads quadratic.
+        if lists[account]?.index[number] != nil { return .alreadyListed }
         let entry = Entry(number: number, addedAt: date.microsecondsSince1970, sequence: nextSequence)
         nextSequence += 1
-        list.entries.insert(entry, at: list.position(of: entry.key))
-        list.index[number] = entry
-        lists[account] = list
+        lists[account, default: List()].insert(entry)
         return .added
     }
 
     public func remove(_ number: PhoneNumber, for account: Account.ID) -> Bool {
-        guard var list = lists[account], let entry = list.index.removeValue(forKey: number) else { return false }
-        list.entries.remove(at: list.position(of: entry.key))
-        lists[account] = list
-        return true
+        lists[account]?.remove(number) ?? false
     }
 
     public func contains(_ number: PhoneNumber, for account: Account.ID) -> Bool {

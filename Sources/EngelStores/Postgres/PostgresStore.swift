@@ -193,6 +193,23 @@ public final class PostgresStore: EngelStore {
         return inserted > 0 ? .added : .alreadyListed
     }
 
+    public func addAll(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date) async throws -> Int {
+        let micros = date.microsecondsSince1970
+        var added = 0
+        for batchStart in stride(from: 0, to: numbers.count, by: 10_000) {
+            let batch = numbers[batchStart..<min(batchStart + 10_000, numbers.count)].map(\.national)
+            // WITH ORDINALITY and ORDER BY keep the file's order in `seq`.
+            added += try await rowCount(
+                """
+                INSERT INTO blacklist (account_id, number, added_at)
+                SELECT \(account), number, \(micros) FROM unnest(\(batch)::BIGINT[]) WITH ORDINALITY AS given (number, position)
+                ORDER BY position
+                ON CONFLICT (account_id, number) DO NOTHING RETURNING seq
+                """)
+        }
+        return added
+    }
+
     public func remove(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool {
         try await rowCount(
             "DELETE FROM blacklist WHERE account_id = \(account) AND number = \(number.national) RETURNING seq") > 0

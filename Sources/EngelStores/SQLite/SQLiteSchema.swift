@@ -28,7 +28,118 @@ enum SQLiteSchema {
             )
             """,
             "CREATE INDEX blacklist_by_time ON blacklist (account_id, added_at, seq)",
-        ]
+        ],
+        chunkMigration,
+    ]
+
+    /// The most entries a chunk takes before the next newest entry starts a new one.
+    static let chunkSize = 1024
+    /// Chunks are counted in groups of `1 << groupShift`.
+    static let groupShift = 6
+
+    /// The chunk that owns the entry `row` (`NEW` or `OLD` in a trigger): the last chunk whose
+    /// first key is not after the entry's key.
+    private static func owningChunk(of row: String) -> String {
+        """
+        (SELECT ordinal FROM blacklist_chunks
+         WHERE account_id = \(row).account_id AND (first_added_at, first_seq) <= (\(row).added_at, \(row).seq)
+         ORDER BY first_added_at DESC, first_seq DESC LIMIT 1)
+        """
+    }
+
+    /// Migration 2: a two-level count directory that keeps paging and counting flat.
+    ///
+    /// Each account's list, in (added_at, seq) order, is cut into chunks of about ``chunkSize``
+    /// entries. A chunk is named by its first key and owns every entry from there to the next
+    /// chunk's first key; `size` counts them, and `ordinal` numbers the chunks in key order.
+    /// Groups of 64 consecutive ordinals keep the sum of their chunks' sizes, and
+    /// `blacklist_sizes` the account's total. Finding the entry at any position, or the position
+    /// of any time, reads at most a few dozen group and chunk rows plus one chunk's entries,
+    /// instead of every entry before it (see `SQLiteStore.page`).
+    ///
+    /// Triggers keep all three exact in the same transaction as each insert and delete, so every
+    /// snapshot sees them agree with the list. New chunks start only at the newest entry, which
+    /// keeps ordinals in key order; a chunk grows past ``chunkSize`` only when entries arrive out of
+    /// time order (a clock step back), which costs a longer scan inside that one chunk.
+    static let chunkMigration: [String] = [
+        // Covering: paging skips and reads entries from the index alone.
+        "DROP INDEX blacklist_by_time",
+        "CREATE INDEX blacklist_by_time ON blacklist (account_id, added_at, seq, number)",
+        """
+        CREATE TABLE blacklist_chunks (
+            account_id INTEGER NOT NULL,
+            ordinal INTEGER NOT NULL,
+            first_added_at INTEGER NOT NULL,
+            first_seq INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            PRIMARY KEY (account_id, ordinal)
+        ) WITHOUT ROWID
+        """,
+        "CREATE UNIQUE INDEX blacklist_chunks_by_key ON blacklist_chunks (account_id, first_added_at, first_seq)",
+        """
+        CREATE TABLE blacklist_chunk_groups (
+            account_id INTEGER NOT NULL,
+            grp INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            PRIMARY KEY (account_id, grp)
+        ) WITHOUT ROWID
+        """,
+        "CREATE TABLE blacklist_sizes (account_id INTEGER PRIMARY KEY, size INTEGER NOT NULL)",
+        """
+        INSERT INTO blacklist_chunks (account_id, ordinal, first_added_at, first_seq, size)
+        SELECT account_id, (position - 1) / \(chunkSize), added_at, seq, min(\(chunkSize), total - position + 1)
+        FROM (SELECT account_id, added_at, seq, count(*) OVER (PARTITION BY account_id) AS total,
+                     row_number() OVER (PARTITION BY account_id ORDER BY added_at, seq) AS position
+              FROM blacklist)
+        WHERE (position - 1) % \(chunkSize) = 0
+        """,
+        """
+        INSERT INTO blacklist_chunk_groups (account_id, grp, size)
+        SELECT account_id, ordinal >> \(groupShift), sum(size) FROM blacklist_chunks
+        GROUP BY account_id, ordinal >> \(groupShift)
+        """,
+        "INSERT INTO blacklist_sizes (account_id, size) SELECT account_id, count(*) FROM blacklist GROUP BY account_id",
+        """
+        CREATE TRIGGER blacklist_count_on_insert AFTER INSERT ON blacklist BEGIN
+            -- A full owning chunk and a newest entry: the entry starts the next chunk.
+            INSERT INTO blacklist_chunks (account_id, ordinal, first_added_at, first_seq, size)
+            SELECT NEW.account_id, (SELECT max(ordinal) FROM blacklist_chunks WHERE account_id = NEW.account_id) + 1,
+                   NEW.added_at, NEW.seq, 1
+            WHERE (SELECT size FROM blacklist_chunks
+                   WHERE account_id = NEW.account_id AND ordinal = \(owningChunk(of: "NEW"))) >= \(chunkSize)
+              AND NOT EXISTS (SELECT 1 FROM blacklist
+                              WHERE account_id = NEW.account_id AND (added_at, seq) > (NEW.added_at, NEW.seq));
+            -- Otherwise the owning chunk grows, unless the entry just started its own.
+            UPDATE blacklist_chunks SET size = size + 1
+            WHERE account_id = NEW.account_id AND ordinal = \(owningChunk(of: "NEW"))
+              AND (first_added_at, first_seq) != (NEW.added_at, NEW.seq);
+            -- An entry before every chunk: the first chunk now starts at it.
+            UPDATE blacklist_chunks SET first_added_at = NEW.added_at, first_seq = NEW.seq, size = size + 1
+            WHERE account_id = NEW.account_id
+              AND ordinal = (SELECT min(ordinal) FROM blacklist_chunks WHERE account_id = NEW.account_id)
+              AND (first_added_at, first_seq) > (NEW.added_at, NEW.seq);
+            -- The account's first entry.
+            INSERT INTO blacklist_chunks (account_id, ordinal, first_added_at, first_seq, size)
+            SELECT NEW.account_id, 0, NEW.added_at, NEW.seq, 1
+            WHERE NOT EXISTS (SELECT 1 FROM blacklist_chunks WHERE account_id = NEW.account_id);
+            INSERT INTO blacklist_chunk_groups (account_id, grp, size)
+            VALUES (NEW.account_id, \(owningChunk(of: "NEW")) >> \(groupShift), 1)
+            ON CONFLICT (account_id, grp) DO UPDATE SET size = size + 1;
+            INSERT INTO blacklist_sizes (account_id, size) VALUES (NEW.account_id, 1)
+            ON CONFLICT (account_id) DO UPDATE SET size = size + 1;
+        END
+        """,
+        """
+        CREATE TRIGGER blacklist_count_on_delete AFTER DELETE ON blacklist BEGIN
+            UPDATE blacklist_chunk_groups SET size = size - 1
+            WHERE account_id = OLD.account_id AND grp = \(owningChunk(of: "OLD")) >> \(groupShift);
+            UPDATE blacklist_chunks SET size = size - 1
+            WHERE account_id = OLD.account_id AND ordinal = \(owningChunk(of: "OLD"));
+            DELETE FROM blacklist_chunks
+            WHERE account_id = OLD.account_id AND ordinal = \(owningChunk(of: "OLD")) AND size <= 0;
+            UPDATE blacklist_sizes SET size = size - 1 WHERE account_id = OLD.account_id;
+        END
+        """,
     ]
 
     /// Brings the database to the newest schema. Runs inside one immediate transaction, so two
