@@ -1,3 +1,4 @@
+import ArgumentParser
 import EngelCore
 import EngelServer
 import Foundation
@@ -38,6 +39,40 @@ struct AccountActions {
         try await withAdministration { administration in
             try await administration.delete(named: name)
             output.write("Deleted account \(name) and its list.\n")
+        }
+    }
+
+    /// `engel account load`: parses the file, reports every line that is not a number, and
+    /// loads the rest in large transactions. Throws (exit status 1) when any line was invalid.
+    func load(
+        name: String, text: String, progress style: ProgressStyle, to output: some TextOutput,
+        diagnostics: any TextOutput
+    ) async throws {
+        let parser = PhoneNumberParser(prefixes: configuration.mobilePrefixes)
+        var numbers: [PhoneNumber] = []
+        var invalid: [NumberLine] = []
+        for line in NumberFile.parse(text) {
+            if let number = try? parser.parse(line.text) { numbers.append(number) } else { invalid.append(line) }
+        }
+        try await withAdministration { administration in
+            let reporter = ProgressReporter(label: "loading", total: numbers.count, style: style, output: diagnostics)
+            reporter.begin()
+            var reported = 0
+            let added = try await administration.load(numbers, into: name) { done in
+                reporter.advance(by: done - reported)
+                reported = done
+            }
+            reporter.finish()
+            output.write(
+                "Loaded \(numbers.count) numbers into \(name): \(added) new, \(numbers.count - added) already listed"
+                    + (invalid.isEmpty ? ".\n" : "; \(invalid.count) lines were not numbers.\n"))
+        }
+        guard invalid.isEmpty else {
+            for line in invalid.prefix(20) {
+                diagnostics.write("  line \(line.line)\t\(line.text)\tnot a mobile number\n")
+            }
+            if invalid.count > 20 { diagnostics.write("  … and \(invalid.count - 20) more\n") }
+            throw ExitCode.failure
         }
     }
 

@@ -140,10 +140,8 @@ struct ImportCommand: AsyncParsableCommand {
     @OptionGroup var bulk: BulkOptions
 
     func run() async throws {
-        let data =
-            file == "-"
-            ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: file))
-        try await actions(connection, bulk).importNumbers(from: String(decoding: data, as: UTF8.self))
+        let text = try NumberFileReader.read(file)
+        try await actions(connection, bulk).importNumbers(from: text)
     }
 }
 

@@ -8,6 +8,16 @@ struct NumberLine: Sendable, Hashable {
     let text: String
 }
 
+/// Reads an import file's text, `-` meaning standard input.
+enum NumberFileReader {
+    static func read(_ path: String) throws -> String {
+        let data =
+            path == "-"
+            ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: path))
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
 /// Reads the numbers of an import file: one per line, or CSV.
 ///
 /// Blank lines and `#` comments are skipped. In CSV (`,`, `;` or tab separated, `"` quoted) the

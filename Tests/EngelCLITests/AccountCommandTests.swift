@@ -77,6 +77,43 @@ struct AccountCommandTests {
         #expect(empty.contents.hasPrefix("No accounts."))
     }
 
+    @Test("load puts a file's numbers straight into the list and reports the lines that are not numbers")
+    func load() async throws {
+        let configuration = try temporaryConfiguration()
+        let actions = AccountActions(configuration: configuration)
+        try await actions.create(name: "acme", json: true, to: CapturedOutput())
+        let lines = (0..<5000).map { "+90 532 \(String(format: "%07d", $0))" }
+        let text = "number\n" + lines.joined(separator: "\n") + "\nnot a number\n905321234\n"
+        let output = CapturedOutput()
+        let diagnostics = CapturedOutput()
+        await #expect(throws: ExitCode.failure) {
+            try await actions.load(
+                name: "acme", text: text, progress: .silent, to: output, diagnostics: diagnostics)
+        }
+        #expect(
+            output.contents == "Loaded 5000 numbers into acme: 5000 new, 0 already listed; 2 lines were not numbers.\n")
+        #expect(diagnostics.contents.contains("line 5002\tnot a number"))
+        #expect(diagnostics.contents.contains("line 5003\t905321234"))
+
+        let again = CapturedOutput()
+        try await actions.load(
+            name: "acme", text: lines.prefix(10).joined(separator: "\n"), progress: .silent, to: again,
+            diagnostics: CapturedOutput())
+        #expect(again.contents == "Loaded 10 numbers into acme: 0 new, 10 already listed.\n")
+
+        let store = try await configuration.database.open(logger: Logger(label: "engel-tests"))
+        let account = try #require(try await store.account(named: AccountName("acme")))
+        let page = try await store.page(for: account.id, filter: .none, page: PageRequest(page: 50, rowCount: 100))
+        #expect(page.count == 5000)
+        #expect(page.numbers.last == (try PhoneNumberParser().parse("905320004999")))
+        await store.close()
+        await #expect(throws: AccountNotFound.self) {
+            try await actions.load(
+                name: "nobody", text: "905321234567", progress: .silent, to: CapturedOutput(),
+                diagnostics: CapturedOutput())
+        }
+    }
+
     @Test(
         "the account commands work the same on PostgreSQL",
         .enabled(if: TestDatabases.postgresServer != nil, TestDatabases.postgresSkipReason))
@@ -129,6 +166,7 @@ struct CommandLineTests {
             ["serve"], ["migrate"], ["account", "create", "acme"], ["account", "list"],
             ["account", "disable-api", "acme"],
             ["account", "enable-api", "acme"], ["account", "rotate", "acme"], ["account", "delete", "acme", "--yes"],
+            ["account", "load", "acme", "numbers.csv"],
             ["add", "905321234567"], ["remove", "905321234567", "--ignore-missing"], ["list", "--csv"],
             ["check", "905321234567"], ["import", "numbers.csv", "--concurrency", "4"], ["export", "--csv"],
         ])

@@ -58,6 +58,24 @@ public struct AccountAdministration: Sendable {
         guard try await store.deleteAccount(named: name) else { throw AccountNotFound(name: name) }
     }
 
+    /// Lists `numbers` for the account straight in the store, without the API: for migrating an
+    /// existing list in. Numbers already listed keep their time; the rest are stamped `date`, in
+    /// the given order. Calls `progress` with how many numbers are done after each batch; returns
+    /// how many were new.
+    public func load(
+        _ numbers: [PhoneNumber], into text: String, at date: Date = Date(),
+        progress: (Int) -> Void = { _ in }
+    ) async throws -> Int {
+        let account = try await account(named: text)
+        var added = 0
+        for start in stride(from: 0, to: numbers.count, by: 50_000) {
+            let batch = Array(numbers[start..<min(start + 50_000, numbers.count)])
+            added += try await store.addAll(batch, for: account.id, at: date)
+            progress(start + batch.count)
+        }
+        return added
+    }
+
     /// On an empty store, creates the ``firstAccountName`` account so a newcomer can call the API at
     /// once; returns its credentials, or `nil` when accounts exist (or another server made it).
     public func createFirstAccountIfEmpty() async throws -> IssuedCredentials? {
