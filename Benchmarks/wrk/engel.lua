@@ -1,0 +1,83 @@
+-- wrk script for scripts/bench: one blacklist call per request, chosen by ENGEL_BENCH_MODE.
+--   add-new     add numbers never listed (unique per thread and request)
+--   add-listed  add numbers already in the seeded list
+--   delete      delete seeded numbers, each once
+--   first-page  get-blacklist page 1, rowCount 100
+--   last-page   get-blacklist page ENGEL_BENCH_LAST_PAGE, rowCount 100
+--   filtered    get-blacklist with ENGEL_BENCH_FILTER_START/END, page ENGEL_BENCH_FILTER_PAGE
+--   fixed       the first-page body (for the nginx reference)
+-- done() prints one JSON line: requests per second, p50 and p99 in milliseconds, non-2xx answers.
+local mode = os.getenv("ENGEL_BENCH_MODE") or "first-page"
+local key = os.getenv("ENGEL_BENCH_KEY") or ""
+local hash = os.getenv("ENGEL_BENCH_HASH") or ""
+local seeded_first = tonumber(os.getenv("ENGEL_BENCH_SEEDED_FIRST") or "905320000000")
+local seeded_count = tonumber(os.getenv("ENGEL_BENCH_SEEDED_COUNT") or "1000000")
+local threads = {}
+local next_id = 0
+
+function setup(thread)
+    thread:set("id", next_id)
+    next_id = next_id + 1
+    table.insert(threads, thread)
+end
+
+local counter = 0
+
+local function envelope(blacklist)
+    return string.format(
+        '{"request":{"authentication":{"key":"%s","hash":"%s"},"blacklist":%s}}', key, hash, blacklist)
+end
+
+local function number_body(n)
+    return envelope(string.format('{"number":"%d"}', n))
+end
+
+local function page_body(page, filter)
+    if filter then
+        return envelope(string.format('{"filter":{"start":"%s","end":"%s"},"page":"%d","rowCount":"100"}',
+            filter[1], filter[2], page))
+    end
+    return envelope(string.format('{"page":"%d","rowCount":"100"}', page))
+end
+
+local static_path, static_body
+
+function init(args)
+    local slot = tonumber(id) or 0
+    if mode == "first-page" or mode == "fixed" then
+        static_path, static_body = "/v1/get-blacklist/json", page_body(1)
+    elseif mode == "last-page" then
+        static_path, static_body = "/v1/get-blacklist/json", page_body(tonumber(os.getenv("ENGEL_BENCH_LAST_PAGE")))
+    elseif mode == "filtered" then
+        static_path = "/v1/get-blacklist/json"
+        static_body = page_body(tonumber(os.getenv("ENGEL_BENCH_FILTER_PAGE")),
+            { os.getenv("ENGEL_BENCH_FILTER_START"), os.getenv("ENGEL_BENCH_FILTER_END") })
+    end
+    -- Writes walk disjoint ranges per thread: 1/8 of the seeded list each for deletes.
+    base = slot * math.floor(seeded_count / 8)
+end
+
+request = function()
+    if static_body then
+        return wrk.format("POST", static_path, { ["Content-Type"] = "application/json" }, static_body)
+    end
+    counter = counter + 1
+    local path, n
+    if mode == "add-new" then
+        path, n = "/v1/add-blacklist/json", 905330000000 + (tonumber(id) or 0) * 1000000 + counter
+    elseif mode == "add-listed" then
+        path, n = "/v1/add-blacklist/json", seeded_first + (base + counter * 7) % seeded_count
+    else
+        path, n = "/v1/delete-blacklist/json", seeded_first + base + counter
+    end
+    return wrk.format("POST", path, { ["Content-Type"] = "application/json" }, number_body(n))
+end
+
+function done(summary, latency, requests)
+    local non2xx = summary.errors.status
+    local socket = summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
+    io.write(string.format(
+        '{"rps":%.1f,"p50_ms":%.3f,"p99_ms":%.3f,"requests":%d,"non2xx":%d,"socket_errors":%d}\n',
+        summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+        summary.requests, non2xx, socket))
+end
