@@ -154,3 +154,22 @@ let package = Package(
         ),
     ]
 )
+
+// Micro-benchmarks (ordo-one/benchmark) join the package only when scripts/microbench asks, so the
+// normal build and the test command never resolve or compile them.
+if Context.environment["ENGEL_MICROBENCHMARKS"] == "1" {
+    package.dependencies.append(
+        .package(url: "https://github.com/ordo-one/benchmark.git", exact: "1.38.1", traits: ["MallocInterposer"]))
+    package.targets.append(
+        .executableTarget(
+            name: "HotPaths",
+            dependencies: [
+                "EngelCore",
+                "EngelWire",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/HotPaths",
+            swiftSettings: strictSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ))
+}

@@ -74,8 +74,8 @@ struct PagingDirectoryTests {
         var generator = Generator(state: 42)
         let seconds = 400
 
-        // More than one group of chunks (64 × 1024 entries) in one bulk add at second 100.
-        let bulk = try (0..<70_000).map { try number($0 * 3) }
+        // Several groups of chunks (64 × 256 entries each) in one bulk add at second 100.
+        let bulk = try (0..<40_000).map { try number($0 * 3) }
         let bulkTime = base.addingTimeInterval(100)
         #expect(try await sqlite.addAll(bulk, for: sqliteAccount, at: bulkTime) == bulk.count)
         #expect(try await memory.addAll(bulk, for: memoryAccount, at: bulkTime) == bulk.count)

@@ -310,19 +310,19 @@ public final class SQLiteStore: EngelStore {
 
     public func page(for account: Account.ID, filter: DateFilter, page: PageRequest) async throws -> BlacklistPage {
         let unfiltered = filter.lowerMicroseconds == nil && filter.upperMicrosecondsExclusive == nil
-        let rows: [SQLiteRow]
-        if unfiltered && page.offset < SQLiteSchema.chunkSize {
-            rows = try await read(
-                Self.nearStartQuery, [.int64(account), .int64(Int64(page.rowCount)), .int64(Int64(page.offset))])
+        let query: String
+        if unfiltered {
+            query = page.offset < SQLiteSchema.chunkSize ? Self.nearStartQuery : Self.unfilteredPageQuery
         } else {
-            rows = try await read(
-                Self.pageQuery,
-                [
-                    .int64(account), .int64(filter.lowerMicroseconds ?? .min),
-                    .int64(filter.upperMicrosecondsExclusive ?? .max), .int64(Int64(page.rowCount)),
-                    .int64(Int64(page.offset)),
-                ])
+            query = Self.filteredPageQuery
         }
+        let rows = try await read(
+            query,
+            [
+                .int64(account), .int64(filter.lowerMicroseconds ?? .min),
+                .int64(filter.upperMicrosecondsExclusive ?? .max), .int64(Int64(page.rowCount)),
+                .int64(Int64(page.offset)),
+            ])
         let count = Int(rows.first?.column("count")?.int64 ?? 0)
         var numbers: [PhoneNumber] = []
         numbers.reserveCapacity(rows.count)
@@ -336,70 +336,76 @@ public final class SQLiteStore: EngelStore {
         return BlacklistPage(numbers: numbers, count: count)
     }
 
+    // The page queries share their binds: ?1 account, ?2 lower bound and ?3 upper bound (exclusive,
+    // in microseconds), ?4 row count, ?5 offset. Each is one statement, so its count and its page
+    // come from one snapshot; the LEFT JOIN keeps the count row when the page is past the end.
+
     /// An unfiltered page within the first chunk's reach: the total from `blacklist_sizes` and a
-    /// short walk of the covering index. One statement, so one snapshot; the LEFT JOIN keeps the
-    /// count row when the page is past the end. Binds: account, row count, offset.
+    /// short walk of the covering index.
     private static let nearStartQuery = """
         SELECT coalesce((SELECT size FROM blacklist_sizes WHERE account_id = ?1), 0) AS count, page.number AS number
         FROM (SELECT 1) LEFT JOIN
-          (SELECT number, added_at, seq FROM blacklist WHERE account_id = ?1
-           ORDER BY added_at, seq LIMIT ?2 OFFSET ?3) AS page ON 1
+          (SELECT number, added_at, seq FROM blacklist WHERE account_id = ?1 AND added_at < ?3
+           ORDER BY added_at, seq LIMIT ?4 OFFSET ?5) AS page ON 1
         ORDER BY page.added_at, page.seq
         """
 
     /// How many of the account's entries were added before `bound` (a bind holding microseconds):
-    /// the groups before the owning chunk's group, the chunks before it in that group, and its own
-    /// entries before the bound. Reads at most a few dozen directory rows and one chunk's entries.
+    /// the entries before the owning chunk (its group's `before` plus its `local_before`) and its
+    /// own entries before the bound, which is at most one chunk's worth of index entries.
     ///
     /// A key range from a chunk's first key is written as two ranges (the rest of its first
     /// microsecond, then later times) because SQLite seeks a row-value bound by its first column
     /// only, which would scan every entry sharing that microsecond (a bulk load shares one).
     private static func position(before bound: String) -> String {
-        let shift = SQLiteSchema.groupShift
-        return """
-            coalesce((SELECT
-                coalesce((SELECT sum(size) FROM blacklist_chunk_groups
-                          WHERE account_id = ?1 AND grp < c.ordinal >> \(shift)), 0)
-                + coalesce((SELECT sum(size) FROM blacklist_chunks
-                            WHERE account_id = ?1 AND ordinal >= (c.ordinal >> \(shift)) << \(shift)
-                              AND ordinal < c.ordinal), 0)
-                + (SELECT count(*) FROM blacklist AS b
-                   WHERE b.account_id = ?1 AND b.added_at = c.first_added_at AND b.seq >= c.first_seq
-                     AND b.added_at < \(bound))
-                + (SELECT count(*) FROM blacklist AS b
-                   WHERE b.account_id = ?1 AND b.added_at > c.first_added_at AND b.added_at < \(bound))
-              FROM blacklist_chunks AS c
-              WHERE c.account_id = ?1 AND c.first_added_at < \(bound)
-              ORDER BY c.first_added_at DESC, c.first_seq DESC LIMIT 1), 0)
-            """
+        """
+        coalesce((SELECT g.before + c.local_before
+            + (SELECT count(*) FROM blacklist AS b
+               WHERE b.account_id = ?1 AND b.added_at = c.first_added_at AND b.seq >= c.first_seq
+                 AND b.added_at < \(bound))
+            + (SELECT count(*) FROM blacklist AS b
+               WHERE b.account_id = ?1 AND b.added_at > c.first_added_at AND b.added_at < \(bound))
+          FROM blacklist_chunks AS c
+          JOIN blacklist_chunk_groups AS g ON g.account_id = c.account_id AND g.grp = c.ordinal >> \(SQLiteSchema.groupShift)
+          WHERE c.account_id = ?1 AND c.first_added_at < \(bound)
+          ORDER BY c.first_added_at DESC, c.first_seq DESC LIMIT 1), 0)
+        """
     }
 
     /// Any page, filtered or not, at a cost that does not grow with its position: the positions
-    /// of the filter's bounds give the count and the first wanted position; the group and then
-    /// the chunk holding that position are found from running sums over at most 64 rows each; the
-    /// page is read from that chunk's first key with an offset below one chunk. One statement, so
-    /// the count and the page share a snapshot. Binds: account, lower bound, upper bound
-    /// (exclusive), row count, offset.
-    private static let pageQuery: String = {
+    /// of the filter's bounds give the count and the first wanted position; the last group and
+    /// then the last chunk starting at or before that position are read off the directory (at
+    /// most 64 rows each, by key); the page is read from that chunk's first key with an offset
+    /// below one chunk.
+    private static let filteredPageQuery = """
+        WITH
+        bounds AS (SELECT \(position(before: "?2")) AS low, \(position(before: "?3")) AS high),
+        target AS (SELECT low + ?5 AS wanted, high AS past_end, max(high - low, 0) AS count FROM bounds),
+        \(pageFromTarget)
+        """
+
+    /// ``filteredPageQuery`` without bounds: the total comes from `blacklist_sizes`.
+    private static let unfilteredPageQuery = """
+        WITH
+        target AS (SELECT ?5 AS wanted, total AS past_end, total AS count
+                   FROM (SELECT coalesce((SELECT size FROM blacklist_sizes WHERE account_id = ?1), 0) AS total)),
+        \(pageFromTarget)
+        """
+
+    /// The page at `target.wanted`, up to `target.past_end`, through the directory.
+    private static let pageFromTarget: String = {
         let shift = SQLiteSchema.groupShift
         return """
-            WITH
-            bounds AS (SELECT \(position(before: "?2")) AS low, \(position(before: "?3")) AS high),
-            target AS (SELECT low + ?5 AS wanted, high AS past_end, max(high - low, 0) AS count FROM bounds),
             grp AS (
-              SELECT grp, max(before) AS before FROM (
-                SELECT grp, sum(size) OVER (ORDER BY grp ROWS UNBOUNDED PRECEDING) - size AS before
-                FROM blacklist_chunk_groups WHERE account_id = ?1 AND size > 0)
-              WHERE before <= (SELECT wanted FROM target)),
+              SELECT grp, before FROM blacklist_chunk_groups
+              WHERE account_id = ?1 AND size > 0 AND before <= (SELECT wanted FROM target)
+              ORDER BY grp DESC LIMIT 1),
             chunk AS (
-              SELECT first_added_at, first_seq, max(before) AS before FROM (
-                SELECT first_added_at, first_seq,
-                       (SELECT before FROM grp) + sum(size) OVER (ORDER BY ordinal ROWS UNBOUNDED PRECEDING) - size
-                         AS before
-                FROM blacklist_chunks
-                WHERE account_id = ?1 AND ordinal >= (SELECT grp FROM grp) << \(shift)
-                  AND ordinal < ((SELECT grp FROM grp) + 1) << \(shift))
-              WHERE before <= (SELECT wanted FROM target)),
+              SELECT c.first_added_at, c.first_seq, g.before + c.local_before AS before
+              FROM grp AS g, blacklist_chunks AS c
+              WHERE c.account_id = ?1 AND c.ordinal >= g.grp << \(shift) AND c.ordinal < (g.grp + 1) << \(shift)
+                AND c.size > 0 AND g.before + c.local_before <= (SELECT wanted FROM target)
+              ORDER BY c.ordinal DESC LIMIT 1),
             page AS (
               SELECT number, added_at, seq FROM (
                 SELECT b.number, b.added_at, b.seq FROM blacklist AS b
