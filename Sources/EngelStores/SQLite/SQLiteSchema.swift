@@ -39,11 +39,19 @@ enum SQLiteSchema {
 
     /// The chunk that owns the entry `row` (`NEW` or `OLD` in a trigger): the last chunk whose
     /// first key is not after the entry's key.
+    ///
+    /// Key comparisons are split by column throughout: SQLite seeks a row-value bound such as
+    /// `(added_at, seq) > (?, ?)` by its first column only, so it would scan every entry sharing
+    /// that microsecond, and a bulk load stamps all its entries with one.
     private static func owningChunk(of row: String) -> String {
         """
-        (SELECT ordinal FROM blacklist_chunks
-         WHERE account_id = \(row).account_id AND (first_added_at, first_seq) <= (\(row).added_at, \(row).seq)
-         ORDER BY first_added_at DESC, first_seq DESC LIMIT 1)
+        coalesce(
+          (SELECT ordinal FROM blacklist_chunks
+           WHERE account_id = \(row).account_id AND first_added_at = \(row).added_at AND first_seq <= \(row).seq
+           ORDER BY first_seq DESC LIMIT 1),
+          (SELECT ordinal FROM blacklist_chunks
+           WHERE account_id = \(row).account_id AND first_added_at < \(row).added_at
+           ORDER BY first_added_at DESC, first_seq DESC LIMIT 1))
         """
     }
 
@@ -118,8 +126,9 @@ enum SQLiteSchema {
                   ORDER BY ordinal DESC LIMIT 1) AS last
             WHERE (SELECT size FROM blacklist_chunks
                    WHERE account_id = NEW.account_id AND ordinal = \(owningChunk(of: "NEW"))) >= \(chunkSize)
+              AND NOT EXISTS (SELECT 1 FROM blacklist WHERE account_id = NEW.account_id AND added_at > NEW.added_at)
               AND NOT EXISTS (SELECT 1 FROM blacklist
-                              WHERE account_id = NEW.account_id AND (added_at, seq) > (NEW.added_at, NEW.seq));
+                              WHERE account_id = NEW.account_id AND added_at = NEW.added_at AND seq > NEW.seq);
             -- Otherwise the owning chunk grows, unless the entry just started its own.
             UPDATE blacklist_chunks SET size = size + 1
             WHERE account_id = NEW.account_id AND ordinal = \(owningChunk(of: "NEW"))
