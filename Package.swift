@@ -28,6 +28,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", exact: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", exact: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", exact: "2.4.1"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", exact: "2.0.1"),
     ],
     targets: [
         .target(
@@ -63,6 +66,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
@@ -99,15 +104,23 @@ let package = Package(
             dependencies: [
                 "EngelCore",
                 "EngelStores",
+                "EngelServer",
+                "IletiMerkezi",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/EngelTestSupport",
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "EngelCoreTests",
-            dependencies: ["EngelCore"],
+            dependencies: [
+                "EngelCore", "EngelWire",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -131,7 +144,7 @@ let package = Package(
         .testTarget(
             name: "IletiMerkeziTests",
             dependencies: [
-                "IletiMerkezi", "EngelCore", "EngelStores", "EngelServer",
+                "IletiMerkezi", "EngelCore", "EngelStores", "EngelServer", "EngelTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -141,7 +154,7 @@ let package = Package(
         .testTarget(
             name: "EngelCLITests",
             dependencies: [
-                "EngelCLI", "EngelCore", "EngelStores", "EngelServer", "IletiMerkezi",
+                "EngelCLI", "EngelCore", "EngelStores", "EngelServer", "IletiMerkezi", "EngelTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

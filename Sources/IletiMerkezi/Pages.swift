@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 extension BlacklistClient {
     /// The pages of the list, fetched one at a time as they are iterated.

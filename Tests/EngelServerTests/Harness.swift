@@ -1,33 +1,14 @@
 import EngelCore
 import EngelServer
 import EngelStores
+import EngelTestSupport
 import EngelWire
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
-import Synchronization
 import Testing
-
-/// A clock tests move by hand.
-final class ManualClock: Sendable {
-    private let current: Mutex<Date>
-
-    init(_ start: Date = Date(timeIntervalSince1970: 1_775_000_000)) {
-        current = Mutex(start)
-    }
-
-    var now: Date { current.withLock { $0 } }
-
-    func advance(by seconds: TimeInterval) {
-        current.withLock { $0 = $0.addingTimeInterval(seconds) }
-    }
-
-    func set(_ date: Date) {
-        current.withLock { $0 = date }
-    }
-}
 
 /// An answer as a client sees it.
 struct Answer {

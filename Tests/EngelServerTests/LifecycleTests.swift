@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import EngelCore
 import EngelServer
 import EngelStores
+import EngelTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -60,53 +61,6 @@ struct LifecycleTests {
         #expect(try await reopened.contains(PhoneNumberParser().parse("905321234567"), for: account.id))
         await reopened.close()
     }
-}
-
-/// Holds every add for a moment, so a test can shut down while one is in flight.
-actor SlowAddStore: EngelStore {
-    let wrapping: any EngelStore
-    private var started = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-
-    init(wrapping: any EngelStore) { self.wrapping = wrapping }
-
-    func waitUntilAddStarted() async {
-        if started { return }
-        await withCheckedContinuation { waiters.append($0) }
-    }
-
-    func add(_ number: PhoneNumber, for account: Account.ID, at date: Date) async throws -> AddOutcome {
-        started = true
-        for waiter in waiters { waiter.resume() }
-        waiters = []
-        try await Task.sleep(for: .milliseconds(300))
-        return try await wrapping.add(number, for: account, at: date)
-    }
-
-    func createAccount(name: AccountName, apiKey: String, hashDigest: HashDigest, createdAt: Date) async throws
-        -> Account
-    { try await wrapping.createAccount(name: name, apiKey: apiKey, hashDigest: hashDigest, createdAt: createdAt) }
-    func account(withKey apiKey: String) async throws -> Account? { try await wrapping.account(withKey: apiKey) }
-    func account(named name: AccountName) async throws -> Account? { try await wrapping.account(named: name) }
-    func accounts() async throws -> [Account] { try await wrapping.accounts() }
-    func setAPIAccess(_ enabled: Bool, forAccountNamed name: AccountName) async throws -> Bool {
-        try await wrapping.setAPIAccess(enabled, forAccountNamed: name)
-    }
-    func replaceHashDigest(_ digest: HashDigest, forAccountNamed name: AccountName) async throws -> Bool {
-        try await wrapping.replaceHashDigest(digest, forAccountNamed: name)
-    }
-    func deleteAccount(named name: AccountName) async throws -> Bool { try await wrapping.deleteAccount(named: name) }
-    func remove(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool {
-        try await wrapping.remove(number, for: account)
-    }
-    func contains(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool {
-        try await wrapping.contains(number, for: account)
-    }
-    func page(for account: Account.ID, filter: DateFilter, page: PageRequest) async throws -> BlacklistPage {
-        try await wrapping.page(for: account, filter: filter, page: page)
-    }
-    func checkHealth() async throws { try await wrapping.checkHealth() }
-    func close() async { await wrapping.close() }
 }
 
 extension SQLiteStore {
