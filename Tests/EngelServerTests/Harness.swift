@@ -7,6 +7,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import NIOCore
 import Testing
 
@@ -65,7 +66,11 @@ struct Harness {
 
     func application() -> some ApplicationProtocol {
         let clock = clock
-        return Application(router: buildRouter(store: store, configuration: configuration) { clock.now })
+        // One line per answer at info would bury the test runner's own output.
+        var logger = Logger(label: "engel-test")
+        logger.logLevel = .warning
+        return Application(
+            router: buildRouter(store: store, configuration: configuration) { clock.now }, logger: logger)
     }
 
     /// Runs `body` with a client of the router (no sockets).
