@@ -125,6 +125,14 @@ let package = Package(
         .testTarget(
             name: "EngelCoreTests",
             dependencies: [
+                "EngelCore",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "EngelWireTests",
+            dependencies: [
                 "EngelCore", "EngelWire",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
