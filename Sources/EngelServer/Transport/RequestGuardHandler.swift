@@ -94,11 +94,21 @@ final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         cancelTimers()
+        completePendingClose()
         context.fireChannelInactive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         cancelTimers()
+        completePendingClose()
+    }
+
+    /// The channel closed by another way (the client, an error) while a close waited for the
+    /// linger: whoever asked for that close must not wait forever.
+    private func completePendingClose() {
+        let promise = pendingClose
+        pendingClose = nil
+        promise?.succeed(())
     }
 
     private func reject(_ context: ChannelHandlerContext, _ reason: RequestBodyRejected.Reason) {
