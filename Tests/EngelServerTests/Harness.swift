@@ -16,6 +16,8 @@ struct Answer {
     let status: Int
     let contentType: String?
     let body: String
+    /// Every header, as one text (to search it).
+    var headers: String = ""
 
     /// The envelope, read from JSON or from XML as the content type says.
     var envelope: ResponseEnvelope? {
@@ -117,7 +119,7 @@ extension TestClientProtocol {
             response in
             Answer(
                 status: Int(response.status.code), contentType: response.headers[.contentType],
-                body: String(buffer: response.body))
+                body: String(buffer: response.body), headers: "\(response.headers)")
         }
     }
 
