@@ -24,15 +24,52 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var store: DatabaseOptions
 
-    @Option(help: "The largest request body accepted, in bytes (env ENGEL_MAX_BODY_BYTES, default 65536).")
+    @Option(
+        help:
+            "The largest request body accepted, in bytes; larger ones answer 400 (env ENGEL_MAX_BODY_BYTES, default 65536)."
+    )
     var maxBodyBytes: Int?
+
+    @Option(help: "Seconds a connection may send nothing before it is closed (env ENGEL_IDLE_TIMEOUT, default 30).")
+    var idleTimeout: Double?
+
+    @Option(
+        help:
+            "Seconds a client may take to send a request body; slower ones answer 400 (env ENGEL_READ_TIMEOUT, default 10)."
+    )
+    var readTimeout: Double?
+
+    @Option(
+        help:
+            "Seconds a shutdown waits for in-flight requests before cancelling them (env ENGEL_SHUTDOWN_GRACE, default 10)."
+    )
+    var shutdownGrace: Double?
+
+    @Option(
+        help:
+            "401s from one address answered at once within the window; later ones are delayed (env ENGEL_AUTH_FAILURE_LIMIT, default 10)."
+    )
+    var authFailureLimit: Int?
+
+    @Option(help: "Seconds a failed authentication is remembered (env ENGEL_AUTH_FAILURE_WINDOW, default 60).")
+    var authFailureWindow: Double?
+
+    @Option(
+        help:
+            "The longest delay of a 401, in seconds; 0 turns the slowdown off (env ENGEL_AUTH_FAILURE_MAX_DELAY, default 5)."
+    )
+    var authFailureMaxDelay: Double?
 
     @Option(help: "trace, debug, info, notice, warning, error or critical (env ENGEL_LOG_LEVEL, default info).")
     var logLevel: String?
 
     func run() async throws {
         let configuration = try store.resolve(
-            .init(host: host, port: port, maximumBodyBytes: maxBodyBytes, logLevel: logLevel))
+            .init(
+                host: host, port: port, maximumBodyBytes: maxBodyBytes, idleTimeout: idleTimeout,
+                readTimeout: readTimeout, shutdownGrace: shutdownGrace, authenticationFailureLimit: authFailureLimit,
+                authenticationFailureWindow: authFailureWindow, authenticationFailureMaximumDelay: authFailureMaxDelay,
+                logLevel: logLevel))
         let logLevel = configuration.logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

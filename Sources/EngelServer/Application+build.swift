@@ -1,26 +1,39 @@
 public import EngelCore
 public import Foundation
 public import Hummingbird
+import HummingbirdCore
 public import Logging
-import ServiceLifecycle
+import NIOCore
+public import Prometheus
+public import ServiceLifecycle
+public import UnixSignals
 
-/// The request context every Engel route sees.
-public typealias EngelRequestContext = BasicRequestContext
-
-/// Builds the router: the blacklist methods in JSON and XML, `/healthz`, and the envelope for every failure.
+/// Builds the router: the blacklist methods in JSON and XML, `/healthz`, `/metrics`, and the
+/// envelope for every failure.
 ///
 /// - Parameters:
 ///   - store: Where accounts and lists live.
-///   - configuration: Limits and the accepted number prefixes.
+///   - configuration: Limits, the authentication slowdown and the accepted number prefixes.
+///   - metrics: The registry the server's metrics are made in and `/metrics` shows (a fresh one
+///     by default: nothing is bootstrapped globally).
 ///   - now: The clock stamping added-at times (tests pass a fixed one).
 public func buildRouter(
-    store: any EngelStore, configuration: ServerConfiguration, now: @escaping @Sendable () -> Date = { Date() }
+    store: any EngelStore, configuration: ServerConfiguration,
+    metrics registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+    now: @escaping @Sendable () -> Date = { Date() }
 ) -> Router<EngelRequestContext> {
+    let metrics = ServerMetrics(registry: registry)
     let router = Router(context: EngelRequestContext.self)
-    router.add(middleware: EnvelopeErrorMiddleware())
+    // Outermost first: every answer, slowed or not, is observed as the client gets it.
+    router.add(middleware: ObservationMiddleware(metrics: metrics))
+    router.add(
+        middleware: AuthenticationSlowdownMiddleware(
+            throttle: AuthenticationThrottle(policy: configuration.authenticationSlowdown), metrics: metrics))
+    router.add(middleware: EnvelopeErrorMiddleware(metrics: metrics))
     BlacklistAPI(
         operations: BlacklistOperations(
-            store: store, parser: PhoneNumberParser(prefixes: configuration.mobilePrefixes), now: now),
+            store: store, parser: PhoneNumberParser(prefixes: configuration.mobilePrefixes), now: now,
+            metrics: metrics),
         maximumBodyBytes: configuration.maximumBodyBytes
     ).addRoutes(to: router)
     router.get("/healthz") { _, context -> Response in
@@ -28,27 +41,59 @@ public func buildRouter(
             try await store.checkHealth()
             return .envelope(.success)
         } catch {
+            metrics.storeFailed(endpoint: "/healthz")
             context.logger.error("health check failed", metadata: ["error": "\(error)"])
             return .envelope(.serviceUnavailable)
         }
     }
+    router.get("/metrics") { _, _ -> Response in
+        Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
+    }
     return router
 }
 
-/// Builds the application serving `store` as `configuration` says.
+/// Builds the application serving `store` as `configuration` says: the router of ``buildRouter``
+/// behind an HTTP/1.1 server that closes idle connections and guards request bodies.
 ///
 /// `services` run beside the server and are shut down after it, so a store closed by one of them
 /// outlives every in-flight request.
 public func buildApplication(
-    store: any EngelStore, configuration: ServerConfiguration, services: [any Service] = [], logger: Logger,
+    store: any EngelStore, configuration: ServerConfiguration, services: [any Service] = [],
+    metrics registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    Application(
-        router: buildRouter(store: store, configuration: configuration),
+    let maximumBodyBytes = configuration.maximumBodyBytes
+    let readTimeout = configuration.readTimeout
+    return Application(
+        router: buildRouter(store: store, configuration: configuration, metrics: registry),
+        server: .http1(
+            configuration: HTTP1Channel.Configuration(
+                additionalChannelHandlers: [
+                    RequestGuardHandler(maximumBodyBytes: maximumBodyBytes, readTimeout: readTimeout)
+                ],
+                idleTimeout: TimeAmount(configuration.idleTimeout))),
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port), serverName: "Engel"),
         services: services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger
     )
+}
+
+extension ServerConfiguration {
+    /// The service group `engel serve` runs `application` in: a signal in `signals` starts a graceful
+    /// shutdown (no new connections, in-flight requests finish), and whatever is still running after
+    /// ``shutdownGrace`` is cancelled.
+    public func serviceGroup(
+        running application: some Service, logger: Logger, signals: [UnixSignal] = [.sigterm, .sigint]
+    ) -> ServiceGroup {
+        var group = ServiceGroupConfiguration(
+            services: [.init(service: application)], gracefulShutdownSignals: signals, logger: logger)
+        group.maximumGracefulShutdownDuration = shutdownGrace
+        // Cancelled work that still does not stop is a bug; the process must exit all the same.
+        group.maximumCancellationDuration = .seconds(5)
+        return ServiceGroup(configuration: group)
+    }
 }

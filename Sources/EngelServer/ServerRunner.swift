@@ -1,6 +1,7 @@
 public import EngelCore
 import Hummingbird
 public import Logging
+import ServiceLifecycle
 
 /// What a running server tells its operator (not its log: the first credentials must not be logged).
 public enum ServerEvent: Sendable {
@@ -11,7 +12,8 @@ public enum ServerEvent: Sendable {
 }
 
 /// Runs the server as `engel serve` does: open the store, make the first account if the store is
-/// empty, serve until SIGTERM or SIGINT, then let in-flight requests finish and close the store.
+/// empty, serve until SIGTERM or SIGINT, then let in-flight requests finish (for at most the
+/// configured grace period) and close the store.
 public enum ServerRunner {
     /// Runs until a shutdown signal; `announce` receives the operator-facing events.
     public static func run(
@@ -32,6 +34,6 @@ public enum ServerRunner {
         ) { port in
             announce(.listening(host: configuration.host, port: port, database: configuration.database))
         }
-        try await app.runService()
+        try await configuration.serviceGroup(running: app, logger: logger).run()
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EngelCore
+import EngelTestSupport
 import Foundation
 import IletiMerkezi
 import Testing

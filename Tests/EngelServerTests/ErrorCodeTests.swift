@@ -1,6 +1,7 @@
 import EngelCore
 import EngelServer
 import EngelStores
+import EngelTestSupport
 import EngelWire
 import Foundation
 import HTTPTypes
@@ -365,32 +366,4 @@ struct ErrorCodeTests {
             #expect(health.code == 200)
         }
     }
-}
-
-/// A store whose every list operation fails, as a database that went away would.
-struct FailingStore: EngelStore {
-    struct Unavailable: Error {}
-    let wrapping: any EngelStore
-
-    func createAccount(name: AccountName, apiKey: String, hashDigest: HashDigest, createdAt: Date) async throws
-        -> Account
-    { throw Unavailable() }
-    func account(withKey apiKey: String) async throws -> Account? { try await wrapping.account(withKey: apiKey) }
-    func account(named name: AccountName) async throws -> Account? { throw Unavailable() }
-    func accounts() async throws -> [Account] { throw Unavailable() }
-    func setAPIAccess(_ enabled: Bool, forAccountNamed name: AccountName) async throws -> Bool { throw Unavailable() }
-    func replaceHashDigest(_ digest: HashDigest, forAccountNamed name: AccountName) async throws -> Bool {
-        throw Unavailable()
-    }
-    func deleteAccount(named name: AccountName) async throws -> Bool { throw Unavailable() }
-    func add(_ number: PhoneNumber, for account: Account.ID, at date: Date) async throws -> AddOutcome {
-        throw Unavailable()
-    }
-    func remove(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool { throw Unavailable() }
-    func contains(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool { throw Unavailable() }
-    func page(for account: Account.ID, filter: DateFilter, page: PageRequest) async throws -> BlacklistPage {
-        throw Unavailable()
-    }
-    func checkHealth() async throws { throw Unavailable() }
-    func close() async {}
 }

@@ -1,39 +1,23 @@
 import EngelCore
 import EngelServer
 import EngelStores
+import EngelTestSupport
 import EngelWire
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import NIOCore
-import Synchronization
 import Testing
-
-/// A clock tests move by hand.
-final class ManualClock: Sendable {
-    private let current: Mutex<Date>
-
-    init(_ start: Date = Date(timeIntervalSince1970: 1_775_000_000)) {
-        current = Mutex(start)
-    }
-
-    var now: Date { current.withLock { $0 } }
-
-    func advance(by seconds: TimeInterval) {
-        current.withLock { $0 = $0.addingTimeInterval(seconds) }
-    }
-
-    func set(_ date: Date) {
-        current.withLock { $0 = date }
-    }
-}
 
 /// An answer as a client sees it.
 struct Answer {
     let status: Int
     let contentType: String?
     let body: String
+    /// Every header, as one text (to search it).
+    var headers: String = ""
 
     /// The envelope, read from JSON or from XML as the content type says.
     var envelope: ResponseEnvelope? {
@@ -84,7 +68,11 @@ struct Harness {
 
     func application() -> some ApplicationProtocol {
         let clock = clock
-        return Application(router: buildRouter(store: store, configuration: configuration) { clock.now })
+        // One line per answer at info would bury the test runner's own output.
+        var logger = Logger(label: "engel-test")
+        logger.logLevel = .warning
+        return Application(
+            router: buildRouter(store: store, configuration: configuration) { clock.now }, logger: logger)
     }
 
     /// Runs `body` with a client of the router (no sockets).
@@ -131,7 +119,7 @@ extension TestClientProtocol {
             response in
             Answer(
                 status: Int(response.status.code), contentType: response.headers[.contentType],
-                body: String(buffer: response.body))
+                body: String(buffer: response.body), headers: "\(response.headers)")
         }
     }
 

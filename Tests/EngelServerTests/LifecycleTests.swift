@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import EngelCore
 import EngelServer
 import EngelStores
+import EngelTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -62,51 +63,85 @@ struct LifecycleTests {
     }
 }
 
-/// Holds every add for a moment, so a test can shut down while one is in flight.
-actor SlowAddStore: EngelStore {
-    let wrapping: any EngelStore
-    private var started = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-
-    init(wrapping: any EngelStore) { self.wrapping = wrapping }
-
-    func waitUntilAddStarted() async {
-        if started { return }
-        await withCheckedContinuation { waiters.append($0) }
+@Suite("Graceful shutdown under load")
+struct ShutdownUnderLoadTests {
+    @Test("in-flight requests finish with their real answers, new connections are refused, nothing is lost")
+    func underLoad() async throws {
+        let path = temporaryDatabasePath()
+        let sqlite = try await SQLiteStore.open(path: path)
+        let slow = SlowAddStore(wrapping: sqlite, delay: .milliseconds(500))
+        let harness = try await Harness.make(store: slow)
+        let configuration = ServerConfiguration(database: .sqlite(path: path), shutdownGrace: .seconds(10))
+        let numbers = (0..<40).map { "90532\(String(format: "%07d", $0))" }
+        let answers = try await EngelServerRun.with(
+            store: slow, configuration: configuration, services: [StoreLifecycleService(store: slow)]
+        ) { server in
+            try await withThrowingTaskGroup(of: (Int, String).self) { group in
+                for number in numbers {
+                    group.addTask {
+                        try await rawPost(
+                            server.baseURL + "/v1/add-blacklist/json",
+                            harness.body(blacklist: #"{"number":"\#(number)"}"#))
+                    }
+                }
+                while slow.addsStarted < numbers.count { try await Task.sleep(for: .milliseconds(5)) }
+                let started = ContinuousClock.now
+                await server.group.triggerGracefulShutdown()
+                // The listening socket closes at once, though answers are still being written.
+                var refused = false
+                while !refused, ContinuousClock.now - started < .seconds(2) {
+                    do {
+                        let late = try await RawConnection.open(port: server.port)
+                        await late.close()
+                        try await Task.sleep(for: .milliseconds(10))
+                    } catch {
+                        refused = true
+                    }
+                }
+                #expect(refused)
+                #expect(ContinuousClock.now - started < .milliseconds(500), "refused only after the adds finished")
+                var answers: [(Int, String)] = []
+                for try await answer in group { answers.append(answer) }
+                return answers
+            }
+        }
+        #expect(answers.count == numbers.count)
+        #expect(answers.allSatisfy { $0.0 == 200 && $0.1 == statusBody(200, "İşlem başarılı") })
+        // Every acknowledged add is on disk.
+        let reopened = try await SQLiteStore.open(path: path)
+        let account = try #require(try await reopened.account(named: AccountName("acme")))
+        #expect(
+            try await reopened.page(for: account.id, filter: .none, page: PageRequest(page: 1, rowCount: 100)).count
+                == 40)
+        await reopened.close()
     }
 
-    func add(_ number: PhoneNumber, for account: Account.ID, at date: Date) async throws -> AddOutcome {
-        started = true
-        for waiter in waiters { waiter.resume() }
-        waiters = []
-        try await Task.sleep(for: .milliseconds(300))
-        return try await wrapping.add(number, for: account, at: date)
+    @Test("a request still running when the grace period ends is cancelled, and the server exits")
+    func graceExpires() async throws {
+        let slow = SlowAddStore(wrapping: MemoryStore(), delay: .seconds(60))
+        let harness = try await Harness.make(store: slow)
+        let configuration = ServerConfiguration(database: .sqlite(path: "/unused"), shutdownGrace: .milliseconds(500))
+        let started = ContinuousClock.now
+        let (stopped, answer): (Duration, Int?) = try await EngelServerRun.with(
+            store: slow, configuration: configuration
+        ) {
+            server in
+            let request = Task {
+                try? await rawPost(
+                    server.baseURL + "/v1/add-blacklist/json", harness.body(blacklist: #"{"number":"905321234567"}"#))
+            }
+            await slow.waitUntilAddStarted()
+            let shutdown = ContinuousClock.now
+            await server.group.triggerGracefulShutdown()
+            let answer = await request.value
+            return (ContinuousClock.now - shutdown, answer?.0)
+        }
+        // The hung add was cancelled at the end of the grace period, not after its 60 seconds.
+        #expect(stopped < .seconds(3), "took \(stopped)")
+        #expect(ContinuousClock.now - started < .seconds(10))
+        // Cancelled work answers 503 if the connection still stands; either way no false 200.
+        #expect(answer != 200)
     }
-
-    func createAccount(name: AccountName, apiKey: String, hashDigest: HashDigest, createdAt: Date) async throws
-        -> Account
-    { try await wrapping.createAccount(name: name, apiKey: apiKey, hashDigest: hashDigest, createdAt: createdAt) }
-    func account(withKey apiKey: String) async throws -> Account? { try await wrapping.account(withKey: apiKey) }
-    func account(named name: AccountName) async throws -> Account? { try await wrapping.account(named: name) }
-    func accounts() async throws -> [Account] { try await wrapping.accounts() }
-    func setAPIAccess(_ enabled: Bool, forAccountNamed name: AccountName) async throws -> Bool {
-        try await wrapping.setAPIAccess(enabled, forAccountNamed: name)
-    }
-    func replaceHashDigest(_ digest: HashDigest, forAccountNamed name: AccountName) async throws -> Bool {
-        try await wrapping.replaceHashDigest(digest, forAccountNamed: name)
-    }
-    func deleteAccount(named name: AccountName) async throws -> Bool { try await wrapping.deleteAccount(named: name) }
-    func remove(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool {
-        try await wrapping.remove(number, for: account)
-    }
-    func contains(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool {
-        try await wrapping.contains(number, for: account)
-    }
-    func page(for account: Account.ID, filter: DateFilter, page: PageRequest) async throws -> BlacklistPage {
-        try await wrapping.page(for: account, filter: filter, page: page)
-    }
-    func checkHealth() async throws { try await wrapping.checkHealth() }
-    func close() async { await wrapping.close() }
 }
 
 extension SQLiteStore {

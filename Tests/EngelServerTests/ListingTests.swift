@@ -1,5 +1,6 @@
 import EngelCore
 import EngelStores
+import EngelTestSupport
 import EngelWire
 import Foundation
 import HummingbirdTesting

@@ -1,5 +1,9 @@
 import EngelCore
 import EngelServer
+import EngelTestSupport
+import EngelWire
+import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -13,6 +17,9 @@ final class CapturedLog: Sendable {
     var text: String { lines.withLock { $0.joined(separator: "\n") } }
 
     func handler(label: String) -> some LogHandler { Handler(label: label, log: self) }
+
+    /// A logger at trace level writing here.
+    var logger: Logger { Logger(label: "engel-test") { self.handler(label: $0) } }
 
     struct Handler: LogHandler {
         let label: String
@@ -38,9 +45,8 @@ struct LoggingTests {
     func noCredentialsInLogs() async throws {
         let harness = try await Harness.make()
         let captured = CapturedLog()
-        let logger = Logger(label: "engel-test") { captured.handler(label: $0) }
         let app = Application(
-            router: buildRouter(store: harness.store, configuration: harness.configuration), logger: logger)
+            router: buildRouter(store: harness.store, configuration: harness.configuration), logger: captured.logger)
         let credentials = try #require(harness.accounts["acme"])
         try await app.test(.router) { client in
             _ = try await client.add(harness, "905321234567")
@@ -57,5 +63,99 @@ struct LoggingTests {
         #expect(!captured.text.contains(credentials.key))
         #expect(!captured.text.contains(credentials.hash))
         #expect(!captured.text.contains(credentials.secret))
+    }
+
+    @Test(
+        "a full run of every endpoint and failure, in both dialects and over sockets, logs and answers no credential"
+    )
+    func fullRun() async throws {
+        let harness = try await Harness.make(accounts: ["acme", "globex"])
+        let acme = try #require(harness.accounts["acme"])
+        let globex = try #require(harness.accounts["globex"])
+        let wrongHash = String(repeating: "5e", count: 32)
+        let secrets = [acme.key, acme.hash, acme.secret, globex.key, globex.hash, globex.secret, wrongHash]
+        let captured = CapturedLog()
+        let answers = Mutex<[Answer]>([])
+        @Sendable func keep(_ answer: Answer) { answers.withLock { $0.append(answer) } }
+
+        func authentication(key: String, hash: String) -> WireValue { ["key": .string(key), "hash": .string(hash)] }
+        let requests: [(Endpoint, WireValue)] = [
+            (.add, harness.request(blacklist: ["number": "905321234567"])),
+            (.add, harness.request(blacklist: ["number": "+90 532 123 45 67"])),
+            (.add, harness.request(blacklist: ["number": "905999999999"])),
+            (.add, harness.request(blacklist: ["number": ["905321234567"]])),
+            (.list, harness.request(blacklist: ["page": "1", "rowCount": "10"])),
+            (.list, harness.request(blacklist: ["filter": ["start": "2026-01-01 00:00:00"]])),
+            (.list, harness.request(blacklist: ["page": "zero"])),
+            (.list, harness.request("globex")),
+            (.delete, harness.request(blacklist: ["number": "905321234567"])),
+            (.delete, harness.request(blacklist: ["number": "905321234567"])),
+            (.delete, harness.request(blacklist: ["number": "12"])),
+            (.list, ["request": ["authentication": authentication(key: acme.key, hash: wrongHash)]]),
+            (.list, ["request": ["authentication": authentication(key: acme.key, hash: acme.secret)]]),
+            (.list, ["request": ["authentication": authentication(key: acme.key, hash: globex.hash)]]),
+            (.add, ["request": ["authentication": authentication(key: wrongHash, hash: acme.hash)]]),
+            (.list, ["request": ["authentication": ["key": .string(acme.key)]]]),
+        ]
+        let app = Application(
+            router: buildRouter(store: harness.store, configuration: harness.configuration), logger: captured.logger)
+        try await app.test(.router) { client in
+            for dialect in WireDialect.allCases {
+                for (endpoint, request) in requests { keep(try await client.send(endpoint, request, in: dialect)) }
+                let body = harness.request(blacklist: ["number": "905321234567"]).rendered(in: dialect)
+                keep(try await client.post(Endpoint.add.path(dialect), String(body.dropLast(4))))
+                keep(try await client.post(Endpoint.add.path(dialect), body, method: .get))
+                keep(try await client.post(Endpoint.list.path(dialect), body + String(repeating: " ", count: 70_000)))
+            }
+            try await AccountAdministration(store: harness.store).setAPIAccess(false, named: "globex")
+            keep(try await client.send(.list, harness.request("globex"), in: .json))
+            keep(try await client.post("/v1/send-sms/json", harness.body(blacklist: nil)))
+            keep(try await client.post("/healthz", "", method: .get))
+            keep(try await client.post("/metrics", "", method: .get))
+        }
+        // The store failing (503), with the credentials of a real account in the requests.
+        let failing = Application(
+            router: buildRouter(store: FailingStore(wrapping: harness.store), configuration: harness.configuration),
+            logger: captured.logger)
+        try await failing.test(.router) { client in
+            for dialect in WireDialect.allCases {
+                keep(try await client.add(harness, "905331234567", in: dialect))
+                keep(try await client.list(harness, nil, in: dialect))
+            }
+            keep(try await client.post("/healthz", "", method: .get))
+        }
+        // Over sockets: slowed 401s from one address, and a body over the limit.
+        var configuration = harness.configuration
+        configuration.authenticationSlowdown = AuthenticationSlowdown(
+            allowedFailures: 1, maximumDelay: .milliseconds(100))
+        try await EngelServerRun.with(store: harness.store, configuration: configuration, logger: captured.logger) {
+            server in
+            let wrong = #"{"request":{"authentication":{"key":"\#(acme.key)","hash":"\#(wrongHash)"}}}"#
+            for body in [wrong, wrong, wrong, wrong + String(repeating: " ", count: 70_000)] {
+                let connection = try await RawConnection.open(port: server.port, from: "127.0.0.2")
+                try await connection.send(
+                    "POST /v1/get-blacklist/json HTTP/1.1\r\nHost: engel\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+                )
+                let answer = try await connection.answer(within: .seconds(5)) ?? ""
+                keep(Answer(status: 0, contentType: nil, body: answer))
+                await connection.close()
+            }
+        }
+
+        let codes = Set(answers.withLock { $0.map { $0.code ?? 0 } })
+        #expect(codes.isSuperset(of: [200, 400, 401, 404, 466, 474, 503]), "\(codes.sorted())")
+        let log = captured.text
+        #expect(log.contains("repeated authentication failures"))
+        #expect(log.contains("request failed"))
+        for secret in secrets {
+            #expect(!log.contains(secret), "a credential in the log")
+            for answer in answers.withLock({ $0 }) {
+                #expect(!answer.body.contains(secret) && !answer.headers.contains(secret), "a credential echoed")
+            }
+        }
+        // Every answer's log line carries its request id.
+        let answered = log.split(separator: "\n").filter { $0.contains(" answered ") }
+        #expect(answered.count >= answers.withLock { $0.count })
+        #expect(answered.allSatisfy { $0.contains("hb.request.id") })
     }
 }

@@ -1,4 +1,5 @@
 import EngelCore
+import EngelTestSupport
 import EngelWire
 import Foundation
 import Testing

@@ -1,6 +1,7 @@
 import EngelCore
 import EngelStores
 import EngelTestSupport
+import EngelWire
 import Foundation
 import HummingbirdTesting
 import Testing
@@ -28,36 +29,72 @@ struct TenancyAndConcurrencyTests {
         }
     }
 
-    @Test("concurrent adds and deletes of overlapping numbers on SQLite leave the exact list and count")
-    func concurrentRequests() async throws {
-        let store = try await SQLiteStore.open(path: temporaryDatabasePath())
+    /// The stores the server runs on; PostgreSQL when `scripts/test` started a cluster.
+    struct StoreKind: Sendable, CustomTestStringConvertible {
+        let testDescription: String
+        let open: @Sendable () async throws -> any EngelStore
+
+        static let all: [StoreKind] =
+            [
+                StoreKind(testDescription: "memory") { MemoryStore() },
+                StoreKind(testDescription: "SQLite") { try await SQLiteStore.open(path: temporaryDatabasePath()) },
+            ]
+            + (TestDatabases.postgresServer == nil
+                ? [] : [StoreKind(testDescription: "PostgreSQL") { try await TestDatabases.makePostgresStore() }])
+    }
+
+    @Test(
+        "two accounts hammering the same numbers at once: each sees exactly its own list and count",
+        arguments: StoreKind.all)
+    func hammering(kind: StoreKind) async throws {
+        let store = try await kind.open()
         let harness = try await Harness.make(store: store, accounts: ["acme", "globex"])
-        let numbers = (0..<150).map { "90532\(String(format: "%07d", $0))" }
+        let numbers = (0..<120).map { "90532\(String(format: "%07d", $0))" }
+        // Each account keeps a different part of the same numbers, so a leak either way shows.
+        let keeps: [String: @Sendable (Int) -> Bool] = [
+            "acme": { !$0.isMultiple(of: 3) }, "globex": { $0.isMultiple(of: 2) },
+        ]
         try await harness.withClient { client in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for account in ["acme", "globex"] {
                     for (index, number) in numbers.enumerated() {
                         group.addTask {
-                            // Three adds race on each number; multiples of three are deleted after.
-                            for _ in 0..<3 {
-                                let added = try await client.add(harness, number, as: account)
-                                #expect(added.status == 200)
+                            // Three adds race on each number, in both accounts at once, in either dialect.
+                            try await withThrowingTaskGroup(of: Int.self) { racing in
+                                for dialect in [WireDialect.json, .xml, .json] {
+                                    racing.addTask {
+                                        try await client.add(harness, number, as: account, in: dialect).status
+                                    }
+                                }
+                                for try await status in racing { #expect(status == 200) }
                             }
-                            if index.isMultiple(of: 3) {
-                                let deleted = try await client.delete(harness, number, as: account)
-                                #expect(deleted.status == 200)
+                            if !(keeps[account]?(index) ?? true) {
+                                // Two deletes race: exactly one removes it, the other finds it gone.
+                                async let first = client.delete(harness, number, as: account)
+                                async let second = client.delete(harness, "+90 " + number.dropFirst(2), as: account)
+                                let statuses = [try await first.status, try await second.status].sorted()
+                                #expect(statuses == [200, 474], "\(account) \(number)")
                             }
                         }
                     }
                 }
                 try await group.waitForAll()
             }
-            let expected = numbers.enumerated().filter { !$0.offset.isMultiple(of: 3) }.map { "+" + $0.element }
             for account in ["acme", "globex"] {
-                let listed = try await client.list(harness, as: account)
-                #expect(listed.count == expected.count)
-                #expect(Set(listed.numbers ?? []) == Set(expected))
-                #expect(listed.numbers?.count == expected.count)
+                let expected = Set(
+                    numbers.enumerated().filter { keeps[account]?($0.offset) ?? false }.map { "+" + $0.element })
+                let listed = try await client.list(harness, #"{"rowCount":1000}"#, as: account)
+                #expect(listed.count == expected.count, "\(account)")
+                #expect(listed.numbers?.count == expected.count, "\(account)")
+                #expect(Set(listed.numbers ?? []) == expected, "\(account)")
+                // Paged, the same entries once each.
+                var paged: [String] = []
+                for page in 1...5 {
+                    let answer = try await client.list(harness, #"{"page":\#(page),"rowCount":25}"#, as: account)
+                    #expect(answer.count == expected.count)
+                    paged += answer.numbers ?? []
+                }
+                #expect(paged.count == expected.count && Set(paged) == expected, "\(account) paged")
             }
         }
         await store.close()

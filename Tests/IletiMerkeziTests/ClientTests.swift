@@ -1,6 +1,7 @@
 import EngelCore
 import EngelServer
 import EngelStores
+import EngelTestSupport
 import Foundation
 import Synchronization
 import Testing

@@ -41,14 +41,24 @@ struct BlacklistAPI<Context: RequestContext>: Sendable {
 
     /// Reads at most ``maximumBodyBytes`` and decodes them with `codec`, whatever the content type
     /// says: clients label their bodies inconsistently or not at all.
+    ///
+    /// A body declared or found larger than the limit is refused before it is read whole, and one the
+    /// connection could not deliver (too slow, cut off) is refused too: both are 400.
     private func read<Payload: WirePayload>(
         _ type: Payload.Type, from request: Request, codec: any WireCodec
     ) async throws -> ReceivedRequest<Payload> {
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > maximumBodyBytes {
+            throw RequestBodyRejected(.tooLarge(limit: maximumBodyBytes))
+        }
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: maximumBodyBytes)
         } catch is NIOTooManyBytesError {
-            throw APIError(.badRequest, "body larger than \(maximumBodyBytes) bytes")
+            throw RequestBodyRejected(.tooLarge(limit: maximumBodyBytes))
+        } catch let rejected as RequestBodyRejected {
+            throw rejected
+        } catch {
+            throw RequestBodyRejected(.unreadable)
         }
         return try codec.decode(Payload.self, from: Data(body.readableBytesView))
     }

@@ -10,6 +10,7 @@ struct BlacklistOperations: Sendable {
     let store: any EngelStore
     let parser: PhoneNumberParser
     let now: @Sendable () -> Date
+    let metrics: ServerMetrics
 
     func add(_ received: ReceivedRequest<NumberPayload>) async throws -> BlacklistAnswer {
         let account = try await authenticate(received)
@@ -30,8 +31,9 @@ struct BlacklistOperations: Sendable {
     func list(_ received: ReceivedRequest<ListPayload>) async throws -> BlacklistAnswer {
         let account = try await authenticate(received)
         let payload = try received.blacklist() ?? ListPayload()
-        let page = try await store.page(
-            for: account.id, filter: try payload.dateFilter(), page: try payload.pageRequest())
+        let filter = try payload.dateFilter()
+        let page = try await store.page(for: account.id, filter: filter, page: try payload.pageRequest())
+        if filter.isUnbounded { metrics.listSize(account: account.name.value, entries: page.count) }
         return .page(page)
     }
 

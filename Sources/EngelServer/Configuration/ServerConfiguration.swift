@@ -6,8 +6,9 @@ public import Logging
 /// Everything `engel serve` needs, read once at start-up.
 ///
 /// Each value comes from the first source that has it: a command-line flag, then an environment
-/// variable (`ENGEL_HOST`, `ENGEL_PORT`, `ENGEL_DATABASE`, `ENGEL_MAX_BODY_BYTES`,
-/// `ENGEL_LOG_LEVEL`), then the default.
+/// variable (`ENGEL_HOST`, `ENGEL_PORT`, `ENGEL_DATABASE`, `ENGEL_MAX_BODY_BYTES`, `ENGEL_IDLE_TIMEOUT`,
+/// `ENGEL_READ_TIMEOUT`, `ENGEL_SHUTDOWN_GRACE`, `ENGEL_AUTH_FAILURE_LIMIT`,
+/// `ENGEL_AUTH_FAILURE_WINDOW`, `ENGEL_AUTH_FAILURE_MAX_DELAY`, `ENGEL_LOG_LEVEL`), then the default.
 public struct ServerConfiguration: Sendable {
     /// The address to listen on. Default `127.0.0.1`.
     public var host: String
@@ -15,8 +16,17 @@ public struct ServerConfiguration: Sendable {
     public var port: Int
     /// The store. Default: an SQLite file in the user's data folder.
     public var database: DatabaseLocation
-    /// The largest request body read; larger ones answer 400. Default 64 KiB.
+    /// The largest request body read; larger ones answer 400 and the connection is closed. Default 64 KiB.
     public var maximumBodyBytes: Int
+    /// How long a connection may send nothing (a request's head included) before it is closed. Default 30 s.
+    public var idleTimeout: Duration
+    /// How long a client may take to send a request's body once its head has arrived; a slower one
+    /// answers 400 and the connection is closed. Default 10 s.
+    public var readTimeout: Duration
+    /// How long a shutdown waits for in-flight requests before cancelling them. Default 10 s.
+    public var shutdownGrace: Duration
+    /// How repeated 401s from one client address are slowed down.
+    public var authenticationSlowdown: AuthenticationSlowdown
     /// How much the server logs. Default `info`.
     public var logLevel: Logger.Level
     /// The mobile prefixes accepted as Turkish mobile numbers.
@@ -25,12 +35,18 @@ public struct ServerConfiguration: Sendable {
     /// Creates a configuration from explicit values.
     public init(
         host: String = "127.0.0.1", port: Int = 8080, database: DatabaseLocation, maximumBodyBytes: Int = 64 * 1024,
+        idleTimeout: Duration = .seconds(30), readTimeout: Duration = .seconds(10),
+        shutdownGrace: Duration = .seconds(10), authenticationSlowdown: AuthenticationSlowdown = .init(),
         logLevel: Logger.Level = .info, mobilePrefixes: MobilePrefixes = .turkishMobile
     ) {
         self.host = host
         self.port = port
         self.database = database
         self.maximumBodyBytes = maximumBodyBytes
+        self.idleTimeout = idleTimeout
+        self.readTimeout = readTimeout
+        self.shutdownGrace = shutdownGrace
+        self.authenticationSlowdown = authenticationSlowdown
         self.logLevel = logLevel
         self.mobilePrefixes = mobilePrefixes
     }
@@ -45,18 +61,38 @@ public struct ServerConfiguration: Sendable {
         public var database: String?
         /// `--max-body-bytes`.
         public var maximumBodyBytes: Int?
+        /// `--idle-timeout`, in seconds.
+        public var idleTimeout: Double?
+        /// `--read-timeout`, in seconds.
+        public var readTimeout: Double?
+        /// `--shutdown-grace`, in seconds.
+        public var shutdownGrace: Double?
+        /// `--auth-failure-limit`.
+        public var authenticationFailureLimit: Int?
+        /// `--auth-failure-window`, in seconds.
+        public var authenticationFailureWindow: Double?
+        /// `--auth-failure-max-delay`, in seconds.
+        public var authenticationFailureMaximumDelay: Double?
         /// `--log-level`.
         public var logLevel: String?
 
         /// Creates overrides; `nil` means "not given".
         public init(
             host: String? = nil, port: Int? = nil, database: String? = nil, maximumBodyBytes: Int? = nil,
-            logLevel: String? = nil
+            idleTimeout: Double? = nil, readTimeout: Double? = nil, shutdownGrace: Double? = nil,
+            authenticationFailureLimit: Int? = nil, authenticationFailureWindow: Double? = nil,
+            authenticationFailureMaximumDelay: Double? = nil, logLevel: String? = nil
         ) {
             self.host = host
             self.port = port
             self.database = database
             self.maximumBodyBytes = maximumBodyBytes
+            self.idleTimeout = idleTimeout
+            self.readTimeout = readTimeout
+            self.shutdownGrace = shutdownGrace
+            self.authenticationFailureLimit = authenticationFailureLimit
+            self.authenticationFailureWindow = authenticationFailureWindow
+            self.authenticationFailureMaximumDelay = authenticationFailureMaximumDelay
             self.logLevel = logLevel
         }
     }
@@ -66,16 +102,25 @@ public struct ServerConfiguration: Sendable {
         _ overrides: Overrides, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(ConfigurationError) -> ServerConfiguration {
         var flags: [AbsoluteConfigKey: ConfigValue] = [:]
-        if let host = overrides.host { flags[["engel", "host"]] = .init(.string(host), isSecret: false) }
-        if let port = overrides.port { flags[["engel", "port"]] = .init(.int(port), isSecret: false) }
+        func flag(_ key: AbsoluteConfigKey, _ content: ConfigContent?) {
+            if let content { flags[key] = .init(content, isSecret: false) }
+        }
+        flag(["engel", "host"], overrides.host.map { .string($0) })
+        flag(["engel", "port"], overrides.port.map { .int($0) })
         if let database = overrides.database {
             // A PostgreSQL URL may carry a password.
             flags[["engel", "database"]] = .init(.string(database), isSecret: true)
         }
-        if let bytes = overrides.maximumBodyBytes {
-            flags[["engel", "max", "body", "bytes"]] = .init(.int(bytes), isSecret: false)
-        }
-        if let level = overrides.logLevel { flags[["engel", "log", "level"]] = .init(.string(level), isSecret: false) }
+        flag(["engel", "max", "body", "bytes"], overrides.maximumBodyBytes.map { .int($0) })
+        flag(["engel", "idle", "timeout"], overrides.idleTimeout.map { .double($0) })
+        flag(["engel", "read", "timeout"], overrides.readTimeout.map { .double($0) })
+        flag(["engel", "shutdown", "grace"], overrides.shutdownGrace.map { .double($0) })
+        flag(["engel", "auth", "failure", "limit"], overrides.authenticationFailureLimit.map { .int($0) })
+        flag(["engel", "auth", "failure", "window"], overrides.authenticationFailureWindow.map { .double($0) })
+        flag(
+            ["engel", "auth", "failure", "max", "delay"],
+            overrides.authenticationFailureMaximumDelay.map { .double($0) })
+        flag(["engel", "log", "level"], overrides.logLevel.map { .string($0) })
         let reader = ConfigReader(providers: [
             InMemoryProvider(name: "flags", values: flags),
             EnvironmentVariablesProvider(
@@ -104,6 +149,25 @@ public struct ServerConfiguration: Sendable {
             throw ConfigurationError("the body limit must be a number of bytes, at least 256")
         }
         configuration.maximumBodyBytes = bytes
+        configuration.idleTimeout = try duration(
+            reader, "idle.timeout", default: configuration.idleTimeout, allowed: 0.1...86_400, name: "the idle timeout")
+        configuration.readTimeout = try duration(
+            reader, "read.timeout", default: configuration.readTimeout, allowed: 0.1...86_400, name: "the read timeout")
+        configuration.shutdownGrace = try duration(
+            reader, "shutdown.grace", default: configuration.shutdownGrace, allowed: 0...3_600,
+            name: "the shutdown grace period")
+        var slowdown = configuration.authenticationSlowdown
+        guard let limit = integer(reader, "auth.failure.limit", default: slowdown.allowedFailures), limit >= 1 else {
+            throw ConfigurationError("the authentication failure limit must be a whole number, at least 1")
+        }
+        slowdown.allowedFailures = limit
+        slowdown.window = try duration(
+            reader, "auth.failure.window", default: slowdown.window, allowed: 1...86_400,
+            name: "the authentication failure window")
+        slowdown.maximumDelay = try duration(
+            reader, "auth.failure.max.delay", default: slowdown.maximumDelay, allowed: 0...60,
+            name: "the authentication failure delay")
+        configuration.authenticationSlowdown = slowdown
         let levelText = reader.string(forKey: "log.level", default: configuration.logLevel.rawValue)
         guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
             throw ConfigurationError(
@@ -119,4 +183,59 @@ public struct ServerConfiguration: Sendable {
         guard let text = reader.string(forKey: key) else { return fallback }
         return Int(text.trimmingCharacters(in: .whitespaces))
     }
+
+    /// Reads a number of seconds (a flag's double, or text such as `30` or `0.5`) within `allowed`.
+    private static func duration(
+        _ reader: ConfigReader, _ key: ConfigKey, default fallback: Duration, allowed: ClosedRange<Double>,
+        name: String
+    ) throws(ConfigurationError) -> Duration {
+        let seconds: Double?
+        if let value = reader.double(forKey: key) {
+            seconds = value
+        } else if let text = reader.string(forKey: key) {
+            seconds = Double(text.trimmingCharacters(in: .whitespaces))
+        } else {
+            return fallback
+        }
+        guard let seconds, seconds.isFinite, allowed.contains(seconds) else {
+            throw ConfigurationError(
+                "\(name) must be a number of seconds from \(secondsText(allowed.lowerBound)) to \(secondsText(allowed.upperBound))"
+            )
+        }
+        return .milliseconds(Int64((seconds * 1000).rounded()))
+    }
+
+    private static func secondsText(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
+    }
+}
+
+/// How repeated authentication failures (401) from one client address are slowed down.
+///
+/// After ``allowedFailures`` failures within ``window``, each further 401 to that address is
+/// answered late: 100 ms, then twice as long each time, up to ``maximumDelay``. Valid credentials and
+/// other addresses are never delayed.
+public struct AuthenticationSlowdown: Sendable, Hashable {
+    /// Failures answered at once within a window. Default 10 (`ENGEL_AUTH_FAILURE_LIMIT`).
+    public var allowedFailures: Int
+    /// How long a failure is remembered. Default 60 s (`ENGEL_AUTH_FAILURE_WINDOW`).
+    public var window: Duration
+    /// The longest delay; zero turns the slowdown off. Default 5 s (`ENGEL_AUTH_FAILURE_MAX_DELAY`).
+    public var maximumDelay: Duration
+    /// How many addresses are remembered at most; the longest-quiet ones are forgotten first.
+    public var trackedAddresses: Int
+
+    /// Creates a policy.
+    public init(
+        allowedFailures: Int = 10, window: Duration = .seconds(60), maximumDelay: Duration = .seconds(5),
+        trackedAddresses: Int = 10_000
+    ) {
+        self.allowedFailures = allowedFailures
+        self.window = window
+        self.maximumDelay = maximumDelay
+        self.trackedAddresses = trackedAddresses
+    }
+
+    /// The first delay, doubled for each further failure.
+    static let initialDelay: Duration = .milliseconds(100)
 }

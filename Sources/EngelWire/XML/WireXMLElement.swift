@@ -25,13 +25,19 @@ public struct WireXMLElement: Sendable, Hashable {
     }
 
     /// Parses a document, or throws ``APIStatus/badRequest`` for anything malformed: unclosed or
-    /// mismatched tags, bad entities, several roots, a DTD (refused so no entity is ever expanded).
+    /// mismatched tags, bad entities, several roots, a DTD (refused so no entity is ever expanded),
+    /// bytes that are not UTF-8.
     public static func parse(document: Data) throws(APIError) -> WireXMLElement {
         guard !document.isEmpty else { throw APIError(.badRequest, "empty XML") }
         // A DTD is the only way to declare entities, internal or external: without one, no
         // expansion bomb and no external fetch (XXE) is possible.
         guard document.range(of: Data("<!DOCTYPE".utf8)) == nil else {
             throw APIError(.badRequest, "XML with a DTD")
+        }
+        // The wire is UTF-8; and FoundationXML traps (a crash, not an error) on an element name that
+        // is not valid UTF-8, so such bytes must never reach the parser.
+        guard String(validating: document, as: UTF8.self) != nil else {
+            throw APIError(.badRequest, "XML that is not UTF-8")
         }
         let builder = TreeBuilder()
         let parser = XMLParser(data: document)

@@ -1,34 +1,27 @@
-import EngelCore
+public import EngelCore
 import EngelServer
 import EngelStores
 import Foundation
-import Hummingbird
-import IletiMerkezi
+public import Hummingbird
+public import IletiMerkezi
 import Logging
 import NIOCore
 import ServiceLifecycle
 import Synchronization
 
-/// A clock tests move by hand, stamping added-at times.
-final class TestClock: Sendable {
-    private let current = Mutex(Date(timeIntervalSince1970: 1_775_000_000))
-
-    var now: Date { current.withLock { $0 } }
-
-    func advance(by seconds: TimeInterval) {
-        current.withLock { $0 = $0.addingTimeInterval(seconds) }
-    }
-}
-
 /// An Engel server listening on a free port of 127.0.0.1, with accounts.
-struct LiveServer: Sendable {
-    let baseURL: String
-    let store: any EngelStore
-    let accounts: [String: IssuedCredentials]
-    let clock: TestClock
+public struct LiveServer: Sendable {
+    /// `http://127.0.0.1:PORT/v1/`.
+    public let baseURL: String
+    /// The store served.
+    public let store: any EngelStore
+    /// The accounts made at start, by name.
+    public let accounts: [String: IssuedCredentials]
+    /// The clock stamping added-at times.
+    public let clock: ManualClock
 
     /// A client of `account` without retries unless asked.
-    func client(
+    public func client(
         _ account: String = "acme", retry: BlacklistClient.RetryPolicy = .none, timeout: Duration = .seconds(10)
     ) -> BlacklistClient {
         let issued = accounts[account]
@@ -39,7 +32,7 @@ struct LiveServer: Sendable {
     }
 
     /// Runs `body` with a server over `store` (a fresh memory store by default).
-    static func with<Value: Sendable>(
+    public static func with<Value: Sendable>(
         store: (any EngelStore)? = nil, accounts names: [String] = ["acme"],
         _ body: @Sendable (LiveServer) async throws -> Value
     ) async throws -> Value {
@@ -48,7 +41,7 @@ struct LiveServer: Sendable {
         for name in names {
             accounts[name] = try await AccountAdministration(store: store).create(named: name).credentials
         }
-        let clock = TestClock()
+        let clock = ManualClock()
         let issued = accounts
         let router = buildRouter(
             store: store, configuration: ServerConfiguration(port: 0, database: .sqlite(path: "/unused"))
@@ -62,9 +55,9 @@ struct LiveServer: Sendable {
 }
 
 /// Serves `router` on a free port of 127.0.0.1 for the length of `body`, which gets the port.
-func withServer<Value: Sendable>(
-    router: Router<BasicRequestContext>, _ body: @Sendable (Int) async throws -> Value
-) async throws -> Value {
+public func withServer<Context: RequestContext, Value: Sendable>(
+    router: Router<Context>, _ body: @Sendable (Int) async throws -> Value
+) async throws -> Value where Context: InitializableFromSource<ApplicationRequestContextSource> {
     var logger = Logger(label: "test-server")
     logger.logLevel = .critical
     let port = Mutex<Int?>(nil)

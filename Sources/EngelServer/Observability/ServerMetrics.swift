@@ -1,0 +1,74 @@
+import CoreMetrics
+import Prometheus
+
+/// The metrics the server records, made through swift-metrics by a factory over one Prometheus
+/// registry: the one `GET /metrics` shows. Nothing is bootstrapped globally, so every application
+/// (and every test) has its own.
+struct ServerMetrics: Sendable {
+    let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+
+    static let requests = "engel_http_requests_total"
+    static let requestDuration = "engel_http_request_duration_seconds"
+    static let storeErrors = "engel_store_errors_total"
+    static let listSize = "engel_blacklist_entries"
+    static let slowedAuthentications = "engel_authentication_failures_slowed_total"
+
+    init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+        var factory = PrometheusMetricsFactory(registry: registry)
+        // Most answers take well under the library's smallest default bucket of 5 ms.
+        factory.durationHistogramBuckets[Self.requestDuration] = [
+            .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+            .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+            .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
+        ]
+        self.factory = factory
+    }
+
+    /// One answered request: counted by endpoint and code, timed by endpoint.
+    func requestAnswered(endpoint: String, code: Int, duration: Duration) {
+        Counter(label: Self.requests, dimensions: [("endpoint", endpoint), ("code", String(code))], factory: factory)
+            .increment()
+        Timer(label: Self.requestDuration, dimensions: [("endpoint", endpoint)], factory: factory)
+            .recordNanoseconds(duration.nanoseconds)
+    }
+
+    /// A store call failed (answered 503).
+    func storeFailed(endpoint: String) {
+        Counter(label: Self.storeErrors, dimensions: [("endpoint", endpoint)], factory: factory).increment()
+    }
+
+    /// The size of an account's whole list, as its latest unfiltered get-blacklist counted it.
+    func listSize(account: String, entries: Int) {
+        Gauge(label: Self.listSize, dimensions: [("account", account)], factory: factory).record(entries)
+    }
+
+    /// A 401 answered late because its address failed too often.
+    func authenticationSlowed() {
+        Counter(label: Self.slowedAuthentications, dimensions: [], factory: factory).increment()
+    }
+
+    /// The registry's metrics in Prometheus' text format.
+    func exposition() -> [UInt8] {
+        registry.emitToBuffer()
+    }
+}
+
+extension Duration {
+    /// The whole duration in nanoseconds, saturating.
+    fileprivate var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? .max : scaled &+ attoseconds / 1_000_000_000
+    }
+}
+
+/// How metrics name the path of a request: the API's own paths as they are, anything else as one
+/// value, so a client cannot create series at will.
+enum EndpointLabel {
+    static func of(path: String) -> String {
+        if BlacklistMethod.route(of: path) != nil || path == "/healthz" || path == "/metrics" { return path }
+        return "other"
+    }
+}

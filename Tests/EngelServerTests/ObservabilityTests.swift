@@ -1,0 +1,103 @@
+import EngelCore
+import EngelServer
+import EngelTestSupport
+import EngelWire
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Prometheus
+import Testing
+
+@Suite("Metrics and request ids")
+struct ObservabilityTests {
+    /// The value of the sample `name{labels}` in an exposition, if any.
+    static func sample(_ exposition: String, _ series: String) -> Double? {
+        exposition.split(separator: "\n").first { $0.hasPrefix(series + " ") }
+            .flatMap { Double($0.split(separator: " ").last ?? "") }
+    }
+
+    @Test("/metrics counts requests by endpoint and code, times them, and shows store errors and list sizes")
+    func metrics() async throws {
+        let harness = try await Harness.make(accounts: ["acme", "globex"])
+        let registry = PrometheusCollectorRegistry()
+        let app = Application(
+            router: buildRouter(store: harness.store, configuration: harness.configuration, metrics: registry))
+        try await app.test(.router) { client in
+            _ = try await client.add(harness, "905321234567")
+            _ = try await client.add(harness, "905331234567")
+            _ = try await client.add(harness, "905999999999")
+            _ = try await client.add(harness, "905321234567", in: .xml)
+            _ = try await client.list(harness)
+            _ = try await client.list(harness, as: "globex")
+            _ = try await client.list(harness, #"{"filter":{"start":"2030-01-01 00:00:00"}}"#)
+            _ = try await client.post("/v1/nothing/json", "")
+        }
+        let failing = Application(
+            router: buildRouter(
+                store: FailingStore(wrapping: harness.store), configuration: harness.configuration, metrics: registry))
+        try await failing.test(.router) { client in
+            _ = try await client.add(harness, "905321234567")
+            _ = try await client.post("/healthz", "", method: .get)
+        }
+        let exposition = try await app.test(.router) { client in
+            let answer = try await client.post("/metrics", "", method: .get)
+            #expect(answer.status == 200)
+            #expect(answer.contentType?.hasPrefix("text/plain; version=0.0.4") == true)
+            return answer.body
+        }
+        let add = #"endpoint="/v1/add-blacklist/json""#
+        #expect(Self.sample(exposition, #"engel_http_requests_total{\#(add),code="200"}"#) == 2)
+        #expect(Self.sample(exposition, #"engel_http_requests_total{\#(add),code="466"}"#) == 1)
+        #expect(Self.sample(exposition, #"engel_http_requests_total{\#(add),code="503"}"#) == 1)
+        #expect(
+            Self.sample(exposition, #"engel_http_requests_total{endpoint="/v1/add-blacklist",code="200"}"#) == 1)
+        #expect(Self.sample(exposition, #"engel_http_requests_total{endpoint="other",code="404"}"#) == 1)
+        #expect(Self.sample(exposition, #"engel_http_request_duration_seconds_count{\#(add)}"#) == 4)
+        #expect(exposition.contains(#"engel_http_request_duration_seconds_bucket{\#(add),le="0.001"}"#))
+        #expect(Self.sample(exposition, #"engel_store_errors_total{\#(add)}"#) == 1)
+        #expect(Self.sample(exposition, #"engel_store_errors_total{endpoint="/healthz"}"#) == 1)
+        // The unfiltered lists' sizes; the filtered one does not overwrite acme's.
+        #expect(Self.sample(exposition, #"engel_blacklist_entries{account="acme"}"#) == 2)
+        #expect(Self.sample(exposition, #"engel_blacklist_entries{account="globex"}"#) == 0)
+    }
+
+    @Test("a sane X-Request-Id is kept and echoed, anything else is replaced; the id is in the request's logs")
+    func requestIDs() async throws {
+        let harness = try await Harness.make()
+        let captured = CapturedLog()
+        let app = Application(
+            router: buildRouter(store: harness.store, configuration: harness.configuration), logger: captured.logger)
+        let insane = ["", String(repeating: "a", count: 129), "with space", "quote\"d", "ünicode", "a\u{7F}b"]
+        try await app.test(.router) { client in
+            func answer(_ id: String?) async throws -> String? {
+                var headers: HTTPFields = [:]
+                if let id, let name = HTTPField.Name("X-Request-Id") { headers[name] = id }
+                return try await client.execute(
+                    uri: "/v1/get-blacklist/json", method: .post, headers: headers,
+                    body: ByteBuffer(string: harness.body(blacklist: nil))
+                ) { response in
+                    HTTPField.Name("X-Request-Id").flatMap { response.headers[$0] }
+                }
+            }
+            let kept = "req-42.a_b:c"
+            #expect(try await answer(kept) == kept)
+            #expect(captured.text.split(separator: "\n").contains { $0.contains("answered") && $0.contains(kept) })
+            var generated: Set<String> = []
+            for id in insane + [nil, nil] {
+                let echoed = try #require(try await answer(id))
+                #expect(echoed != id)
+                #expect((17...32).contains(echoed.count) && echoed.allSatisfy(\.isHexDigit))
+                generated.insert(echoed)
+            }
+            #expect(generated.count == insane.count + 2)
+            // Errors carry one too.
+            let missing = try await client.execute(uri: "/nowhere", method: .get) { response in
+                HTTPField.Name("X-Request-Id").flatMap { response.headers[$0] }
+            }
+            #expect(missing.map { (17...32).contains($0.count) } == true)
+        }
+    }
+}

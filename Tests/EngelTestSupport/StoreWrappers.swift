@@ -1,0 +1,133 @@
+public import EngelCore
+public import Foundation
+public import Synchronization
+
+/// A store that forwards every call to `wrapping`; a wrapper overrides only the calls it changes.
+public protocol ForwardingStore: EngelStore {
+    /// The store the calls go to.
+    var wrapping: any EngelStore { get }
+}
+
+extension ForwardingStore {
+    public func createAccount(name: AccountName, apiKey: String, hashDigest: HashDigest, createdAt: Date)
+        async throws -> Account
+    { try await wrapping.createAccount(name: name, apiKey: apiKey, hashDigest: hashDigest, createdAt: createdAt) }
+    public func account(withKey apiKey: String) async throws -> Account? {
+        try await wrapping.account(withKey: apiKey)
+    }
+    public func account(named name: AccountName) async throws -> Account? { try await wrapping.account(named: name) }
+    public func accounts() async throws -> [Account] { try await wrapping.accounts() }
+    public func setAPIAccess(_ enabled: Bool, forAccountNamed name: AccountName) async throws -> Bool {
+        try await wrapping.setAPIAccess(enabled, forAccountNamed: name)
+    }
+    public func replaceHashDigest(_ digest: HashDigest, forAccountNamed name: AccountName) async throws -> Bool {
+        try await wrapping.replaceHashDigest(digest, forAccountNamed: name)
+    }
+    public func deleteAccount(named name: AccountName) async throws -> Bool {
+        try await wrapping.deleteAccount(named: name)
+    }
+    public func add(_ number: PhoneNumber, for account: Account.ID, at date: Date) async throws -> AddOutcome {
+        try await wrapping.add(number, for: account, at: date)
+    }
+    public func remove(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool {
+        try await wrapping.remove(number, for: account)
+    }
+    public func contains(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool {
+        try await wrapping.contains(number, for: account)
+    }
+    public func page(for account: Account.ID, filter: DateFilter, page: PageRequest) async throws -> BlacklistPage {
+        try await wrapping.page(for: account, filter: filter, page: page)
+    }
+    public func checkHealth() async throws { try await wrapping.checkHealth() }
+    public func close() async { await wrapping.close() }
+}
+
+/// What a ``FailingStore`` throws: the database went away.
+public struct StoreUnavailable: Error {
+    /// Creates the error.
+    public init() {}
+}
+
+/// A store whose accounts work but whose lists and health check fail, as a database that went away
+/// after the account was read: the server answers 503.
+public final class FailingStore: ForwardingStore {
+    public let wrapping: any EngelStore
+    /// How many adds were attempted.
+    public let attempts = Mutex(0)
+
+    /// Fails the list operations of `wrapping`.
+    public init(wrapping: any EngelStore) { self.wrapping = wrapping }
+
+    public func add(_ number: PhoneNumber, for account: Account.ID, at date: Date) async throws -> AddOutcome {
+        attempts.withLock { $0 += 1 }
+        throw StoreUnavailable()
+    }
+    public func remove(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool {
+        throw StoreUnavailable()
+    }
+    public func contains(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool {
+        throw StoreUnavailable()
+    }
+    public func page(for account: Account.ID, filter: DateFilter, page: PageRequest) async throws -> BlacklistPage {
+        throw StoreUnavailable()
+    }
+    public func checkHealth() async throws { throw StoreUnavailable() }
+}
+
+/// A store whose first remove is applied and then reported as failed: a reply lost after the commit.
+public final class RemoveThenFailOnceStore: ForwardingStore {
+    public let wrapping: any EngelStore
+    private let failed = Mutex(false)
+
+    /// Wraps `wrapping`.
+    public init(wrapping: any EngelStore) { self.wrapping = wrapping }
+
+    public func remove(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool {
+        let removed = try await wrapping.remove(number, for: account)
+        let failNow = failed.withLock { failed in
+            defer { failed = true }
+            return !failed
+        }
+        if failNow { throw StoreUnavailable() }
+        return removed
+    }
+}
+
+/// Holds every add for `delay` before applying it, so a test can act while adds are in flight.
+public final class SlowAddStore: ForwardingStore {
+    public let wrapping: any EngelStore
+    private let delay: Duration
+    private let state = Mutex<(started: Int, waiters: [CheckedContinuation<Void, Never>])>((0, []))
+
+    /// Delays the adds of `wrapping` by `delay`.
+    public init(wrapping: any EngelStore, delay: Duration = .milliseconds(300)) {
+        self.wrapping = wrapping
+        self.delay = delay
+    }
+
+    /// How many adds have started.
+    public var addsStarted: Int { state.withLock { $0.started } }
+
+    /// Returns once an add has started.
+    public func waitUntilAddStarted() async {
+        await withCheckedContinuation { continuation in
+            let resumeNow = state.withLock { state in
+                if state.started > 0 { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+
+    public func add(_ number: PhoneNumber, for account: Account.ID, at date: Date) async throws -> AddOutcome {
+        let waiters = state.withLock { state in
+            state.started += 1
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+        try await Task.sleep(for: delay)
+        return try await wrapping.add(number, for: account, at: date)
+    }
+}
