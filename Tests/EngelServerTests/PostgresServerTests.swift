@@ -15,8 +15,8 @@ struct PostgresServerTests {
     func twoServers() async throws {
         let server = try #require(TestDatabases.postgresServer)
         let database = try await TestDatabases.makePostgresDatabase(on: server)
-        let first = try await PostgresStore.open(database)
-        let second = try await PostgresStore.open(database)
+        let first = try await PostgresStore.open(database, operationTimeout: .seconds(60))
+        let second = try await PostgresStore.open(database, operationTimeout: .seconds(60))
         // Accounts made through the first server's store are seen by the second at once.
         let one = try await Harness.make(store: first)
         let two = Harness(store: second, configuration: one.configuration, accounts: one.accounts)

@@ -47,7 +47,9 @@ public enum TestDatabases {
     }
 
     /// Opens a `PostgresStore` on a fresh database of the test cluster.
-    public static func makePostgresStore(operationTimeout: Duration = .seconds(5)) async throws -> PostgresStore {
+    /// The deadline is long: tests run many at once on two cores, and only the outage test is about
+    /// how soon a call gives up.
+    public static func makePostgresStore(operationTimeout: Duration = .seconds(60)) async throws -> PostgresStore {
         guard let server = postgresServer else { throw TestDatabaseUnavailable() }
         return try await PostgresStore.open(makePostgresDatabase(on: server), operationTimeout: operationTimeout)
     }
