@@ -241,13 +241,48 @@ struct ConfigurationTests {
         #expect(xdg.database == .sqlite(path: "/xdg/engel/engel.sqlite"))
     }
 
+    @Test("timeouts, the shutdown grace and the 401 slowdown: defaults, environment, flags")
+    func reliabilitySettings() throws {
+        let defaults = try ServerConfiguration.resolve(.init(), environment: ["HOME": "/home/u"])
+        #expect(defaults.idleTimeout == .seconds(30))
+        #expect(defaults.readTimeout == .seconds(10))
+        #expect(defaults.shutdownGrace == .seconds(10))
+        #expect(defaults.authenticationSlowdown == AuthenticationSlowdown())
+        let environment = [
+            "ENGEL_IDLE_TIMEOUT": "2.5", "ENGEL_READ_TIMEOUT": "3", "ENGEL_SHUTDOWN_GRACE": "0",
+            "ENGEL_AUTH_FAILURE_LIMIT": "4", "ENGEL_AUTH_FAILURE_WINDOW": "120", "ENGEL_AUTH_FAILURE_MAX_DELAY": "0",
+            "HOME": "/home/u",
+        ]
+        let fromEnvironment = try ServerConfiguration.resolve(.init(), environment: environment)
+        #expect(fromEnvironment.idleTimeout == .milliseconds(2500))
+        #expect(fromEnvironment.readTimeout == .seconds(3))
+        #expect(fromEnvironment.shutdownGrace == .zero)
+        #expect(
+            fromEnvironment.authenticationSlowdown
+                == AuthenticationSlowdown(allowedFailures: 4, window: .seconds(120), maximumDelay: .zero))
+        let fromFlags = try ServerConfiguration.resolve(
+            .init(
+                idleTimeout: 60, readTimeout: 0.5, shutdownGrace: 30, authenticationFailureLimit: 20,
+                authenticationFailureWindow: 10, authenticationFailureMaximumDelay: 2),
+            environment: environment)
+        #expect(fromFlags.idleTimeout == .seconds(60))
+        #expect(fromFlags.readTimeout == .milliseconds(500))
+        #expect(fromFlags.shutdownGrace == .seconds(30))
+        #expect(
+            fromFlags.authenticationSlowdown
+                == AuthenticationSlowdown(allowedFailures: 20, window: .seconds(10), maximumDelay: .seconds(2)))
+    }
+
     @Test(
         "bad values are clear errors",
         arguments: [
             ["ENGEL_PORT": "eighty"], ["ENGEL_PORT": "70000"], ["ENGEL_LOG_LEVEL": "loud"],
             ["ENGEL_MAX_BODY_BYTES": "12"], ["ENGEL_DATABASE": "sqlite:"],
             ["ENGEL_DATABASE": "postgres://h/db"], ["ENGEL_DATABASE": "postgres://u@h"],
-            ["ENGEL_DATABASE": "postgres://u@h/db?sslmode=maybe"],
+            ["ENGEL_DATABASE": "postgres://u@h/db?sslmode=maybe"], ["ENGEL_IDLE_TIMEOUT": "0"],
+            ["ENGEL_IDLE_TIMEOUT": "soon"], ["ENGEL_READ_TIMEOUT": "-1"], ["ENGEL_SHUTDOWN_GRACE": "nan"],
+            ["ENGEL_AUTH_FAILURE_LIMIT": "0"], ["ENGEL_AUTH_FAILURE_WINDOW": "0.5"],
+            ["ENGEL_AUTH_FAILURE_MAX_DELAY": "61"],
         ])
     func badValues(environment: [String: String]) {
         #expect(throws: ConfigurationError.self) { try ServerConfiguration.resolve(.init(), environment: environment) }
