@@ -104,7 +104,7 @@ struct AuthenticationSlowdownTests {
             #expect(valid == "HTTP/1.1 200")
             let (other, _) = try await post(wrong, from: "127.0.0.3")
             #expect(other == "HTTP/1.1 401")
-            #expect(slowedSoFar() == 4)
+            #expect(slowedSoFar() == 5)
         }
     }
 }
