@@ -177,7 +177,7 @@ struct ClientTests {
             "flaky-add": [unavailable, .envelope(200, "İşlem başarılı")],
             "flaky-remove": [unavailable, .envelope(474, "Bu numara üzerindeki engelleme kaldırılamaz")],
             "slow-remove": [
-                .init(status: 200, body: "{}", delay: .seconds(3)),
+                .init(status: 200, body: "{}", delay: .seconds(4)),
                 .envelope(474, "Bu numara üzerindeki engelleme kaldırılamaz"),
             ],
             "missing": [.envelope(474, "Bu numara üzerindeki engelleme kaldırılamaz")],
@@ -187,8 +187,7 @@ struct ClientTests {
                 BlacklistClient(
                     configuration: .init(
                         baseURL: "http://127.0.0.1:\(port)/\(name)/v1/", credentials: .init(key: "k", hash: "h"),
-                        // Well above a loaded machine's answer time, well below the slow answer's delay.
-                        timeout: .milliseconds(1500),
+                        timeout: .seconds(2),
                         retry: .init(maximumAttempts: attempts, initialDelay: .milliseconds(1))))
             }
             try await client("flaky-add", attempts: 2).add("905321234567")
