@@ -46,6 +46,27 @@ struct XMLDialectTests {
         }
     }
 
+    @Test(
+        "processing instructions are refused before the parser sees them; the leading declaration is fine",
+        arguments: [
+            // The fuzzer's input: FoundationXML dereferences null on a processing instruction without data.
+            ("<requ<rowCount>ntication<haonpage><vo<?xm?>est>", false),
+            ("<request><?xm?></request>", false),
+            ("<request><?target some data?></request>", false),
+            ("<?xml version=\"1.0\"?><request><?xml version=\"1.0\"?></request>", false),
+            (" <?xml version=\"1.0\"?><request/>", false),
+            ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><request/>", true),
+            ("\u{FEFF}<?xml version=\"1.0\"?>\n<request/>", true),
+            ("<request/>", true),
+        ])
+    func processingInstructions(document: String, accepted: Bool) {
+        let parsed = Result { () throws(APIError) in try WireXMLElement.parse(document: Data(document.utf8)) }
+        switch parsed {
+        case .success(let root): #expect(accepted && root.name == "request")
+        case .failure(let error): #expect(!accepted && error.status == .badRequest)
+        }
+    }
+
     @Test("CDATA sections, character references and predefined entities are read as text")
     func cdataAndEntities() async throws {
         let harness = try await Harness.make()

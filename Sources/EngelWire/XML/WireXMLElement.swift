@@ -39,6 +39,11 @@ public struct WireXMLElement: Sendable, Hashable {
         guard String(validating: document, as: UTF8.self) != nil else {
             throw APIError(.badRequest, "XML that is not UTF-8")
         }
+        // FoundationXML crashes (a null dereference) on a processing instruction without data, such
+        // as `<?x?>`; the wire has no use for any, so only the leading XML declaration may pass.
+        guard processingInstructionsAreOnlyTheDeclaration(document) else {
+            throw APIError(.badRequest, "XML with a processing instruction")
+        }
         let builder = TreeBuilder()
         let parser = XMLParser(data: document)
         parser.shouldResolveExternalEntities = false
@@ -48,6 +53,27 @@ public struct WireXMLElement: Sendable, Hashable {
             throw APIError(.badRequest, builder.failure ?? "malformed XML")
         }
         return root
+    }
+
+    /// Whether every `<?` in `document` opens the XML declaration at its very start (after an
+    /// optional byte order mark).
+    static func processingInstructionsAreOnlyTheDeclaration(_ document: Data) -> Bool {
+        let bytes = [UInt8](document)
+        let start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        let declaration = Array("<?xml".utf8)
+        var index = 0
+        while index + 1 < bytes.count {
+            if bytes[index] == UInt8(ascii: "<") && bytes[index + 1] == UInt8(ascii: "?") {
+                let end = index + declaration.count
+                let isDeclaration =
+                    index == start && end < bytes.count && Array(bytes[index..<end]) == declaration
+                    && [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n")].contains(
+                        bytes[end])
+                guard isDeclaration else { return false }
+            }
+            index += 1
+        }
+        return true
     }
 
     /// The only child named `name`; `nil` when there is none, ``APIStatus/badRequest`` when repeated.
