@@ -18,21 +18,9 @@ struct PagingDirectoryTests {
         try parser.parse("53\(String(format: "%08d", index))")
     }
 
-    /// A deterministic generator, so a failure replays.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var mixed = state
-            mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-            return mixed ^ (mixed >> 31)
-        }
-    }
-
     func expectSamePages(
         _ sqlite: SQLiteStore, _ sqliteAccount: Account.ID, _ memory: MemoryStore, _ memoryAccount: Account.ID,
-        seconds: Int, samples: Int, generator: inout Generator
+        seconds: Int, samples: Int, generator: inout SeededGenerator
     ) async throws {
         for _ in 0..<samples {
             let start = Int.random(in: -5...seconds + 5, using: &generator)
@@ -71,7 +59,7 @@ struct PagingDirectoryTests {
         let memoryAccount = try await memory.createAccount(
             name: name, apiKey: issued.key, hashDigest: issued.hashDigest, createdAt: base
         ).id
-        var generator = Generator(state: 42)
+        var generator = SeededGenerator(seed: 42)
         let seconds = 400
 
         // Several groups of chunks (64 × 256 entries each) in one bulk add at second 100.
