@@ -27,8 +27,13 @@ public protocol AccountStore: Sendable {
     /// Creates an account; throws ``StoreError/accountExists(_:)`` when the name is taken.
     func createAccount(name: AccountName, apiKey: String, hashDigest: HashDigest, createdAt: Date) async throws
         -> Account
-    /// The account owning `apiKey`, if any.
+    /// The account owning `apiKey`, if any. A store may answer from a cache that lags changes made
+    /// by other processes by a moment; see ``currentAccount(withKey:)``.
     func account(withKey apiKey: String) async throws -> Account?
+    /// The account owning `apiKey` as the database holds it now, bypassing any cache: what a
+    /// refusal is checked against, so an account created or a key rotated a moment ago by another
+    /// process is never refused.
+    func currentAccount(withKey apiKey: String) async throws -> Account?
     /// The account named `name`, if any.
     func account(named name: AccountName) async throws -> Account?
     /// All accounts, by name.
@@ -59,6 +64,13 @@ public protocol BlacklistStore: Sendable {
     func page(for account: Account.ID, filter: DateFilter, page: PageRequest) async throws -> BlacklistPage
     /// Throws when the store cannot serve requests.
     func checkHealth() async throws
+}
+
+extension AccountStore {
+    /// Stores without a cache answer from the database every time.
+    public func currentAccount(withKey apiKey: String) async throws -> Account? {
+        try await account(withKey: apiKey)
+    }
 }
 
 extension BlacklistStore {

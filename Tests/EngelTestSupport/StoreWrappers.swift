@@ -15,6 +15,9 @@ extension ForwardingStore {
     public func account(withKey apiKey: String) async throws -> Account? {
         try await wrapping.account(withKey: apiKey)
     }
+    public func currentAccount(withKey apiKey: String) async throws -> Account? {
+        try await wrapping.currentAccount(withKey: apiKey)
+    }
     public func account(named name: AccountName) async throws -> Account? { try await wrapping.account(named: name) }
     public func accounts() async throws -> [Account] { try await wrapping.accounts() }
     public func setAPIAccess(_ enabled: Bool, forAccountNamed name: AccountName) async throws -> Bool {

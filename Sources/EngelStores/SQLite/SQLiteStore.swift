@@ -8,8 +8,13 @@ import Synchronization
 ///
 /// One writer connection applies every write through a queue: writes that arrive while a
 /// transaction commits share the next transaction and its fsync (group commit), and each caller is
-/// answered only after the commit holding its write is on disk (`synchronous=FULL`). Several reader
-/// connections serve reads concurrently from WAL snapshots.
+/// answered only after the commit holding its write is on disk (`synchronous=FULL`).
+///
+/// Accounts, and each account's list once it is first read, are mirrored in memory and updated by
+/// the writer after each commit, so authentication, pages and counts need no SQL. Another process
+/// writing to the same file (`engel account …`) is noticed within ``open(path:readerCount:maximumBatch:otherWritersCheckInterval:logger:)``'s
+/// check interval, after which memory reloads from the file; refusals are always checked against
+/// the file. Reader connections serve what memory does not hold.
 public final class SQLiteStore: EngelStore {
     /// Where the database lives.
     public let path: String
@@ -19,13 +24,14 @@ public final class SQLiteStore: EngelStore {
     private let writer: SQLiteConnection
     private let readers: [SQLiteConnection]
     private let nextReader = Atomic<Int>(0)
-    private let queue: WriteQueue
-    private let writerTask: Mutex<Task<Void, Never>?>
+    private let queue: WriteQueue<WriterJob>
+    private let caches: SQLiteCaches
+    private let tasks: Mutex<[Task<Void, Never>]>
     private let logger: Logger
 
     private init(
         path: String, schemaMigration: SchemaMigration, threadPool: NIOThreadPool, writer: SQLiteConnection,
-        readers: [SQLiteConnection], maximumBatch: Int, logger: Logger
+        readers: [SQLiteConnection], caches: SQLiteCaches, maximumBatch: Int, logger: Logger
     ) {
         self.path = path
         self.schemaMigration = schemaMigration
@@ -33,7 +39,8 @@ public final class SQLiteStore: EngelStore {
         self.writer = writer
         self.readers = readers
         self.queue = WriteQueue(maximumBatch: maximumBatch)
-        self.writerTask = Mutex(nil)
+        self.caches = caches
+        self.tasks = Mutex([])
         self.logger = logger
     }
 
@@ -43,9 +50,12 @@ public final class SQLiteStore: EngelStore {
     ///   - path: The database file; its folder is created when missing.
     ///   - readerCount: Connections serving reads concurrently.
     ///   - maximumBatch: The most writes one transaction holds.
+    ///   - otherWritersCheckInterval: How often the file is checked for commits by other processes
+    ///     while no write comes; memory may lag them by this long.
     ///   - logger: Where the store reports failures.
     public static func open(
-        path: String, readerCount: Int = 3, maximumBatch: Int = 256, logger: Logger = Logger(label: "engel.sqlite")
+        path: String, readerCount: Int = 3, maximumBatch: Int = 256,
+        otherWritersCheckInterval: Duration = .seconds(1), logger: Logger = Logger(label: "engel.sqlite")
     ) async throws -> SQLiteStore {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         do {
@@ -69,6 +79,9 @@ public final class SQLiteStore: EngelStore {
             _ = try await writer.query("PRAGMA journal_mode = WAL")
             _ = try await writer.query("PRAGMA synchronous = FULL")
             let migration = try await SQLiteSchema.migrate(writer)
+            let caches = SQLiteCaches()
+            let writerState = SQLiteWriter(connection: writer, caches: caches, logger: logger)
+            try await writerState.reloadAccounts()
             var readers: [SQLiteConnection] = []
             for _ in 0..<max(1, readerCount) {
                 let reader = try await connect()
@@ -77,8 +90,8 @@ public final class SQLiteStore: EngelStore {
             }
             let store = SQLiteStore(
                 path: path, schemaMigration: migration, threadPool: threadPool, writer: writer, readers: readers,
-                maximumBatch: maximumBatch, logger: logger)
-            store.startWriter()
+                caches: caches, maximumBatch: maximumBatch, logger: logger)
+            store.start(writerState, checkingEvery: otherWritersCheckInterval)
             return store
         } catch {
             try? await threadPool.shutdownGracefully()
@@ -89,8 +102,7 @@ public final class SQLiteStore: EngelStore {
     /// Finishes queued writes, then closes every connection.
     public func close() async {
         queue.close()
-        let task = writerTask.withLock { $0 }
-        await task?.value
+        for task in tasks.withLock({ $0 }) { await task.value }
         for connection in readers + [writer] {
             do { try await connection.close() } catch {
                 logger.warning("closing an SQLite connection failed", metadata: ["error": "\(error)"])
@@ -101,67 +113,36 @@ public final class SQLiteStore: EngelStore {
 
     // MARK: Writing
 
-    private func startWriter() {
-        let task = Task { [queue, writer, logger] in
+    private func start(_ writer: SQLiteWriter, checkingEvery interval: Duration) {
+        let writing = Task { [queue] in
+            var writer = writer
             while let batch = await queue.nextBatch() {
-                await Self.commit(batch, on: writer, logger: logger)
+                await writer.run(batch)
             }
         }
-        writerTask.withLock { $0 = task }
-    }
-
-    /// Runs `batch` in one transaction. A failing write is rolled back to its savepoint alone, so
-    /// it cannot undo the others; a failing commit fails them all.
-    private static func commit(_ batch: [any PendingWrite], on connection: SQLiteConnection, logger: Logger) async {
-        do {
-            _ = try await connection.query("BEGIN IMMEDIATE")
-        } catch {
-            logger.error("cannot begin a write transaction", metadata: ["error": "\(error)"])
-            finish(batch, commitError: error)
-            return
-        }
-        let isolate = batch.count > 1
-        var anySucceeded = false
-        for write in batch {
-            do {
-                if isolate { _ = try await connection.query("SAVEPOINT write") }
-                let succeeded = await write.execute(on: connection)
-                if isolate {
-                    if !succeeded { _ = try await connection.query("ROLLBACK TO write") }
-                    _ = try await connection.query("RELEASE write")
-                }
-                anySucceeded = anySucceeded || succeeded
-            } catch {
-                logger.error("a savepoint failed", metadata: ["error": "\(error)"])
-                _ = try? await connection.query("ROLLBACK")
-                finish(batch, commitError: error)
-                return
+        // Ends when the queue closes and refuses the check.
+        let checking = Task { [queue] in
+            while (try? await Task.sleep(for: interval)) != nil {
+                do { try queue.submit(.checkForOtherWriters) } catch { return }
             }
         }
-        do {
-            _ = try await connection.query(anySucceeded ? "COMMIT" : "ROLLBACK")
-            finish(batch, commitError: nil)
-        } catch {
-            logger.error("commit failed", metadata: ["error": "\(error)", "writes": "\(batch.count)"])
-            _ = try? await connection.query("ROLLBACK")
-            finish(batch, commitError: error)
-        }
-    }
-
-    private static func finish(_ batch: [any PendingWrite], commitError: (any Error)?) {
-        for write in batch { write.complete(commitError: commitError) }
+        tasks.withLock { $0 = [writing, checking] }
     }
 
     /// Queues `body` for the writer; returns its result once its transaction is committed.
     private func write<Value: Sendable>(
-        _ body: @escaping @Sendable (SQLiteConnection) async throws -> Value
+        effect: CacheEffect, _ body: @escaping @Sendable (SQLiteConnection) async throws -> Value
     ) async throws -> Value {
         try await withCheckedThrowingContinuation { continuation in
-            do {
-                try queue.submit(Write(body, continuation: continuation))
-            } catch {
-                continuation.resume(throwing: error)
-            }
+            submit(.custom(Write(effect: effect, body, continuation: continuation)), orFail: continuation)
+        }
+    }
+
+    private func submit<Value>(_ job: WriterJob, orFail continuation: CheckedContinuation<Value, any Error>) {
+        do {
+            try queue.submit(job)
+        } catch {
+            continuation.resume(throwing: error)
         }
     }
 
@@ -172,12 +153,12 @@ public final class SQLiteStore: EngelStore {
 
     // MARK: AccountStore
 
-    private static let accountColumns = "id, name, api_key, hash_digest, api_enabled, created_at"
+    static let accountColumns = "id, name, api_key, hash_digest, api_enabled, created_at"
 
     public func createAccount(name: AccountName, apiKey: String, hashDigest: HashDigest, createdAt: Date)
         async throws -> Account
     {
-        let id = try await write { connection -> Account.ID? in
+        let id = try await write(effect: .accounts) { connection -> Account.ID? in
             let taken = try await connection.query("SELECT 1 FROM accounts WHERE name = ?", [.text(name.value)])
             guard taken.isEmpty else { return nil }
             let rows = try await connection.query(
@@ -195,17 +176,20 @@ public final class SQLiteStore: EngelStore {
     }
 
     public func account(withKey apiKey: String) async throws -> Account? {
+        caches.accounts.withLock { $0.byKey[apiKey] }
+    }
+
+    public func currentAccount(withKey apiKey: String) async throws -> Account? {
         try await read("SELECT \(Self.accountColumns) FROM accounts WHERE api_key = ?", [.text(apiKey)])
             .first.map(Self.account(from:))
     }
 
     public func account(named name: AccountName) async throws -> Account? {
-        try await read("SELECT \(Self.accountColumns) FROM accounts WHERE name = ?", [.text(name.value)])
-            .first.map(Self.account(from:))
+        caches.accounts.withLock { $0.byName[name] }
     }
 
     public func accounts() async throws -> [Account] {
-        try await read("SELECT \(Self.accountColumns) FROM accounts ORDER BY name").map(Self.account(from:))
+        caches.accounts.withLock { $0.sorted }
     }
 
     public func setAPIAccess(_ enabled: Bool, forAccountNamed name: AccountName) async throws -> Bool {
@@ -221,26 +205,22 @@ public final class SQLiteStore: EngelStore {
     }
 
     public func deleteAccount(named name: AccountName) async throws -> Bool {
-        try await write { connection in
+        try await write(effect: .accountsAndLists) { connection in
             let rows = try await connection.query(
                 "DELETE FROM accounts WHERE name = ? RETURNING id", [.text(name.value)])
             guard let id = rows.first?.column("id")?.int64 else { return false }
-            // The directory goes first, so the delete trigger finds nothing left to count down.
-            for table in ["blacklist_chunk_groups", "blacklist_chunks", "blacklist_sizes"] {
-                _ = try await connection.query("DELETE FROM \(table) WHERE account_id = ?", [.int64(id)])
-            }
             _ = try await connection.query("DELETE FROM blacklist WHERE account_id = ?", [.int64(id)])
             return true
         }
     }
 
     private func updateAccount(_ sql: String, _ binds: [SQLiteData]) async throws -> Bool {
-        try await write { connection in
+        try await write(effect: .accounts) { connection in
             try await !connection.query(sql, binds).isEmpty
         }
     }
 
-    private static func account(from row: SQLiteRow) throws -> Account {
+    static func account(from row: SQLiteRow) throws -> Account {
         guard let id = row.column("id")?.int64, let nameText = row.column("name")?.string,
             let name = try? AccountName(nameText), let apiKey = row.column("api_key")?.string,
             let digestText = row.column("hash_digest")?.string, let digest = HashDigest(hexadecimal: digestText),
@@ -254,14 +234,12 @@ public final class SQLiteStore: EngelStore {
     // MARK: BlacklistStore
 
     public func add(_ number: PhoneNumber, for account: Account.ID, at date: Date) async throws -> AddOutcome {
-        let inserted = try await write { connection in
-            // DO NOTHING keeps the first added-at time of a number listed twice.
-            try await !connection.query(
-                "INSERT INTO blacklist (account_id, number, added_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING RETURNING seq",
-                [.int64(account), .int64(number.national), .int64(date.microsecondsSince1970)]
-            ).isEmpty
+        try await withCheckedThrowingContinuation { continuation in
+            let addition = Addition(
+                account: account, national: number.national, addedAt: date.microsecondsSince1970,
+                continuation: continuation)
+            submit(.add(addition), orFail: continuation)
         }
-        return inserted ? .added : .alreadyListed
     }
 
     public func addAll(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date) async throws -> Int {
@@ -271,7 +249,7 @@ public final class SQLiteStore: EngelStore {
         var added = 0
         for batchStart in stride(from: 0, to: numbers.count, by: 8192) {
             let batch = numbers[batchStart..<min(batchStart + 8192, numbers.count)]
-            added += try await write { connection in
+            added += try await write(effect: .list(account)) { connection in
                 var inserted = 0
                 for statementStart in stride(from: batch.startIndex, to: batch.endIndex, by: 256) {
                     let rows = batch[statementStart..<min(statementStart + 256, batch.endIndex)]
@@ -293,134 +271,47 @@ public final class SQLiteStore: EngelStore {
     }
 
     public func remove(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool {
-        try await write { connection in
-            try await !connection.query(
-                "DELETE FROM blacklist WHERE account_id = ? AND number = ? RETURNING seq",
-                [.int64(account), .int64(number.national)]
-            ).isEmpty
+        try await withCheckedThrowingContinuation { continuation in
+            submit(
+                .remove(Removal(account: account, national: number.national, continuation: continuation)),
+                orFail: continuation)
         }
     }
 
     public func contains(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool {
-        try await !read(
+        if let listed = caches.lists.withLock({ $0[account]?.contains(number.national) }) { return listed }
+        return try await !read(
             "SELECT 1 FROM blacklist WHERE account_id = ? AND number = ?",
             [.int64(account), .int64(number.national)]
         ).isEmpty
     }
 
     public func page(for account: Account.ID, filter: DateFilter, page: PageRequest) async throws -> BlacklistPage {
-        let unfiltered = filter.lowerMicroseconds == nil && filter.upperMicrosecondsExclusive == nil
-        let query: String
-        if unfiltered {
-            query = page.offset < SQLiteSchema.chunkSize ? Self.nearStartQuery : Self.unfilteredPageQuery
-        } else {
-            query = Self.filteredPageQuery
-        }
-        let rows = try await read(
-            query,
-            [
-                .int64(account), .int64(filter.lowerMicroseconds ?? .min),
-                .int64(filter.upperMicrosecondsExclusive ?? .max), .int64(Int64(page.rowCount)),
-                .int64(Int64(page.offset)),
-            ])
-        let count = Int(rows.first?.column("count")?.int64 ?? 0)
-        var numbers: [PhoneNumber] = []
-        numbers.reserveCapacity(rows.count)
-        for row in rows {
-            guard let stored = row.column("number"), !stored.isNull else { continue }
-            guard let national = stored.int64, let number = PhoneNumber(storedNational: national) else {
-                throw StoreError.corrupt("unreadable number in account \(account)")
+        // Another process's commit can drop a mirror between its load and this read; a few
+        // attempts outlast any plausible run of those.
+        for _ in 0..<5 {
+            let found = caches.lists.withLock { lists in
+                lists[account]?.page(
+                    lower: filter.lowerMicroseconds, upper: filter.upperMicrosecondsExclusive, offset: page.offset,
+                    limit: page.rowCount)
             }
-            numbers.append(number)
+            if let found {
+                var numbers: [PhoneNumber] = []
+                numbers.reserveCapacity(found.numbers.count)
+                for national in found.numbers {
+                    guard let number = PhoneNumber(storedNational: national) else {
+                        throw StoreError.corrupt("unreadable number in account \(account)")
+                    }
+                    numbers.append(number)
+                }
+                return BlacklistPage(numbers: numbers, count: found.count)
+            }
+            try await withCheckedThrowingContinuation { continuation in
+                submit(.loadList(ListLoad(account: account, continuation: continuation)), orFail: continuation)
+            }
         }
-        return BlacklistPage(numbers: numbers, count: count)
+        throw StoreError.corrupt("the list of account \(account) keeps changing under other processes")
     }
-
-    // The page queries share their binds: ?1 account, ?2 lower bound and ?3 upper bound (exclusive,
-    // in microseconds), ?4 row count, ?5 offset. Each is one statement, so its count and its page
-    // come from one snapshot; the LEFT JOIN keeps the count row when the page is past the end.
-
-    /// An unfiltered page within the first chunk's reach: the total from `blacklist_sizes` and a
-    /// short walk of the covering index.
-    private static let nearStartQuery = """
-        SELECT coalesce((SELECT size FROM blacklist_sizes WHERE account_id = ?1), 0) AS count, page.number AS number
-        FROM (SELECT 1) LEFT JOIN
-          (SELECT number, added_at, seq FROM blacklist WHERE account_id = ?1 AND added_at < ?3
-           ORDER BY added_at, seq LIMIT ?4 OFFSET ?5) AS page ON 1
-        ORDER BY page.added_at, page.seq
-        """
-
-    /// How many of the account's entries were added before `bound` (a bind holding microseconds):
-    /// the entries before the owning chunk (its group's `before` plus its `local_before`) and its
-    /// own entries before the bound, which is at most one chunk's worth of index entries.
-    ///
-    /// A key range from a chunk's first key is written as two ranges (the rest of its first
-    /// microsecond, then later times) because SQLite seeks a row-value bound by its first column
-    /// only, which would scan every entry sharing that microsecond (a bulk load shares one).
-    private static func position(before bound: String) -> String {
-        """
-        coalesce((SELECT g.before + c.local_before
-            + (SELECT count(*) FROM blacklist AS b
-               WHERE b.account_id = ?1 AND b.added_at = c.first_added_at AND b.seq >= c.first_seq
-                 AND b.added_at < \(bound))
-            + (SELECT count(*) FROM blacklist AS b
-               WHERE b.account_id = ?1 AND b.added_at > c.first_added_at AND b.added_at < \(bound))
-          FROM blacklist_chunks AS c
-          JOIN blacklist_chunk_groups AS g ON g.account_id = c.account_id AND g.grp = c.ordinal >> \(SQLiteSchema.groupShift)
-          WHERE c.account_id = ?1 AND c.first_added_at < \(bound)
-          ORDER BY c.first_added_at DESC, c.first_seq DESC LIMIT 1), 0)
-        """
-    }
-
-    /// Any page, filtered or not, at a cost that does not grow with its position: the positions
-    /// of the filter's bounds give the count and the first wanted position; the last group and
-    /// then the last chunk starting at or before that position are read off the directory (at
-    /// most 64 rows each, by key); the page is read from that chunk's first key with an offset
-    /// below one chunk.
-    private static let filteredPageQuery = """
-        WITH
-        bounds AS (SELECT \(position(before: "?2")) AS low, \(position(before: "?3")) AS high),
-        target AS (SELECT low + ?5 AS wanted, high AS past_end, max(high - low, 0) AS count FROM bounds),
-        \(pageFromTarget)
-        """
-
-    /// ``filteredPageQuery`` without bounds: the total comes from `blacklist_sizes`.
-    private static let unfilteredPageQuery = """
-        WITH
-        target AS (SELECT ?5 AS wanted, total AS past_end, total AS count
-                   FROM (SELECT coalesce((SELECT size FROM blacklist_sizes WHERE account_id = ?1), 0) AS total)),
-        \(pageFromTarget)
-        """
-
-    /// The page at `target.wanted`, up to `target.past_end`, through the directory.
-    private static let pageFromTarget: String = {
-        let shift = SQLiteSchema.groupShift
-        return """
-            grp AS (
-              SELECT grp, before FROM blacklist_chunk_groups
-              WHERE account_id = ?1 AND size > 0 AND before <= (SELECT wanted FROM target)
-              ORDER BY grp DESC LIMIT 1),
-            chunk AS (
-              SELECT c.first_added_at, c.first_seq, g.before + c.local_before AS before
-              FROM grp AS g, blacklist_chunks AS c
-              WHERE c.account_id = ?1 AND c.ordinal >= g.grp << \(shift) AND c.ordinal < (g.grp + 1) << \(shift)
-                AND c.size > 0 AND g.before + c.local_before <= (SELECT wanted FROM target)
-              ORDER BY c.ordinal DESC LIMIT 1),
-            page AS (
-              SELECT number, added_at, seq FROM (
-                SELECT b.number, b.added_at, b.seq FROM blacklist AS b
-                WHERE b.account_id = ?1 AND b.added_at = (SELECT first_added_at FROM chunk)
-                  AND b.seq >= (SELECT first_seq FROM chunk) AND b.added_at < ?3
-                UNION ALL
-                SELECT b.number, b.added_at, b.seq FROM blacklist AS b
-                WHERE b.account_id = ?1 AND b.added_at > (SELECT first_added_at FROM chunk) AND b.added_at < ?3)
-              WHERE (SELECT wanted < past_end FROM target)
-              ORDER BY added_at, seq
-              LIMIT ?4 OFFSET coalesce((SELECT target.wanted - chunk.before FROM target, chunk), 0))
-            SELECT target.count AS count, page.number AS number FROM target LEFT JOIN page ON 1
-            ORDER BY page.added_at, page.seq
-            """
-    }()
 
     public func checkHealth() async throws {
         _ = try await read("SELECT 1")

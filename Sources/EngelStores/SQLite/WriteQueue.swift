@@ -5,6 +5,8 @@ import Synchronization
 /// One write waiting for the writer connection: its statements, and the caller to answer once
 /// the transaction holding it is committed.
 protocol PendingWrite: Sendable {
+    /// What the write may change in the store's memory caches.
+    var effect: CacheEffect { get }
     /// Runs the write's statements inside the open transaction; returns whether they succeeded.
     func execute(on connection: SQLiteConnection) async -> Bool
     /// Answers the caller: with the write's own outcome when `commitError` is nil.
@@ -15,13 +17,15 @@ protocol PendingWrite: Sendable {
 final class Write<Value: Sendable>: PendingWrite, @unchecked Sendable {
     private let body: @Sendable (SQLiteConnection) async throws -> Value
     private let continuation: CheckedContinuation<Value, any Error>
+    let effect: CacheEffect
     // Touched only by the single writer task, between `execute` and `complete`.
     private var outcome: Result<Value, any Error>?
 
     init(
-        _ body: @escaping @Sendable (SQLiteConnection) async throws -> Value,
+        effect: CacheEffect, _ body: @escaping @Sendable (SQLiteConnection) async throws -> Value,
         continuation: CheckedContinuation<Value, any Error>
     ) {
+        self.effect = effect
         self.body = body
         self.continuation = continuation
     }
@@ -47,13 +51,13 @@ final class Write<Value: Sendable>: PendingWrite, @unchecked Sendable {
     }
 }
 
-/// The writes waiting for the writer, handed over in batches.
+/// The jobs waiting for the writer, handed over in batches.
 ///
 /// Whatever arrives while a transaction commits joins the next one: that is the group commit.
-final class WriteQueue: Sendable {
+final class WriteQueue<Job: Sendable>: Sendable {
     private struct State {
-        var pending: [any PendingWrite] = []
-        var waiter: CheckedContinuation<[any PendingWrite]?, Never>?
+        var pending: [Job] = []
+        var waiter: CheckedContinuation<[Job]?, Never>?
         var closed = false
     }
 
@@ -65,8 +69,8 @@ final class WriteQueue: Sendable {
     }
 
     /// Queues `write`; throws ``StoreError/closed`` after ``close()``.
-    func submit(_ write: any PendingWrite) throws {
-        let waiter = try state.withLock { state throws -> CheckedContinuation<[any PendingWrite]?, Never>? in
+    func submit(_ write: Job) throws {
+        let waiter = try state.withLock { state throws -> CheckedContinuation<[Job]?, Never>? in
             guard !state.closed else { throw StoreError.closed }
             if let waiter = state.waiter {
                 state.waiter = nil
@@ -79,9 +83,9 @@ final class WriteQueue: Sendable {
     }
 
     /// The next batch, waiting for one; `nil` once closed and drained.
-    func nextBatch() async -> [any PendingWrite]? {
+    func nextBatch() async -> [Job]? {
         await withCheckedContinuation { continuation in
-            let batch = state.withLock { state -> [any PendingWrite]?? in
+            let batch = state.withLock { state -> [Job]?? in
                 if !state.pending.isEmpty {
                     let count = min(state.pending.count, maximumBatch)
                     let batch = Array(state.pending.prefix(count))
@@ -98,7 +102,7 @@ final class WriteQueue: Sendable {
 
     /// Refuses new writes; queued ones are still handed out.
     func close() {
-        let waiter = state.withLock { state -> CheckedContinuation<[any PendingWrite]?, Never>? in
+        let waiter = state.withLock { state -> CheckedContinuation<[Job]?, Never>? in
             state.closed = true
             defer { state.waiter = nil }
             return state.waiter

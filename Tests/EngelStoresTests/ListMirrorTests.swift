@@ -6,11 +6,12 @@ import Testing
 
 @testable import EngelStores
 
-/// The SQLite store pages through a count directory (chunks, groups, totals kept by triggers);
-/// these tests hold it to the plain list the memory store keeps, on lists long enough to span
-/// several groups of chunks, with entries arriving out of time order and removals everywhere.
-@Suite("SQLite paging directory")
-struct PagingDirectoryTests {
+/// The SQLite store pages from lists mirrored in memory in chunks, kept up to date by the writer;
+/// these tests hold them to the plain sorted list the memory store keeps, on lists long enough to
+/// span many chunks, with entries arriving out of time order and removals everywhere, and to what
+/// other processes write to the same file.
+@Suite("SQLite list mirror")
+struct ListMirrorTests {
     let parser = PhoneNumberParser()
     let base = Date(timeIntervalSince1970: 1_775_000_000)
 
@@ -62,7 +63,7 @@ struct PagingDirectoryTests {
         var generator = SeededGenerator(seed: 42)
         let seconds = 400
 
-        // Several groups of chunks (64 × 256 entries each) in one bulk add at second 100.
+        // Many chunks in one bulk add at second 100.
         let bulk = try (0..<40_000).map { try number($0 * 3) }
         let bulkTime = base.addingTimeInterval(100)
         #expect(try await sqlite.addAll(bulk, for: sqliteAccount, at: bulkTime) == bulk.count)
@@ -86,6 +87,8 @@ struct PagingDirectoryTests {
                 operations.append(.add(try number(300_000 + step), time))
             }
         }
+        // Read once, so the list is mirrored and the writes below change the mirror in place.
+        _ = try await sqlite.page(for: sqliteAccount, filter: .none, page: .first)
         for operation in operations {
             switch operation {
             case .add(let number, let time): _ = await memory.add(number, for: memoryAccount, at: time)
@@ -107,7 +110,7 @@ struct PagingDirectoryTests {
         try await expectSamePages(
             sqlite, sqliteAccount, memory, memoryAccount, seconds: seconds, samples: 300, generator: &generator)
 
-        // The directory is on disk with the list: a reopened store pages the same.
+        // A reopened store loads the same list from the file.
         let path = sqlite.path
         await sqlite.close()
         let reopened = try await SQLiteStore.open(path: path)
@@ -116,8 +119,69 @@ struct PagingDirectoryTests {
         await reopened.close()
     }
 
-    @Test("migrating a version-1 database builds the directory from the list already there")
-    func backfill() async throws {
+    @Test("a mirror follows random adds and removes through chunk splits and merges")
+    func mirrorMatchesSortedArray() {
+        var generator = SeededGenerator(seed: 7)
+        var mirror = ListMirror()
+        var model: [ListMirror.Entry] = []
+        for step in 0..<30_000 {
+            let national = Int64(5_300_000_000 + Int.random(in: 0..<3000, using: &generator))
+            // Mostly growing times, some far in the past, as clocks and bulk loads give.
+            let addedAt = Int64(step / 4 - (Int.random(in: 0..<10, using: &generator) == 0 ? 5000 : 0))
+            if Int.random(in: 0..<5, using: &generator) < 3 {
+                let entry = ListMirror.Entry(
+                    key: ListMirror.Key(addedAt: addedAt, sequence: Int64(step)), national: national)
+                if !model.contains(where: { $0.national == national }) {
+                    model.insert(entry, at: model.firstIndex { $0.key > entry.key } ?? model.count)
+                }
+                mirror.insert(entry)
+            } else {
+                let position = model.firstIndex { $0.national == national }
+                #expect(mirror.remove(national) == (position != nil))
+                if let position { model.remove(at: position) }
+            }
+            if step % 1000 == 999 {
+                #expect(mirror.entries == model)
+                #expect(mirror.count == model.count)
+                let lower = Int64(Int.random(in: -6000...8000, using: &generator))
+                let page = mirror.page(lower: lower, upper: lower + 2000, offset: 10, limit: 50)
+                let matching = model.filter { $0.key.addedAt >= lower && $0.key.addedAt < lower + 2000 }
+                #expect(page.count == matching.count)
+                #expect(page.numbers == Array(matching.dropFirst(10).prefix(50).map(\.national)))
+            }
+        }
+    }
+
+    @Test("what another process writes to the file reaches memory within the check interval")
+    func otherWriters() async throws {
+        let path = TestDatabases.temporarySQLitePath()
+        let server = try await SQLiteStore.open(path: path, otherWritersCheckInterval: .milliseconds(50))
+        let other = try await SQLiteStore.open(path: path)
+        let issued = IssuedCredentials.generate()
+        let account = try await other.createAccount(
+            name: AccountName("acme"), apiKey: issued.key, hashDigest: issued.hashDigest, createdAt: base)
+        // A refusal is checked against the file, so a brand-new account is never refused.
+        #expect(try await server.currentAccount(withKey: issued.key)?.id == account.id)
+        _ = try await server.add(try number(1), for: account.id, at: base)
+        #expect(try await server.page(for: account.id, filter: .none, page: .first).count == 1)
+
+        _ = try await other.add(try number(2), for: account.id, at: base.addingTimeInterval(1))
+        #expect(try await other.remove(try number(1), for: account.id))
+        #expect(try await other.setAPIAccess(false, forAccountNamed: AccountName("acme")))
+        var page = try await server.page(for: account.id, filter: .none, page: .first)
+        for _ in 0..<100 where page.numbers != [try number(2)] {
+            try await Task.sleep(for: .milliseconds(20))
+            page = try await server.page(for: account.id, filter: .none, page: .first)
+        }
+        #expect(page == BlacklistPage(numbers: [try number(2)], count: 1))
+        #expect(try await server.account(withKey: issued.key)?.apiEnabled == false)
+        #expect(try await server.contains(try number(2), for: account.id))
+        await other.close()
+        await server.close()
+    }
+
+    @Test("migrating a version-2 database drops the position directory and keeps the list")
+    func directoryRemoval() async throws {
         let path = TestDatabases.temporarySQLitePath()
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -125,7 +189,28 @@ struct PagingDirectoryTests {
         threadPool.start()
         let connection = try await SQLiteConnection.open(
             storage: .file(path: path), threadPool: threadPool, on: MultiThreadedEventLoopGroup.singleton.any())
-        for statement in SQLiteSchema.migrations[0] { _ = try await connection.query(statement) }
+        for statement in SQLiteSchema.migrations[0] + SQLiteSchema.migrations[1] {
+            _ = try await connection.query(statement)
+        }
+        // What the directory of the first version 2 left behind, in miniature.
+        for statement in [
+            "CREATE TABLE blacklist_sizes (account_id INTEGER PRIMARY KEY, size INTEGER NOT NULL)",
+            "CREATE TABLE blacklist_chunks (account_id INTEGER NOT NULL, ordinal INTEGER NOT NULL)",
+            "CREATE TABLE blacklist_chunk_groups (account_id INTEGER NOT NULL, grp INTEGER NOT NULL)",
+            """
+            CREATE TRIGGER blacklist_count_on_insert AFTER INSERT ON blacklist BEGIN
+                INSERT INTO blacklist_sizes (account_id, size) VALUES (NEW.account_id, 1)
+                ON CONFLICT (account_id) DO UPDATE SET size = size + 1;
+            END
+            """,
+            """
+            CREATE TRIGGER blacklist_count_on_delete AFTER DELETE ON blacklist BEGIN
+                UPDATE blacklist_sizes SET size = size - 1 WHERE account_id = OLD.account_id;
+            END
+            """,
+        ] {
+            _ = try await connection.query(statement)
+        }
         _ = try await connection.query(
             "INSERT INTO accounts (name, api_key, hash_digest, api_enabled, created_at) VALUES ('acme', 'k', ?, 1, 0)",
             [.text(String(repeating: "0", count: 64))])
@@ -141,12 +226,11 @@ struct PagingDirectoryTests {
                 ])
         }
         _ = try await connection.query("COMMIT")
-        _ = try await connection.query("PRAGMA user_version = 1")
+        _ = try await connection.query("PRAGMA user_version = 2")
         try await connection.close()
-        try await threadPool.shutdownGracefully()
 
         let store = try await SQLiteStore.open(path: path)
-        #expect(store.schemaMigration == SchemaMigration(fromVersion: 1, toVersion: SQLiteSchema.migrations.count))
+        #expect(store.schemaMigration == SchemaMigration(fromVersion: 2, toVersion: SQLiteSchema.migrations.count))
         let all = try await store.page(for: 1, filter: .none, page: PageRequest(page: 1, rowCount: 1000))
         #expect(all.count == 3000)
         #expect(all.numbers.first == (try number(1500)))
@@ -157,6 +241,17 @@ struct PagingDirectoryTests {
             page: PageRequest(page: 2, rowCount: 100))
         #expect(filtered.count == 400)
         #expect(filtered.numbers.first == (try number(1250)))
+        #expect(try await store.remove(try number(0), for: 1))
+        #expect(try await store.page(for: 1, filter: .none, page: .first).count == 2999)
         await store.close()
+
+        let check = try await SQLiteConnection.open(
+            storage: .file(path: path), threadPool: threadPool, on: MultiThreadedEventLoopGroup.singleton.any())
+        let leftovers = try await check.query(
+            "SELECT name FROM sqlite_master WHERE name LIKE 'blacklist_chunk%' OR name LIKE 'blacklist_size%' "
+                + "OR name LIKE 'blacklist_count%'")
+        #expect(leftovers.isEmpty)
+        try await check.close()
+        try await threadPool.shutdownGracefully()
     }
 }

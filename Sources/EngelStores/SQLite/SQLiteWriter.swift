@@ -1,0 +1,349 @@
+import EngelCore
+import Logging
+import SQLiteNIO
+import Synchronization
+
+/// Work for the writer connection.
+enum WriterJob: Sendable {
+    /// Lists a number.
+    case add(Addition)
+    /// Unlists a number.
+    case remove(Removal)
+    /// Anything else that writes (accounts, bulk loads), isolated in a savepoint.
+    case custom(any PendingWrite)
+    /// Reads an account's list into memory.
+    case loadList(ListLoad)
+    /// Looks for commits by other processes, so memory never lags them for long.
+    case checkForOtherWriters
+}
+
+struct Addition: Sendable {
+    let account: Account.ID
+    let national: Int64
+    let addedAt: Int64
+    let continuation: CheckedContinuation<AddOutcome, any Error>
+}
+
+struct Removal: Sendable {
+    let account: Account.ID
+    let national: Int64
+    let continuation: CheckedContinuation<Bool, any Error>
+}
+
+struct ListLoad: Sendable {
+    let account: Account.ID
+    let continuation: CheckedContinuation<Void, any Error>
+}
+
+/// The writer connection and what only it may change: it applies batches of jobs, each batch's
+/// writes in one transaction (group commit), and brings the memory caches up to date after each
+/// commit and before any caller of it is answered.
+struct SQLiteWriter {
+    let connection: SQLiteConnection
+    let caches: SQLiteCaches
+    let logger: Logger
+    /// `PRAGMA data_version` when last looked at: it changes only when another connection, in
+    /// practice another process such as `engel account`, commits to the file.
+    private var dataVersion: Int64?
+
+    /// Rows per multi-row statement: SQLite binds at most 32,766 values.
+    private static let rowsPerStatement = 256
+
+    init(connection: SQLiteConnection, caches: SQLiteCaches, logger: Logger) {
+        self.connection = connection
+        self.caches = caches
+        self.logger = logger
+    }
+
+    /// Loads the account directory; done once at open, and again after any account change.
+    func reloadAccounts() async throws {
+        let rows = try await connection.query("SELECT \(SQLiteStore.accountColumns) FROM accounts")
+        let directory = AccountDirectory(try rows.map(SQLiteStore.account(from:)))
+        caches.accounts.withLock { $0 = directory }
+    }
+
+    /// Runs one batch: its writes in one transaction, then its loads and checks.
+    mutating func run(_ batch: [WriterJob]) async {
+        var writes: [WriterJob] = []
+        var reads: [WriterJob] = []
+        for job in batch {
+            switch job {
+            case .loadList, .checkForOtherWriters: reads.append(job)
+            case .add, .remove, .custom: writes.append(job)
+            }
+        }
+        if !writes.isEmpty { await commit(writes) }
+        for job in reads {
+            switch job {
+            case .loadList(let load):
+                do {
+                    try await noticeOtherWriters()
+                    try await loadList(load.account)
+                    load.continuation.resume()
+                } catch {
+                    logger.error(
+                        "loading a list into memory failed",
+                        metadata: ["account": "\(load.account)", "error": "\(error)"])
+                    load.continuation.resume(throwing: error)
+                }
+            case .checkForOtherWriters:
+                do { try await noticeOtherWriters() } catch {
+                    logger.warning("cannot check the database for other writers", metadata: ["error": "\(error)"])
+                }
+            case .add, .remove, .custom: break
+            }
+        }
+    }
+
+    // MARK: Writes
+
+    private enum Outcome {
+        case added(Bool)
+        case removed(Bool)
+        case custom(succeeded: Bool)
+    }
+
+    private enum ListChange {
+        case insert(Account.ID, ListMirror.Entry)
+        case remove(Account.ID, Int64)
+    }
+
+    private mutating func commit(_ writes: [WriterJob]) async {
+        var outcomes: [Outcome] = []
+        var changes: [ListChange] = []
+        do {
+            _ = try await connection.query("BEGIN IMMEDIATE")
+        } catch {
+            logger.error("cannot begin a write transaction", metadata: ["error": "\(error)"])
+            Self.fail(writes, error)
+            return
+        }
+        do {
+            try await noticeOtherWriters()
+            var index = writes.startIndex
+            while index < writes.endIndex {
+                switch writes[index] {
+                case .add:
+                    let run = Self.run(of: writes, from: index) {
+                        if case .add(let addition) = $0 { addition } else { nil }
+                    }
+                    outcomes += try await insert(run, changes: &changes).map(Outcome.added)
+                    index += run.count
+                case .remove:
+                    let run = Self.run(of: writes, from: index) {
+                        if case .remove(let removal) = $0 { removal } else { nil }
+                    }
+                    outcomes += try await delete(run, changes: &changes).map(Outcome.removed)
+                    index += run.count
+                case .custom(let write):
+                    outcomes.append(.custom(succeeded: try await execute(write, isolated: writes.count > 1)))
+                    index += 1
+                case .loadList, .checkForOtherWriters:
+                    index += 1
+                }
+            }
+        } catch {
+            logger.error("a write failed", metadata: ["error": "\(error)", "writes": "\(writes.count)"])
+            _ = try? await connection.query("ROLLBACK")
+            Self.fail(writes, error)
+            return
+        }
+        do {
+            _ = try await connection.query("COMMIT")
+        } catch {
+            logger.error("commit failed", metadata: ["error": "\(error)", "writes": "\(writes.count)"])
+            _ = try? await connection.query("ROLLBACK")
+            // Whether any of it reached the file is not certain: memory starts again from the file.
+            caches.forgetLists()
+            Self.fail(writes, error)
+            return
+        }
+        caches.lists.withLock { lists in
+            for change in changes {
+                switch change {
+                case .insert(let account, let entry): lists[account]?.insert(entry)
+                case .remove(let account, let national): lists[account]?.remove(national)
+                }
+            }
+        }
+        await applyEffects(of: writes, outcomes)
+        for (job, outcome) in zip(writes, outcomes) {
+            switch (job, outcome) {
+            case (.add(let addition), .added(let added)):
+                addition.continuation.resume(returning: added ? .added : .alreadyListed)
+            case (.remove(let removal), .removed(let removed)): removal.continuation.resume(returning: removed)
+            case (.custom(let write), .custom): write.complete(commitError: nil)
+            default: break
+            }
+        }
+    }
+
+    /// The jobs from `start` on that `payload` extracts, up to the first it does not.
+    private static func run<Payload>(of writes: [WriterJob], from start: Int, _ payload: (WriterJob) -> Payload?)
+        -> [Payload]
+    {
+        var run: [Payload] = []
+        for job in writes[start...] {
+            guard let item = payload(job) else { break }
+            run.append(item)
+        }
+        return run
+    }
+
+    private struct Listed: Hashable {
+        let account: Account.ID
+        let national: Int64
+    }
+
+    /// Inserts `additions` in multi-row statements; returns, in order, whether each was new. A
+    /// number added twice in one run is new only the first time.
+    private func insert(_ additions: [Addition], changes: inout [ListChange]) async throws -> [Bool] {
+        var added: [Bool] = []
+        added.reserveCapacity(additions.count)
+        for start in stride(from: 0, to: additions.count, by: Self.rowsPerStatement) {
+            let slice = additions[start..<min(start + Self.rowsPerStatement, additions.count)]
+            var binds: [SQLiteData] = []
+            binds.reserveCapacity(slice.count * 3)
+            for addition in slice {
+                binds += [.int64(addition.account), .int64(addition.national), .int64(addition.addedAt)]
+            }
+            let values = repeatElement("(?, ?, ?)", count: slice.count).joined(separator: ", ")
+            let rows = try await connection.query(
+                "INSERT INTO blacklist (account_id, number, added_at) VALUES \(values) "
+                    + "ON CONFLICT DO NOTHING RETURNING account_id, number, seq, added_at", binds)
+            var inserted: [Listed: ListMirror.Key] = [:]
+            for row in rows {
+                guard let account = row.column("account_id")?.int64, let national = row.column("number")?.int64,
+                    let sequence = row.column("seq")?.int64, let addedAt = row.column("added_at")?.int64
+                else { throw StoreError.corrupt("an insert returned an unreadable row") }
+                inserted[Listed(account: account, national: national)] = ListMirror.Key(
+                    addedAt: addedAt, sequence: sequence)
+            }
+            for addition in slice {
+                let listed = Listed(account: addition.account, national: addition.national)
+                if let key = inserted.removeValue(forKey: listed) {
+                    changes.append(.insert(addition.account, ListMirror.Entry(key: key, national: addition.national)))
+                    added.append(true)
+                } else {
+                    added.append(false)
+                }
+            }
+        }
+        return added
+    }
+
+    /// Deletes `removals`, one statement per account and slice; returns, in order, whether each
+    /// was listed. A number removed twice in one run was listed only the first time.
+    private func delete(_ removals: [Removal], changes: inout [ListChange]) async throws -> [Bool] {
+        var deleted: Set<Listed> = []
+        var numbersByAccount: [Account.ID: [Int64]] = [:]
+        for removal in removals { numbersByAccount[removal.account, default: []].append(removal.national) }
+        for (account, numbers) in numbersByAccount {
+            for start in stride(from: 0, to: numbers.count, by: Self.rowsPerStatement) {
+                let slice = numbers[start..<min(start + Self.rowsPerStatement, numbers.count)]
+                let placeholders = repeatElement("?", count: slice.count).joined(separator: ", ")
+                let rows = try await connection.query(
+                    "DELETE FROM blacklist WHERE account_id = ? AND number IN (\(placeholders)) RETURNING number",
+                    [.int64(account)] + slice.map(SQLiteData.int64))
+                for row in rows {
+                    guard let national = row.column("number")?.int64 else {
+                        throw StoreError.corrupt("a delete returned an unreadable row")
+                    }
+                    deleted.insert(Listed(account: account, national: national))
+                }
+            }
+        }
+        return removals.map { removal in
+            guard deleted.remove(Listed(account: removal.account, national: removal.national)) != nil else {
+                return false
+            }
+            changes.append(.remove(removal.account, removal.national))
+            return true
+        }
+    }
+
+    /// Runs a custom write; when it shares the transaction, a savepoint keeps its failure from
+    /// undoing the others.
+    private func execute(_ write: any PendingWrite, isolated: Bool) async throws -> Bool {
+        guard isolated else { return await write.execute(on: connection) }
+        _ = try await connection.query("SAVEPOINT write")
+        let succeeded = await write.execute(on: connection)
+        if !succeeded { _ = try await connection.query("ROLLBACK TO write") }
+        _ = try await connection.query("RELEASE write")
+        return succeeded
+    }
+
+    private func applyEffects(of writes: [WriterJob], _ outcomes: [Outcome]) async {
+        var reloadAccounts = false
+        for (job, outcome) in zip(writes, outcomes) {
+            guard case .custom(let write) = job, case .custom(succeeded: true) = outcome else { continue }
+            switch write.effect {
+            case .accounts:
+                reloadAccounts = true
+            case .accountsAndLists:
+                reloadAccounts = true
+                caches.forgetLists()
+            case .list(let account):
+                _ = caches.lists.withLock { $0.removeValue(forKey: account) }
+            }
+        }
+        guard reloadAccounts else { return }
+        do { try await self.reloadAccounts() } catch {
+            logger.error("cannot reload the accounts after a change", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private static func fail(_ writes: [WriterJob], _ error: any Error) {
+        for job in writes {
+            switch job {
+            case .add(let addition): addition.continuation.resume(throwing: error)
+            case .remove(let removal): removal.continuation.resume(throwing: error)
+            case .custom(let write): write.complete(commitError: error)
+            case .loadList(let load): load.continuation.resume(throwing: error)
+            case .checkForOtherWriters: break
+            }
+        }
+    }
+
+    // MARK: Memory
+
+    /// Drops what memory holds when another process committed since the last look.
+    private mutating func noticeOtherWriters() async throws {
+        let rows = try await connection.query("PRAGMA data_version")
+        guard let version = rows.first?.column("data_version")?.int64 else {
+            throw StoreError.corrupt("PRAGMA data_version gave no number")
+        }
+        defer { dataVersion = version }
+        guard let previous = dataVersion, previous != version else { return }
+        logger.debug("another process wrote to the database: memory reloads from the file")
+        caches.forgetLists()
+        try await reloadAccounts()
+    }
+
+    /// Reads `account`'s whole list, in order, into a mirror; nothing when one is there already.
+    private func loadList(_ account: Account.ID) async throws {
+        guard !caches.lists.withLock({ $0[account] != nil }) else { return }
+        let collected = Mutex<[ListMirror.Entry]>([])
+        let unreadable = Atomic<Bool>(false)
+        try await connection.query(
+            "SELECT number, added_at, seq FROM blacklist WHERE account_id = ? ORDER BY added_at, seq",
+            [.int64(account)]
+        ) { row in
+            guard let national = row.column("number")?.int64, let addedAt = row.column("added_at")?.int64,
+                let sequence = row.column("seq")?.int64
+            else {
+                unreadable.store(true, ordering: .relaxed)
+                return
+            }
+            collected.withLock {
+                $0.append(
+                    ListMirror.Entry(key: ListMirror.Key(addedAt: addedAt, sequence: sequence), national: national))
+            }
+        }
+        guard !unreadable.load(ordering: .relaxed) else {
+            throw StoreError.corrupt("unreadable entry in the list of account \(account)")
+        }
+        let mirror = ListMirror(sortedEntries: collected.withLock { $0 })
+        caches.lists.withLock { $0[account] = mirror }
+    }
+}
