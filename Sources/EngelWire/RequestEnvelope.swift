@@ -1,5 +1,4 @@
 public import EngelCore
-public import Foundation
 
 /// A request as a client sends it: `{"request":{"authentication":{…},"blacklist":{…}}}`.
 ///
@@ -33,29 +32,15 @@ public struct RequestEnvelope<Payload: Codable & Sendable>: Encodable, Sendable 
 /// Decoding fails (400) only for what every request shares: unparseable JSON, no `request` object,
 /// or an `authentication` of the wrong shape. The `blacklist` part is decoded but its failure is
 /// kept until ``blacklist()`` is called, so that credentials are checked first.
-public struct ReceivedRequest<Payload: Decodable & Sendable>: Decodable, Sendable {
+public struct ReceivedRequest<Payload: Sendable>: Sendable {
     /// The credentials as sent; `nil` when absent.
     public let authentication: AuthenticationPayload?
     private let payload: Result<Payload?, APIError>
 
-    private enum OuterKeys: String, CodingKey { case request }
-    private enum InnerKeys: String, CodingKey { case authentication, blacklist }
-
-    /// A request read by another dialect's decoder.
+    /// A request read by a dialect's decoder.
     init(authentication: AuthenticationPayload?, payload: Result<Payload?, APIError>) {
         self.authentication = authentication
         self.payload = payload
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let outer = try decoder.container(keyedBy: OuterKeys.self)
-        let inner = try outer.nestedContainer(keyedBy: InnerKeys.self, forKey: .request)
-        authentication = try inner.decodeIfPresent(AuthenticationPayload.self, forKey: .authentication)
-        do {
-            payload = .success(try inner.decodeIfPresent(Payload.self, forKey: .blacklist))
-        } catch {
-            payload = .failure(APIError(.badRequest, "request.blacklist: \(DecodingFailure.describe(error))"))
-        }
     }
 
     /// The `blacklist` part, or ``APIStatus/badRequest`` when it had the wrong shape.
@@ -71,17 +56,6 @@ public struct ReceivedRequest<Payload: Decodable & Sendable>: Decodable, Sendabl
         return payload
     }
 
-    /// Decodes a body; any failure is ``APIStatus/badRequest``.
-    public static func decode(from body: Data, using decoder: JSONDecoder = JSONDecoder()) throws(APIError)
-        -> Self
-    {
-        do {
-            return try decoder.decode(Self.self, from: body)
-        } catch {
-            throw APIError(.badRequest, DecodingFailure.describe(error))
-        }
-    }
-
     /// Credentials from `authentication`, or ``APIStatus/unauthorized`` when missing.
     public func credentials() throws(APIError) -> Credentials {
         guard let authentication else { throw APIError(.unauthorized, "missing request.authentication") }
@@ -89,21 +63,26 @@ public struct ReceivedRequest<Payload: Decodable & Sendable>: Decodable, Sendabl
     }
 }
 
-/// Short, value-free descriptions of decoding errors, safe to log (they never quote the input).
-enum DecodingFailure {
-    static func describe(_ error: any Error) -> String {
-        guard let error = error as? DecodingError else { return "unreadable body" }
-        switch error {
-        case .keyNotFound(let key, let context): return "missing \(path(context.codingPath + [key]))"
-        case .typeMismatch(_, let context): return "wrong type at \(path(context.codingPath))"
-        case .valueNotFound(_, let context): return "null at \(path(context.codingPath))"
-        case .dataCorrupted(let context):
-            return context.codingPath.isEmpty ? "malformed JSON" : "bad value at \(path(context.codingPath))"
-        @unknown default: return "unreadable body"
+extension ReceivedRequest where Payload: JSONDecodablePayload {
+    /// Decodes a JSON dialect body; any failure of what every request shares is
+    /// ``APIStatus/badRequest``.
+    public static func decode(jsonBody body: some Collection<UInt8>) throws(APIError) -> Self {
+        let document = try WireJSON.parse(body)
+        try document.requireObject("top level")
+        guard let request = document.member("request") else { throw APIError(.badRequest, "missing request") }
+        try request.requireObject("request")
+        let authentication = try request.member("authentication").map { (value) throws(APIError) in
+            try AuthenticationPayload(json: value, path: "request.authentication")
         }
-    }
-
-    private static func path(_ keys: [any CodingKey]) -> String {
-        keys.isEmpty ? "top level" : keys.map(\.stringValue).joined(separator: ".")
+        let payload: Result<Payload?, APIError>
+        do {
+            payload = .success(
+                try request.member("blacklist").map { (value) throws(APIError) in
+                    try Payload(json: value, path: "request.blacklist")
+                })
+        } catch {
+            payload = .failure(error)
+        }
+        return Self(authentication: authentication, payload: payload)
     }
 }

@@ -26,11 +26,26 @@ public enum ResponseWriter {
         for (index, number) in page.numbers.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
             out.append(contentsOf: #""+90"#.utf8)
-            out.append(contentsOf: String(number.national).utf8)
+            appendNationalDigits(of: number, to: &out)
             out.append(UInt8(ascii: "\""))
         }
         out.append(contentsOf: "]}}}".utf8)
         return out
+    }
+
+    /// Appends the ten national digits without making a `String` (a page has up to 1,000).
+    static func appendNationalDigits(of number: PhoneNumber, to out: inout [UInt8]) {
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+        )
+        var remaining = UInt64(number.national)
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            for index in stride(from: 9, through: 0, by: -1) {
+                buffer[index] = UInt8(ascii: "0") + UInt8(remaining % 10)
+                remaining /= 10
+            }
+        }
+        withUnsafeBytes(of: &digits) { out.append(contentsOf: $0) }
     }
 
     private static func appendStatusPrefix(_ status: APIStatus, to out: inout [UInt8]) {

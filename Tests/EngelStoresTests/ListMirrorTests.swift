@@ -11,14 +11,7 @@ import Testing
 /// span many chunks, with entries arriving out of time order and removals everywhere, and to what
 /// other processes write to the same file.
 @Suite("SQLite list mirror")
-struct ListMirrorTests {
-    let parser = PhoneNumberParser()
-    let base = Date(timeIntervalSince1970: 1_775_000_000)
-
-    func number(_ index: Int) throws -> PhoneNumber {
-        try parser.parse("53\(String(format: "%08d", index))")
-    }
-
+struct ListMirrorTests: NumberedEntries {
     func expectSamePages(
         _ sqlite: SQLiteStore, _ sqliteAccount: Account.ID, _ memory: MemoryStore, _ memoryAccount: Account.ID,
         seconds: Int, samples: Int, generator: inout SeededGenerator

@@ -1,18 +1,12 @@
 import EngelCore
 import EngelStores
+import EngelTestSupport
 import Foundation
 import Testing
 
 /// The behaviour every store must have. Each test runs against every factory in `StoreFactory.all`.
 @Suite("Store contract")
-struct StoreContractTests {
-    let parser = PhoneNumberParser()
-    let base = Date(timeIntervalSince1970: 1_775_000_000)
-
-    func number(_ index: Int) throws -> PhoneNumber {
-        try parser.parse("53\(String(format: "%08d", index))")
-    }
-
+struct StoreContractTests: NumberedEntries {
     func withStore(_ factory: StoreFactory, _ body: (any EngelStore, Account) async throws -> Void) async throws {
         let store = try await factory.make()
         let issued = IssuedCredentials.generate()

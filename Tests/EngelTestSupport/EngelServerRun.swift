@@ -32,22 +32,8 @@ public struct EngelServerRun: Sendable {
             store: store, configuration: configuration, services: services, metrics: metrics, logger: logger
         ) { bound in port.withLock { $0 = bound } }
         let group = configuration.serviceGroup(running: application, logger: logger, signals: [])
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            var bound: Int?
-            while bound == nil {
-                try await Task.sleep(for: .milliseconds(5))
-                bound = port.withLock { $0 }
-            }
-            let result: Result<Value, any Error>
-            do {
-                result = .success(try await body(EngelServerRun(port: bound ?? 0, group: group)))
-            } catch {
-                result = .failure(error)
-            }
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return try result.get()
+        return try await serving(group, boundPort: { port.withLock { $0 } }) { bound in
+            try await body(EngelServerRun(port: bound, group: group))
         }
     }
 

@@ -65,12 +65,20 @@ public func withServer<Context: RequestContext, Value: Sendable>(
         router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
         onServerRunning: { channel in port.withLock { $0 = channel.localAddress?.port } }, logger: logger)
     let group = ServiceGroup(services: [application], logger: logger)
-    return try await withThrowingTaskGroup(of: Void.self) { tasks in
+    return try await serving(group, boundPort: { port.withLock { $0 } }, body)
+}
+
+/// Runs `group` until `boundPort` reports the port its server listens on, then `body` with that
+/// port; then shuts the group down, waits for it to stop, and returns what `body` did.
+func serving<Value: Sendable>(
+    _ group: ServiceGroup, boundPort: @escaping @Sendable () -> Int?, _ body: (Int) async throws -> Value
+) async throws -> Value {
+    try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask { try await group.run() }
         var bound: Int?
         while bound == nil {
             try await Task.sleep(for: .milliseconds(5))
-            bound = port.withLock { $0 }
+            bound = boundPort()
         }
         let result: Result<Value, any Error>
         do {

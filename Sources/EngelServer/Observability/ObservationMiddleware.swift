@@ -16,9 +16,16 @@ struct ObservationMiddleware: RouterMiddleware {
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         let started = ContinuousClock.now
-        let id = RequestIdentifier.accepting(request.headers[.requestID]) ?? RequestID().description
         var context = context
-        context.logger[metadataKey: "hb.request.id"] = .string(id)
+        let id: String
+        if let sent = RequestIdentifier.accepting(request.headers[.requestID]) {
+            id = sent
+            context.logger[metadataKey: "hb.request.id"] = .string(sent)
+        } else {
+            // Hummingbird gave the request's logger a fresh id already; setting metadata again
+            // costs every request a reformatting of the logger's metadata.
+            id = context.id
+        }
         var response = try await next(request, context)
         response.headers[.requestID] = id
         let duration = ContinuousClock.now - started

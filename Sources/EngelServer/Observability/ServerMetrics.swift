@@ -1,5 +1,6 @@
 import CoreMetrics
 import Prometheus
+import Synchronization
 
 /// The metrics the server records, made through swift-metrics by a factory over one Prometheus
 /// registry: the one `GET /metrics` shows. Nothing is bootstrapped globally, so every application
@@ -7,6 +8,7 @@ import Prometheus
 struct ServerMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
+    private let answerHandles = AnswerHandles()
 
     static let requests = "engel_http_requests_total"
     static let requestDuration = "engel_http_request_duration_seconds"
@@ -28,10 +30,16 @@ struct ServerMetrics: Sendable {
 
     /// One answered request: counted by endpoint and code, timed by endpoint.
     func requestAnswered(endpoint: String, code: Int, duration: Duration) {
-        Counter(label: Self.requests, dimensions: [("endpoint", endpoint), ("code", String(code))], factory: factory)
-            .increment()
-        Timer(label: Self.requestDuration, dimensions: [("endpoint", endpoint)], factory: factory)
-            .recordNanoseconds(duration.nanoseconds)
+        let (counter, timer) = answerHandles.handles(endpoint: endpoint, code: code) {
+            (
+                Counter(
+                    label: Self.requests, dimensions: [("endpoint", endpoint), ("code", String(code))],
+                    factory: factory),
+                Timer(label: Self.requestDuration, dimensions: [("endpoint", endpoint)], factory: factory)
+            )
+        }
+        counter.increment()
+        timer.recordNanoseconds(duration.nanoseconds)
     }
 
     /// A store call failed (answered 503).
@@ -52,6 +60,31 @@ struct ServerMetrics: Sendable {
     /// The registry's metrics in Prometheus' text format.
     func exposition() -> [UInt8] {
         registry.emitToBuffer()
+    }
+}
+
+/// The counter and timer of each endpoint and code, made once: making them looks the metric up in
+/// the registry under its lock, which every answer would otherwise pay for.
+private final class AnswerHandles: Sendable {
+    private struct Key: Hashable {
+        let endpoint: String
+        let code: Int
+    }
+
+    // Endpoints are the fixed labels of `EndpointLabel`, and codes a handful: this stays small.
+    private let handles = Mutex<[Key: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
+
+    func handles(endpoint: String, code: Int, make: () -> (CoreMetrics.Counter, CoreMetrics.Timer)) -> (
+        CoreMetrics.Counter, CoreMetrics.Timer
+    ) {
+        let key = Key(endpoint: endpoint, code: code)
+        if let found = handles.withLock({ $0[key] }) { return found }
+        let made = make()
+        return handles.withLock { handles in
+            if let found = handles[key] { return found }
+            handles[key] = made
+            return made
+        }
     }
 }
 

@@ -18,7 +18,7 @@ public enum BlacklistAnswer: Sendable, Hashable {
 }
 
 /// What a request's `blacklist` part must support to be read in both dialects.
-public typealias WirePayload = Decodable & Sendable & XMLDecodablePayload
+public typealias WirePayload = Sendable & JSONDecodablePayload & XMLDecodablePayload
 
 /// Reads requests and writes answers in one dialect of the protocol. The methods themselves are the
 /// same in every dialect; only this differs.
@@ -42,7 +42,7 @@ public struct JSONWireCodec: WireCodec {
     public func decode<Payload: WirePayload>(_ type: Payload.Type, from body: Data) throws(APIError)
         -> ReceivedRequest<Payload>
     {
-        try ReceivedRequest<Payload>.decode(from: body)
+        try ReceivedRequest<Payload>.decode(jsonBody: body)
     }
 
     public func encode(_ answer: BlacklistAnswer) -> [UInt8] {

@@ -25,7 +25,7 @@ public enum XMLResponseWriter {
         out.append(contentsOf: "</count>".utf8)
         for number in page.numbers {
             out.append(contentsOf: "<number>+90".utf8)
-            out.append(contentsOf: String(number.national).utf8)
+            ResponseWriter.appendNationalDigits(of: number, to: &out)
             out.append(contentsOf: "</number>".utf8)
         }
         out.append(contentsOf: "</blacklist></response>".utf8)

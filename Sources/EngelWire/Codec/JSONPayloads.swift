@@ -1,0 +1,75 @@
+public import EngelCore
+
+/// A payload that can be read from the JSON dialect's parsed value.
+public protocol JSONDecodablePayload {
+    /// Reads the payload from its value, or throws ``APIStatus/badRequest`` for a wrong shape.
+    init(json value: WireJSON, path: String) throws(APIError)
+}
+
+extension WireJSON {
+    /// Throws ``APIStatus/badRequest`` naming `path` unless this is an object.
+    func requireObject(_ path: String) throws(APIError) {
+        guard case .object = self else { throw APIError(.badRequest, "wrong type at \(path): \(typeName)") }
+    }
+
+    /// The string member `name`; `nil` when absent or `null`, ``APIStatus/badRequest`` when another type.
+    func stringMember(_ name: String, path: String) throws(APIError) -> String? {
+        guard let value = member(name) else { return nil }
+        guard case .string(let text) = value else {
+            throw APIError(.badRequest, "wrong type at \(path).\(name): \(value.typeName)")
+        }
+        return text
+    }
+
+    /// The member `name` as a ``LooseInteger``: a number with an integral value, or a string.
+    func looseIntegerMember(_ name: String, path: String) throws(APIError) -> LooseInteger? {
+        switch member(name) {
+        case nil: return nil
+        case .integer(let integer): return .integer(integer)
+        case .fraction(let fraction):
+            // `2.0` and `2e0` name the integer 2, as Foundation's decoder reads them.
+            guard let integer = Int(exactly: fraction) else {
+                throw APIError(.badRequest, "wrong type at \(path).\(name): not an integer")
+            }
+            return .integer(integer)
+        case .string(let text): return .text(text)
+        case let value?: throw APIError(.badRequest, "wrong type at \(path).\(name): \(value.typeName)")
+        }
+    }
+}
+
+extension AuthenticationPayload: JSONDecodablePayload {
+    public init(json value: WireJSON, path: String) throws(APIError) {
+        try value.requireObject(path)
+        self.init(key: try value.stringMember("key", path: path), hash: try value.stringMember("hash", path: path))
+    }
+}
+
+extension NumberPayload: JSONDecodablePayload {
+    public init(json value: WireJSON, path: String) throws(APIError) {
+        try value.requireObject(path)
+        guard let number = try value.stringMember("number", path: path) else {
+            throw APIError(.badRequest, "missing \(path).number")
+        }
+        self.init(number: number)
+    }
+}
+
+extension ListPayload: JSONDecodablePayload {
+    public init(json value: WireJSON, path: String) throws(APIError) {
+        try value.requireObject(path)
+        self.init(
+            filter: try value.member("filter").map { (filter) throws(APIError) in
+                try FilterPayload(json: filter, path: path + ".filter")
+            },
+            page: try value.looseIntegerMember("page", path: path),
+            rowCount: try value.looseIntegerMember("rowCount", path: path))
+    }
+}
+
+extension FilterPayload: JSONDecodablePayload {
+    public init(json value: WireJSON, path: String) throws(APIError) {
+        try value.requireObject(path)
+        self.init(start: try value.stringMember("start", path: path), end: try value.stringMember("end", path: path))
+    }
+}
