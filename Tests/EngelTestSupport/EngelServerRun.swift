@@ -32,7 +32,8 @@ public struct EngelServerRun: Sendable {
             store: store, configuration: configuration, services: services, metrics: metrics, logger: logger
         ) { bound in port.withLock { $0 = bound } }
         let group = configuration.serviceGroup(running: application, logger: logger, signals: [])
-        return try await serving(group, boundPort: { port.withLock { $0 } }) { bound in
+        let boundPort: @Sendable () -> Int? = { port.withLock { $0 } }
+        return try await serving(group, boundPort: boundPort) { bound in
             try await body(EngelServerRun(port: bound, group: group))
         }
     }
