@@ -88,8 +88,16 @@ extension BlacklistStore {
 
 /// A store of accounts and their lists: what the server runs on.
 public protocol EngelStore: AccountStore, BlacklistStore {
+    /// Gets ready to answer quickly from the first request (a store with caches fills them);
+    /// returns a line for the operator when it did something worth telling.
+    func prepareForServing() async throws -> String?
     /// Finishes pending writes and releases the store's resources; later calls fail.
     func close() async
+}
+
+extension EngelStore {
+    /// Stores without caches have nothing to prepare.
+    public func prepareForServing() async throws -> String? { nil }
 }
 
 /// What opening a store did to its schema.

@@ -24,6 +24,8 @@ public enum ServerRunner {
             if let credentials = try await AccountAdministration(store: store).createFirstAccountIfEmpty() {
                 announce(.firstAccountCreated(name: AccountAdministration.firstAccountName, credentials: credentials))
             }
+            // Before listening, so the first requests do not wait for it.
+            if let prepared = try await store.prepareForServing() { logger.info("\(prepared)") }
         } catch {
             await store.close()
             throw error

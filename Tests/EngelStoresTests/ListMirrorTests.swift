@@ -145,6 +145,25 @@ struct ListMirrorTests: NumberedEntries {
         }
     }
 
+    @Test("preparing for serving loads every account's list before the first request")
+    func prepareForServing() async throws {
+        let path = TestDatabases.temporarySQLitePath()
+        let store = try await SQLiteStore.open(path: path)
+        for (index, name) in ["acme", "beta"].enumerated() {
+            let issued = IssuedCredentials.generate()
+            let account = try await store.createAccount(
+                name: AccountName(name), apiKey: issued.key, hashDigest: issued.hashDigest, createdAt: base)
+            _ = try await store.addAll(
+                try (0..<(index + 1) * 1000).map { try number(index * 10_000 + $0) }, for: account.id, at: base)
+        }
+        await store.close()
+        let reopened = try await SQLiteStore.open(path: path)
+        let report = try await reopened.prepareForServing()
+        #expect(report?.hasPrefix("loaded 2 lists (3000 numbers) into memory in ") == true)
+        #expect(try await reopened.page(for: 2, filter: .none, page: .first).count == 2000)
+        await reopened.close()
+    }
+
     @Test("what another process writes to the file reaches memory within the check interval")
     func otherWriters() async throws {
         let path = TestDatabases.temporarySQLitePath()

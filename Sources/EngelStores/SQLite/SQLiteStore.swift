@@ -313,6 +313,21 @@ public final class SQLiteStore: EngelStore {
         throw StoreError.corrupt("the list of account \(account) keeps changing under other processes")
     }
 
+    /// Loads every account's list into memory, so no request waits for one to load.
+    public func prepareForServing() async throws -> String? {
+        let started = ContinuousClock.now
+        let ids = caches.accounts.withLock { $0.byName.values.map(\.id) }
+        for id in ids {
+            try await withCheckedThrowingContinuation { continuation in
+                submit(.loadList(ListLoad(account: id, continuation: continuation)), orFail: continuation)
+            }
+        }
+        let entries = caches.lists.withLock { $0.values.reduce(0) { $0 + $1.count } }
+        let seconds = (ContinuousClock.now - started).components
+        let elapsed = Double(seconds.seconds) + Double(seconds.attoseconds) / 1e18
+        return "loaded \(ids.count) lists (\(entries) numbers) into memory in \(String(format: "%.1f", elapsed)) s"
+    }
+
     public func checkHealth() async throws {
         _ = try await read("SELECT 1")
     }
