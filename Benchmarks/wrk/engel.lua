@@ -6,6 +6,8 @@
 --   last-page   get-blacklist page ENGEL_BENCH_LAST_PAGE, rowCount 100
 --   filtered    get-blacklist with ENGEL_BENCH_FILTER_START/END, page ENGEL_BENCH_FILTER_PAGE
 --   fixed       the first-page body (for the nginx reference)
+--   unknown     the first-page body to a path Engel does not serve: its 404 envelope is the cost of
+--               HTTP, routing and middleware alone, with no body read and no store call
 -- done() prints one JSON line: requests per second, p50 and p99 in milliseconds, non-2xx answers.
 local mode = os.getenv("ENGEL_BENCH_MODE") or "first-page"
 local key = os.getenv("ENGEL_BENCH_KEY") or ""
@@ -46,6 +48,8 @@ function init(args)
     local slot = tonumber(id) or 0
     if mode == "first-page" or mode == "fixed" then
         static_path, static_body = "/v1/get-blacklist/json", page_body(1)
+    elseif mode == "unknown" then
+        static_path, static_body = "/v1/unknown/json", page_body(1)
     elseif mode == "last-page" then
         static_path, static_body = "/v1/get-blacklist/json", page_body(tonumber(os.getenv("ENGEL_BENCH_LAST_PAGE")))
     elseif mode == "filtered" then

@@ -29,7 +29,58 @@ enum PostgresSchema {
             )
             """,
             "CREATE INDEX blacklist_by_time ON blacklist (account_id, added_at, seq)",
-        ]
+        ],
+        listSizes,
+    ]
+
+    /// Migration 2: each account's list size, kept by statement triggers in the same transaction
+    /// as every insert and delete, so an unfiltered page counts its list from a few rows instead
+    /// of scanning a million index entries.
+    ///
+    /// The size is split into shards, one per backend process modulo 16, and is their sum: servers
+    /// writing to one account at once update different rows, so no write waits on another's row
+    /// lock until it commits.
+    static let listSizes: [PostgresQuery] = [
+        """
+        CREATE TABLE blacklist_sizes (
+            account_id BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+            shard SMALLINT NOT NULL,
+            entries BIGINT NOT NULL,
+            PRIMARY KEY (account_id, shard)
+        )
+        """,
+        """
+        INSERT INTO blacklist_sizes (account_id, shard, entries)
+        SELECT account_id, 0, count(*) FROM blacklist GROUP BY account_id
+        """,
+        // A list emptied by deleting its account cascades here after the account row is gone:
+        // nothing is left to count, and inserting a size for it would break the foreign key.
+        """
+        CREATE FUNCTION engel_count_blacklist() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'INSERT' THEN
+                INSERT INTO blacklist_sizes AS sizes (account_id, shard, entries)
+                SELECT account_id, pg_backend_pid() % 16, count(*) FROM changed GROUP BY account_id
+                ON CONFLICT (account_id, shard) DO UPDATE SET entries = sizes.entries + excluded.entries;
+            ELSE
+                INSERT INTO blacklist_sizes AS sizes (account_id, shard, entries)
+                SELECT account_id, pg_backend_pid() % 16, -count(*) FROM changed
+                WHERE EXISTS (SELECT 1 FROM accounts WHERE accounts.id = changed.account_id)
+                GROUP BY account_id
+                ON CONFLICT (account_id, shard) DO UPDATE SET entries = sizes.entries + excluded.entries;
+            END IF;
+            RETURN NULL;
+        END
+        $$
+        """,
+        """
+        CREATE TRIGGER blacklist_count_inserts AFTER INSERT ON blacklist
+        REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION engel_count_blacklist()
+        """,
+        """
+        CREATE TRIGGER blacklist_count_deletes AFTER DELETE ON blacklist
+        REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION engel_count_blacklist()
+        """,
     ]
 
     /// An arbitrary constant naming the advisory lock that serializes migrations across servers.

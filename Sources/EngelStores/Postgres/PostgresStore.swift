@@ -226,16 +226,19 @@ public final class PostgresStore: EngelStore {
         let limit = Int64(page.rowCount)
         let offset = Int64(page.offset)
         // One statement, so the count and the page share one snapshot even while others write.
-        // Both halves are range scans of blacklist_by_time (account_id, added_at, seq): the count
-        // reads the index entries in the account's time range (an index-only scan once vacuumed),
-        // and the page walks the same range in index order and stops after OFFSET + LIMIT entries.
-        // Neither reads another account's rows or sorts. The LEFT JOIN keeps the count when the
-        // page is past the end.
+        // Unfiltered, the count is the sum of the account's size shards (kept by triggers);
+        // filtered, it is a range scan of blacklist_by_time (account_id, added_at, seq), an
+        // index-only scan once vacuumed. The page walks the same range in index order and stops
+        // after OFFSET + LIMIT entries. Neither reads another account's rows or sorts. The LEFT JOIN
+        // keeps the count when the page is past the end.
+        // Integers only, so writing them into the text is safe.
+        let count =
+            filter.isUnbounded
+            ? "SELECT coalesce(sum(entries), 0)::BIGINT AS n FROM blacklist_sizes WHERE account_id = \(account)"
+            : "SELECT count(*) AS n FROM blacklist WHERE account_id = \(account) AND added_at >= \(lower) AND added_at < \(upper)"
         let found = try await rows(
             """
-            SELECT total.n, page.number FROM
-              (SELECT count(*) AS n FROM blacklist
-               WHERE account_id = \(account) AND added_at >= \(lower) AND added_at < \(upper)) AS total
+            SELECT total.n, page.number FROM (\(unescaped: count)) AS total
             LEFT JOIN
               (SELECT number, added_at, seq FROM blacklist
                WHERE account_id = \(account) AND added_at >= \(lower) AND added_at < \(upper)
