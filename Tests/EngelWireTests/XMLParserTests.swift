@@ -154,6 +154,9 @@ struct XMLParserTests {
             element("request", "", element("key", "k"))),
         WellFormed("an attribute on an empty-element tag", "<a b=\"1\"/>", element("a")),
         WellFormed("'>' and the other quote in a value", "<a b='\">' c=\"'>\"/>", element("a")),
+        WellFormed(
+            "32 attributes, the most allowed",
+            "<a" + (1...32).map { " a\($0)='\($0)'" }.joined() + "/>", element("a")),
         WellFormed("whitespace in a value", "<a b=\" \t\r\n\"/>", element("a")),
         WellFormed(
             "prefixed names are kept as written", "<ns:request xmlns:ns=\"urn:x\"><ns:key/></ns:request>",
@@ -321,6 +324,9 @@ struct XMLParserTests {
         Malformed("a reference to NUL in a value", "<a b=\"&#0;\"/>"),
         Malformed("a control character in a value", "<a b=\"\u{1}\"/>"),
         Malformed("an attribute on an end tag", "<a></a c>"),
+        Malformed(
+            "33 attributes", "<a" + (1...33).map { " a\($0)='\($0)'" }.joined() + "/>",
+            reason: "XML with more than 32 attributes on a tag"),
         Malformed("an attribute name starting with a digit", "<a 1b=\"1\"/>"),
 
         // Comments.

@@ -13,6 +13,9 @@ import EngelCore
 struct XMLScanner {
     /// The deepest nesting read; libxml2's default limit, far beyond the wire's four levels.
     static let maximumDepth = 256
+    /// The most attributes one tag may carry. Finding a repeated one compares each name with those
+    /// before it; with no cap, one 64 KiB tag of thousands would cost a hundred times a request.
+    static let maximumAttributes = 32
 
     private let bytes: UnsafeBufferPointer<UInt8>
     private var position = 0
@@ -134,6 +137,9 @@ struct XMLScanner {
             guard position < bytes.count else { throw malformed("unclosed tag") }
             if bytes[position] == .greaterThan || bytes[position] == .slash { return }
             guard spaced else { throw malformed("no space before an attribute") }
+            guard names.count < Self.maximumAttributes else {
+                throw APIError(.badRequest, "XML with more than \(Self.maximumAttributes) attributes on a tag")
+            }
             let name = try self.name()
             guard !names.contains(where: { bytes[$0].elementsEqual(bytes[name]) }) else {
                 throw malformed("attribute \(string(name)) repeated")
