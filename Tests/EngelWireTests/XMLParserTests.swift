@@ -25,7 +25,7 @@ struct XMLParserTests {
     struct Malformed: Sendable, CustomTestStringConvertible {
         let testDescription: String
         let document: [UInt8]
-        /// The reason when it is one other code or tests rely on; otherwise only the status is checked.
+        /// The exact reason, for the few that are checked; otherwise only the status is.
         let reason: String?
 
         init(_ name: String, _ document: String, reason: String? = nil) {
@@ -70,6 +70,11 @@ struct XMLParserTests {
         "\u{FEFF}<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<request>\n  <authentication>\n"
         + "    <key>\(key)</key>\n    <hash><![CDATA[\(hash)]]></hash>\n  </authentication>\n"
         + "  <blacklist>\n    <number>&#43;905321234567</number>\n  </blacklist>\n</request>"
+
+    /// The same request unindented, with the declaration the docs' XML samples carry.
+    static let compactAddRequest =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><request><authentication><key>\(key)</key><hash>\(hash)</hash>"
+        + "</authentication><blacklist><number>+905321234567</number></blacklist></request>"
 
     static let wellFormed: [WellFormed] = [
         WellFormed("an empty-element tag", "<request/>", element("request")),
@@ -414,10 +419,6 @@ struct XMLParserTests {
             #expect(try Self.parse(bytes).get() == Self.addRequest)
         }
     }
-
-    static let compactAddRequest =
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><request><authentication><key>\(key)</key><hash>\(hash)</hash>"
-        + "</authentication><blacklist><number>+905321234567</number></blacklist></request>"
 
     @Test("a document that is a slice of a larger buffer parses the same")
     func slice() throws {
