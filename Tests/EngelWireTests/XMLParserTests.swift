@@ -103,6 +103,12 @@ struct XMLParserTests {
             element("a")),
         WellFormed("standalone without an encoding", "<?xml version=\"1.0\" standalone=\"no\"?><a/>", element("a")),
         WellFormed("version 1.1", "<?xml version=\"1.1\"?><a/>", element("a")),
+        WellFormed(
+            "ISO-8859-9 declared on a document that is all ASCII",
+            "<?xml version=\"1.0\" encoding=\"ISO-8859-9\"?><a>x</a>", element("a", "x")),
+        WellFormed(
+            "windows-1254 declared on a document that is all ASCII",
+            "<?xml version=\"1.0\" encoding=\"Windows-1254\"?><a/>", element("a")),
         WellFormed("a byte order mark", "\u{FEFF}<a/>", element("a")),
         WellFormed("a byte order mark and the declaration", "\u{FEFF}<?xml version=\"1.0\"?><a/>", element("a")),
 
@@ -228,9 +234,10 @@ struct XMLParserTests {
         Malformed("version 1.", "<?xml version=\"1.\"?><a/>"),
         Malformed("version 1.x", "<?xml version=\"1.x\"?><a/>"),
         Malformed(
-            "ISO-8859-9", "<?xml version=\"1.0\" encoding=\"ISO-8859-9\"?><a/>",
+            "ISO-8859-9 with a byte beyond ASCII", "<?xml version=\"1.0\" encoding=\"ISO-8859-9\"?><a>ç</a>",
             reason: "XML declaring an encoding other than UTF-8"),
-        Malformed("windows-1254", "<?xml version=\"1.0\" encoding=\"windows-1254\"?><a/>"),
+        Malformed("windows-1254 with a byte beyond ASCII", "<?xml version=\"1.0\" encoding=\"windows-1254\"?><a>ğ</a>"),
+        Malformed("an encoding nobody reads as ASCII", "<?xml version=\"1.0\" encoding=\"EBCDIC-US\"?><a/>"),
         Malformed("UTF-16", "<?xml version=\"1.0\" encoding=\"UTF-16\"?><a/>"),
         Malformed("UTF8 without the hyphen", "<?xml version=\"1.0\" encoding=\"UTF8\"?><a/>"),
         Malformed("encoding before version", "<?xml encoding=\"UTF-8\" version=\"1.0\"?><a/>"),

@@ -18,6 +18,10 @@ struct XMLScanner {
     static let maximumAttributes = 32
 
     private let bytes: UnsafeBufferPointer<UInt8>
+    /// Declared encodings in which a pure-ASCII document means what it means in UTF-8.
+    private static let asciiCompatibleEncodings: [StaticString] = [
+        "us-ascii", "iso-8859-9", "iso-8859-1", "windows-1254", "windows-1252", "latin5", "latin1",
+    ]
     private var position = 0
 
     /// A scanner over `bytes`, which must outlive it.
@@ -293,8 +297,14 @@ struct XMLScanner {
                 else { throw malformed("XML version \(string(value))") }
                 read = 1
             } else if read == 1, equals(name, "encoding") {
-                // The wire is UTF-8, and so is every byte this scanner reads.
-                guard equals(value, "utf-8", ignoringASCIICase: true) else {
+                // The wire is UTF-8, and so is every byte this scanner reads. Older Turkish clients
+                // may still declare a single-byte encoding; a document that is all ASCII reads the
+                // same in those, so it is accepted, and any other byte in one is refused.
+                let isUTF8 = equals(value, "utf-8", ignoringASCIICase: true)
+                let isASCIICompatible = Self.asciiCompatibleEncodings.contains {
+                    equals(value, $0, ignoringASCIICase: true)
+                }
+                guard isUTF8 || (isASCIICompatible && bytes.allSatisfy { $0 < 0x80 }) else {
                     throw APIError(.badRequest, "XML declaring an encoding other than UTF-8")
                 }
                 read = 2
