@@ -207,8 +207,21 @@ public final class PostgresStore: EngelStore {
                 ON CONFLICT (account_id, number) DO NOTHING RETURNING seq
                 """)
         }
+        if added >= Self.bulkSizeWorthVacuuming {
+            // Until autovacuum gets round to it, the planner would take the grown list for the
+            // small one it last measured and sort it whole for every page; and index-only scans
+            // need the visibility map a vacuum sets.
+            // The numbers are in either way: a vacuum that fails or outlasts the deadline only
+            // leaves the job to autovacuum.
+            do { _ = try await rowCount("VACUUM (ANALYZE) blacklist") } catch {
+                logger.warning("vacuuming after a bulk add failed", metadata: ["error": "\(error)"])
+            }
+        }
         return added
     }
+
+    /// How many rows one bulk add must insert before it vacuums and analyzes the list itself.
+    static let bulkSizeWorthVacuuming = 10_000
 
     public func remove(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool {
         try await rowCount(
