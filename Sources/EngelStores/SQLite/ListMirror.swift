@@ -167,21 +167,21 @@ struct ListMirror: Sendable {
     /// The index of the first chunk for which `isPast` holds, chunks being ordered so that it
     /// holds for a suffix; `chunks.count` when none.
     private func firstChunk(where isPast: ([Entry]) -> Bool) -> Int {
-        var low = 0
-        var high = chunks.count
-        while low < high {
-            let middle = (low + high) / 2
-            if isPast(chunks[middle]) { high = middle } else { low = middle + 1 }
-        }
-        return low
+        Self.partitionPoint(count: chunks.count) { isPast(chunks[$0]) }
     }
 
     private static func firstIndex(in chunk: [Entry], where isPast: (Entry) -> Bool) -> Int {
+        partitionPoint(count: chunk.count) { isPast(chunk[$0]) }
+    }
+
+    /// The first index in `0..<count` for which `isPast` holds, it holding for a suffix; `count`
+    /// when none.
+    private static func partitionPoint(count: Int, _ isPast: (Int) -> Bool) -> Int {
         var low = 0
-        var high = chunk.count
+        var high = count
         while low < high {
             let middle = (low + high) / 2
-            if isPast(chunk[middle]) { high = middle } else { low = middle + 1 }
+            if isPast(middle) { high = middle } else { low = middle + 1 }
         }
         return low
     }
