@@ -18,20 +18,20 @@ public final class PostgresStore: EngelStore {
     /// The longest a store call waits, connection included, before failing.
     public let operationTimeout: Duration
     /// What opening the store did to its schema.
-    public private(set) var schemaMigration: SchemaMigration {
-        get { migrationReport.withLock { $0 } }
-        set { migrationReport.withLock { $0 = newValue } }
-    }
-    private let migrationReport = Mutex(SchemaMigration(fromVersion: 0, toVersion: 0))
+    public let schemaMigration: SchemaMigration
     private let client: PostgresClient
     private let runTask: Mutex<Task<Void, Never>?>
     private let logger: Logger
 
-    private init(location: PostgresLocation, client: PostgresClient, operationTimeout: Duration, logger: Logger) {
+    private init(
+        location: PostgresLocation, client: PostgresClient, runTask: Task<Void, Never>, operationTimeout: Duration,
+        schemaMigration: SchemaMigration, logger: Logger
+    ) {
         self.location = location
         self.client = client
         self.operationTimeout = operationTimeout
-        self.runTask = Mutex(nil)
+        self.schemaMigration = schemaMigration
+        self.runTask = Mutex(runTask)
         self.logger = logger
     }
 
@@ -52,18 +52,19 @@ public final class PostgresStore: EngelStore {
         configuration.options.maximumConnections = maximumConnections
         configuration.options.connectTimeout = operationTimeout
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        let store = PostgresStore(
-            location: location, client: client, operationTimeout: operationTimeout, logger: logger)
-        store.runTask.withLock { $0 = Task { await client.run() } }
+        let runTask = Task { await client.run() }
         do {
-            store.schemaMigration = try await store.withDeadline {
+            let migration = try await withDeadline(operationTimeout) {
                 try await PostgresSchema.migrate(client, logger: logger)
             }
+            return PostgresStore(
+                location: location, client: client, runTask: runTask, operationTimeout: operationTimeout,
+                schemaMigration: migration, logger: logger)
         } catch {
-            await store.close()
+            runTask.cancel()
+            await runTask.value
             throw error
         }
-        return store
     }
 
     private static func tls(_ mode: PostgresLocation.TLSMode) -> PostgresClient.Configuration.TLS {
@@ -84,12 +85,11 @@ public final class PostgresStore: EngelStore {
         await task?.value
     }
 
-    /// Runs `body`, failing with ``StoreUnavailable`` once ``operationTimeout`` has passed.
-    private func withDeadline<Value: Sendable>(_ body: @escaping @Sendable () async throws -> Value) async throws
-        -> Value
-    {
-        let timeout = operationTimeout
-        return try await withThrowingTaskGroup(of: Value.self) { group in
+    /// Runs `body`, failing with ``StoreUnavailable`` once `timeout` has passed.
+    private static func withDeadline<Value: Sendable>(
+        _ timeout: Duration, _ body: @escaping @Sendable () async throws -> Value
+    ) async throws -> Value {
+        try await withThrowingTaskGroup(of: Value.self) { group in
             group.addTask { try await body() }
             group.addTask {
                 try await Task.sleep(for: timeout)
@@ -107,7 +107,7 @@ public final class PostgresStore: EngelStore {
     ) async throws -> [(repeat each Column)] {
         let client = client
         let logger = logger
-        return try await withDeadline {
+        return try await Self.withDeadline(operationTimeout) {
             var decoded: [(repeat each Column)] = []
             for try await row in try await client.query(query, logger: logger).decode((repeat each Column).self) {
                 decoded.append(row)
