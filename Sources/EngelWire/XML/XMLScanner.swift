@@ -149,15 +149,7 @@ struct XMLScanner {
                 throw malformed("attribute \(string(name)) repeated")
             }
             names.append(name)
-            skipWhitespace()
-            guard position < bytes.count, bytes[position] == .equals else { throw malformed("attribute without '='") }
-            position += 1
-            skipWhitespace()
-            guard position < bytes.count, bytes[position] == .quote || bytes[position] == .apostrophe else {
-                throw malformed("unquoted attribute value")
-            }
-            let quote = bytes[position]
-            position += 1
+            let quote = try openValue(missingEquals: "attribute without '='", unquoted: "unquoted attribute value")
             while true {
                 guard position < bytes.count else { throw malformed("unclosed attribute value") }
                 let byte = bytes[position]
@@ -254,6 +246,21 @@ struct XMLScanner {
 
     // MARK: Prolog, comments, names
 
+    /// Moves past the `=` after an attribute's name (with whitespace around it) and the value's
+    /// opening quote; returns the quote, which must close the value.
+    private mutating func openValue(missingEquals: String, unquoted: String) throws(APIError) -> UInt8 {
+        skipWhitespace()
+        guard position < bytes.count, bytes[position] == .equals else { throw malformed(missingEquals) }
+        position += 1
+        skipWhitespace()
+        guard position < bytes.count, bytes[position] == .quote || bytes[position] == .apostrophe else {
+            throw malformed(unquoted)
+        }
+        let quote = bytes[position]
+        position += 1
+        return quote
+    }
+
     /// Checks `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>`: a version, then optionally
     /// the encoding and standalone, in that order.
     private mutating func declaration() throws(APIError) {
@@ -271,17 +278,8 @@ struct XMLScanner {
             let nameStart = position
             while position < bytes.count, Self.isASCIILetter(bytes[position]) { position += 1 }
             let name = nameStart..<position
-            skipWhitespace()
-            guard position < bytes.count, bytes[position] == .equals else {
-                throw malformed("malformed XML declaration")
-            }
-            position += 1
-            skipWhitespace()
-            guard position < bytes.count, bytes[position] == .quote || bytes[position] == .apostrophe else {
-                throw malformed("malformed XML declaration")
-            }
-            let quote = bytes[position]
-            position += 1
+            let quote = try openValue(
+                missingEquals: "malformed XML declaration", unquoted: "malformed XML declaration")
             let valueStart = position
             while position < bytes.count, bytes[position] != quote, (0x20..<0x7F).contains(bytes[position]) {
                 position += 1
