@@ -36,6 +36,29 @@ struct SQLiteStoreTests {
         await second.close()
     }
 
+    @Test("the log is copied into the database file while the store runs, off the writer")
+    func checkpoints() async throws {
+        let path = temporaryDatabasePath()
+        let store = try await SQLiteStore.open(path: path, checkpointInterval: .milliseconds(20))
+        let account = try await store.createAccount(
+            name: AccountName("acme"), apiKey: "k", hashDigest: HashDigest(of: "h"), createdAt: Date())
+        func fileSize() throws -> Int {
+            try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
+        }
+        let before = try fileSize()
+        let parser = PhoneNumberParser()
+        let numbers = try (0..<5000).map { try parser.parse("53\(String(format: "%08d", $0))") }
+        #expect(try await store.addAll(numbers, for: account.id, at: Date()) == numbers.count)
+        // The writer never checkpoints; only the checkpointer can grow the file.
+        var after = try fileSize()
+        for _ in 0..<200 where after <= before + 50_000 {
+            try await Task.sleep(for: .milliseconds(10))
+            after = try fileSize()
+        }
+        #expect(after > before + 50_000, "database file \(before) -> \(after) bytes")
+        await store.close()
+    }
+
     @Test("a closed store refuses writes instead of hanging")
     func closed() async throws {
         let store = try await SQLiteStore.open(path: temporaryDatabasePath())

@@ -23,24 +23,29 @@ public final class SQLiteStore: EngelStore {
     private let threadPool: NIOThreadPool
     private let writer: SQLiteConnection
     private let readers: [SQLiteConnection]
+    private let checkpointer: SQLiteConnection
     private let nextReader = Atomic<Int>(0)
     private let queue: WriteQueue<WriterJob>
     private let caches: SQLiteCaches
-    private let tasks: Mutex<[Task<Void, Never>]>
+    private let writerTask: Mutex<Task<Void, Never>?>
+    private let periodicTasks: Mutex<[Task<Void, Never>]>
     private let logger: Logger
 
     private init(
         path: String, schemaMigration: SchemaMigration, threadPool: NIOThreadPool, writer: SQLiteConnection,
-        readers: [SQLiteConnection], caches: SQLiteCaches, maximumBatch: Int, logger: Logger
+        readers: [SQLiteConnection], checkpointer: SQLiteConnection, caches: SQLiteCaches, maximumBatch: Int,
+        logger: Logger
     ) {
         self.path = path
         self.schemaMigration = schemaMigration
         self.threadPool = threadPool
         self.writer = writer
         self.readers = readers
+        self.checkpointer = checkpointer
         self.queue = WriteQueue(maximumBatch: maximumBatch)
         self.caches = caches
-        self.tasks = Mutex([])
+        self.writerTask = Mutex(nil)
+        self.periodicTasks = Mutex([])
         self.logger = logger
     }
 
@@ -52,10 +57,12 @@ public final class SQLiteStore: EngelStore {
     ///   - maximumBatch: The most writes one transaction holds.
     ///   - otherWritersCheckInterval: How often the file is checked for commits by other processes
     ///     while no write comes; memory may lag them by this long.
+    ///   - checkpointInterval: How often the log is copied into the database file.
     ///   - logger: Where the store reports failures.
     public static func open(
         path: String, readerCount: Int = 3, maximumBatch: Int = 256,
-        otherWritersCheckInterval: Duration = .seconds(1), logger: Logger = Logger(label: "engel.sqlite")
+        otherWritersCheckInterval: Duration = .seconds(1), checkpointInterval: Duration = .milliseconds(250),
+        logger: Logger = Logger(label: "engel.sqlite")
     ) async throws -> SQLiteStore {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         do {
@@ -63,7 +70,8 @@ public final class SQLiteStore: EngelStore {
         } catch {
             throw StoreError.invalidLocation("cannot create the folder \(folder.path) for the database: \(error)")
         }
-        let threadPool = NIOThreadPool(numberOfThreads: readerCount + 1)
+        // The writer, the readers and the checkpointer each have a thread.
+        let threadPool = NIOThreadPool(numberOfThreads: readerCount + 2)
         threadPool.start()
         let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
         func connect() async throws -> SQLiteConnection {
@@ -78,6 +86,9 @@ public final class SQLiteStore: EngelStore {
             // before it returns, which is what a 200 promises.
             _ = try await writer.query("PRAGMA journal_mode = WAL")
             _ = try await writer.query("PRAGMA synchronous = FULL")
+            // Checkpoints run on their own connection (see `start`): on the writer's they would
+            // stall every write behind copying the log into the file and its fsync.
+            _ = try await writer.query("PRAGMA wal_autocheckpoint = 0")
             let migration = try await SQLiteSchema.migrate(writer)
             let caches = SQLiteCaches()
             let writerState = SQLiteWriter(connection: writer, caches: caches, logger: logger)
@@ -88,10 +99,12 @@ public final class SQLiteStore: EngelStore {
                 _ = try await reader.query("PRAGMA query_only = 1")
                 readers.append(reader)
             }
+            let checkpointer = try await connect()
             let store = SQLiteStore(
                 path: path, schemaMigration: migration, threadPool: threadPool, writer: writer, readers: readers,
-                caches: caches, maximumBatch: maximumBatch, logger: logger)
-            store.start(writerState, checkingEvery: otherWritersCheckInterval)
+                checkpointer: checkpointer, caches: caches, maximumBatch: maximumBatch, logger: logger)
+            store.start(
+                writerState, checkingEvery: otherWritersCheckInterval, checkpointingEvery: checkpointInterval)
             return store
         } catch {
             try? await threadPool.shutdownGracefully()
@@ -102,8 +115,12 @@ public final class SQLiteStore: EngelStore {
     /// Finishes queued writes, then closes every connection.
     public func close() async {
         queue.close()
-        for task in tasks.withLock({ $0 }) { await task.value }
-        for connection in readers + [writer] {
+        for task in periodicTasks.withLock({ $0 }) {
+            task.cancel()
+            await task.value
+        }
+        await writerTask.withLock({ $0 })?.value
+        for connection in readers + [checkpointer, writer] {
             do { try await connection.close() } catch {
                 logger.warning("closing an SQLite connection failed", metadata: ["error": "\(error)"])
             }
@@ -113,20 +130,33 @@ public final class SQLiteStore: EngelStore {
 
     // MARK: Writing
 
-    private func start(_ writer: SQLiteWriter, checkingEvery interval: Duration) {
+    private func start(
+        _ writer: SQLiteWriter, checkingEvery checkInterval: Duration, checkpointingEvery checkpointInterval: Duration
+    ) {
         let writing = Task { [queue] in
             var writer = writer
             while let batch = await queue.nextBatch() {
                 await writer.run(batch)
             }
         }
-        // Ends when the queue closes and refuses the check.
+        writerTask.withLock { $0 = writing }
+        // Both end when cancelled by `close`.
         let checking = Task { [queue] in
-            while (try? await Task.sleep(for: interval)) != nil {
+            while (try? await Task.sleep(for: checkInterval)) != nil {
                 do { try queue.submit(.checkForOtherWriters) } catch { return }
             }
         }
-        tasks.withLock { $0 = [writing, checking] }
+        let checkpointing = Task { [checkpointer, logger] in
+            while (try? await Task.sleep(for: checkpointInterval)) != nil {
+                do {
+                    // PASSIVE copies what it can without waiting for readers or the writer.
+                    _ = try await checkpointer.query("PRAGMA wal_checkpoint(PASSIVE)")
+                } catch {
+                    logger.warning("a WAL checkpoint failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        periodicTasks.withLock { $0 = [checking, checkpointing] }
     }
 
     /// Queues `body` for the writer; returns its result once its transaction is committed.
