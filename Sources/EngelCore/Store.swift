@@ -89,7 +89,8 @@ extension BlacklistStore {
 /// A store of accounts and their lists: what the server runs on.
 public protocol EngelStore: AccountStore, BlacklistStore {
     /// Gets ready to answer quickly from the first request (a store with caches fills them);
-    /// returns a line for the operator when it did something worth telling.
+    /// returns a line for the operator when it did something worth telling (the caller adds how
+    /// long it took).
     func prepareForServing() async throws -> String?
     /// Finishes pending writes and releases the store's resources; later calls fail.
     func close() async

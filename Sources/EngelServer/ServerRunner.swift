@@ -25,7 +25,10 @@ public enum ServerRunner {
                 announce(.firstAccountCreated(name: AccountAdministration.firstAccountName, credentials: credentials))
             }
             // Before listening, so the first requests do not wait for it.
-            if let prepared = try await store.prepareForServing() { logger.info("\(prepared)") }
+            let started = ContinuousClock.now
+            if let prepared = try await store.prepareForServing() {
+                logger.info("\(prepared) in \((ContinuousClock.now - started).millisecondsText) ms")
+            }
         } catch {
             await store.close()
             throw error

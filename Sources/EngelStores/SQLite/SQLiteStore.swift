@@ -273,26 +273,20 @@ public final class SQLiteStore: EngelStore {
     }
 
     public func addAll(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date) async throws -> Int {
-        // Several thousand rows per transaction, a few hundred per statement (SQLite binds at most
-        // 32766 values), so a million numbers take seconds rather than a million fsyncs.
+        // Several thousand rows per transaction, a few hundred per statement, so a million numbers
+        // take seconds rather than a million fsyncs. The mirror is dropped and reloads on next use.
         let micros = date.microsecondsSince1970
+        let perStatement = SQLiteWriter.rowsPerStatement
         var added = 0
         for batchStart in stride(from: 0, to: numbers.count, by: 8192) {
             let batch = numbers[batchStart..<min(batchStart + 8192, numbers.count)]
             added += try await write(effect: .list(account)) { connection in
                 var inserted = 0
-                for statementStart in stride(from: batch.startIndex, to: batch.endIndex, by: 256) {
-                    let rows = batch[statementStart..<min(statementStart + 256, batch.endIndex)]
-                    var binds: [SQLiteData] = []
-                    binds.reserveCapacity(rows.count * 2 + 1)
-                    binds.append(.int64(account))
-                    binds.append(.int64(micros))
-                    for number in rows { binds.append(.int64(number.national)) }
-                    let values = (0..<rows.count).map { "(?1, ?\($0 + 3), ?2)" }.joined(separator: ", ")
-                    inserted += try await connection.query(
-                        "INSERT INTO blacklist (account_id, number, added_at) VALUES \(values) "
-                            + "ON CONFLICT DO NOTHING RETURNING seq", binds
-                    ).count
+                for statementStart in stride(from: batch.startIndex, to: batch.endIndex, by: perStatement) {
+                    let rows = batch[statementStart..<min(statementStart + perStatement, batch.endIndex)].map {
+                        (SQLiteWriter.Listed(account: account, national: $0.national), micros)
+                    }
+                    inserted += try await SQLiteWriter.insert(rows, on: connection).count
                 }
                 return inserted
             }
@@ -336,26 +330,24 @@ public final class SQLiteStore: EngelStore {
                 }
                 return BlacklistPage(numbers: numbers, count: found.count)
             }
-            try await withCheckedThrowingContinuation { continuation in
-                submit(.loadList(ListLoad(account: account, continuation: continuation)), orFail: continuation)
-            }
+            try await loadList(account)
         }
         throw StoreError.corrupt("the list of account \(account) keeps changing under other processes")
     }
 
+    /// Has the writer read `account`'s list into memory, unless it is there already.
+    private func loadList(_ account: Account.ID) async throws {
+        try await withCheckedThrowingContinuation { continuation in
+            submit(.loadList(ListLoad(account: account, continuation: continuation)), orFail: continuation)
+        }
+    }
+
     /// Loads every account's list into memory, so no request waits for one to load.
     public func prepareForServing() async throws -> String? {
-        let started = ContinuousClock.now
         let ids = caches.accounts.withLock { $0.byName.values.map(\.id) }
-        for id in ids {
-            try await withCheckedThrowingContinuation { continuation in
-                submit(.loadList(ListLoad(account: id, continuation: continuation)), orFail: continuation)
-            }
-        }
+        for id in ids { try await loadList(id) }
         let entries = caches.lists.withLock { $0.values.reduce(0) { $0 + $1.count } }
-        let seconds = (ContinuousClock.now - started).components
-        let elapsed = Double(seconds.seconds) + Double(seconds.attoseconds) / 1e18
-        return "loaded \(ids.count) lists (\(entries) numbers) into memory in \(String(format: "%.1f", elapsed)) s"
+        return "loaded \(ids.count) lists (\(entries) numbers) into memory"
     }
 
     public func checkHealth() async throws {

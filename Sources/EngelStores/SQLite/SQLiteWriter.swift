@@ -47,7 +47,7 @@ struct SQLiteWriter {
     private var dataVersion: Int64?
 
     /// Rows per multi-row statement: SQLite binds at most 32,766 values.
-    private static let rowsPerStatement = 256
+    static let rowsPerStatement = 256
 
     init(connection: SQLiteConnection, caches: SQLiteCaches, logger: Logger) {
         self.connection = connection
@@ -190,9 +190,34 @@ struct SQLiteWriter {
         return run
     }
 
-    private struct Listed: Hashable {
+    struct Listed: Hashable {
         let account: Account.ID
         let national: Int64
+    }
+
+    /// Inserts `rows` (at most ``rowsPerStatement``, in order) in one statement, leaving numbers
+    /// that are listed already as they are; returns where each inserted row sits in its list.
+    static func insert(
+        _ rows: some Collection<(listed: Listed, addedAt: Int64)>, on connection: SQLiteConnection
+    ) async throws -> [Listed: ListMirror.Key] {
+        var binds: [SQLiteData] = []
+        binds.reserveCapacity(rows.count * 3)
+        for row in rows {
+            binds += [.int64(row.listed.account), .int64(row.listed.national), .int64(row.addedAt)]
+        }
+        let values = repeatElement("(?, ?, ?)", count: rows.count).joined(separator: ", ")
+        let returned = try await connection.query(
+            "INSERT INTO blacklist (account_id, number, added_at) VALUES \(values) "
+                + "ON CONFLICT DO NOTHING RETURNING account_id, number, seq, added_at", binds)
+        var inserted: [Listed: ListMirror.Key] = [:]
+        for row in returned {
+            guard let account = row.column("account_id")?.int64, let national = row.column("number")?.int64,
+                let sequence = row.column("seq")?.int64, let addedAt = row.column("added_at")?.int64
+            else { throw StoreError.corrupt("an insert returned an unreadable row") }
+            inserted[Listed(account: account, national: national)] = ListMirror.Key(
+                addedAt: addedAt, sequence: sequence)
+        }
+        return inserted
     }
 
     /// Inserts `additions` in multi-row statements; returns, in order, whether each was new. A
@@ -202,23 +227,8 @@ struct SQLiteWriter {
         added.reserveCapacity(additions.count)
         for start in stride(from: 0, to: additions.count, by: Self.rowsPerStatement) {
             let slice = additions[start..<min(start + Self.rowsPerStatement, additions.count)]
-            var binds: [SQLiteData] = []
-            binds.reserveCapacity(slice.count * 3)
-            for addition in slice {
-                binds += [.int64(addition.account), .int64(addition.national), .int64(addition.addedAt)]
-            }
-            let values = repeatElement("(?, ?, ?)", count: slice.count).joined(separator: ", ")
-            let rows = try await connection.query(
-                "INSERT INTO blacklist (account_id, number, added_at) VALUES \(values) "
-                    + "ON CONFLICT DO NOTHING RETURNING account_id, number, seq, added_at", binds)
-            var inserted: [Listed: ListMirror.Key] = [:]
-            for row in rows {
-                guard let account = row.column("account_id")?.int64, let national = row.column("number")?.int64,
-                    let sequence = row.column("seq")?.int64, let addedAt = row.column("added_at")?.int64
-                else { throw StoreError.corrupt("an insert returned an unreadable row") }
-                inserted[Listed(account: account, national: national)] = ListMirror.Key(
-                    addedAt: addedAt, sequence: sequence)
-            }
+            var inserted = try await Self.insert(
+                slice.map { (Listed(account: $0.account, national: $0.national), $0.addedAt) }, on: connection)
             for addition in slice {
                 let listed = Listed(account: addition.account, national: addition.national)
                 if let key = inserted.removeValue(forKey: listed) {
