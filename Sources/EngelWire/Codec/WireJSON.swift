@@ -99,51 +99,41 @@ private struct Reader {
     private mutating func object(depth: Int) throws(APIError) -> WireJSON {
         index += 1
         var members: [String: WireJSON] = [:]
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
-            index += 1
-            return .object(members)
-        }
-        while true {
+        guard !skip(UInt8(ascii: "}")) else { return .object(members) }
+        repeat {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw Self.malformed }
             let name = try string()
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw Self.malformed }
-            index += 1
+            guard skip(UInt8(ascii: ":")) else { throw Self.malformed }
             members[name] = try value(depth: depth + 1)
-            skipWhitespace()
-            guard index < bytes.count else { throw Self.malformed }
-            switch bytes[index] {
-            case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "}"):
-                index += 1
-                return .object(members)
-            default: throw Self.malformed
-            }
-        }
+        } while try anotherFollows(before: UInt8(ascii: "}"))
+        return .object(members)
     }
 
     private mutating func array(depth: Int) throws(APIError) -> WireJSON {
         index += 1
         var elements: [WireJSON] = []
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
-            index += 1
-            return .array(elements)
-        }
-        while true {
+        guard !skip(UInt8(ascii: "]")) else { return .array(elements) }
+        repeat {
             elements.append(try value(depth: depth + 1))
-            skipWhitespace()
-            guard index < bytes.count else { throw Self.malformed }
-            switch bytes[index] {
-            case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "]"):
-                index += 1
-                return .array(elements)
-            default: throw Self.malformed
-            }
-        }
+        } while try anotherFollows(before: UInt8(ascii: "]"))
+        return .array(elements)
+    }
+
+    /// Moves past whitespace and then `byte` if it comes next; returns whether it did.
+    private mutating func skip(_ byte: UInt8) -> Bool {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == byte else { return false }
+        index += 1
+        return true
+    }
+
+    /// After a member or element: `true` past a comma, `false` past the container's `closing`
+    /// byte, ``APIStatus/badRequest`` for anything else.
+    private mutating func anotherFollows(before closing: UInt8) throws(APIError) -> Bool {
+        if skip(UInt8(ascii: ",")) { return true }
+        guard skip(closing) else { throw Self.malformed }
+        return false
     }
 
     /// A string starting at the opening quote.
