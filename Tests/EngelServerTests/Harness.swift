@@ -9,6 +9,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import Prometheus
 import Testing
 
 /// An answer as a client sees it.
@@ -66,13 +67,21 @@ struct Harness {
             accounts: accounts)
     }
 
-    func application() -> some ApplicationProtocol {
+    /// The application over this harness's store (or `store`), with its metrics in `metrics`,
+    /// logging to `logger` (by default warnings and worse only: one line per answer at info would
+    /// bury the test runner's output).
+    func application(
+        store: (any EngelStore)? = nil, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        logger: Logger? = nil
+    ) -> some ApplicationProtocol {
         let clock = clock
-        // One line per answer at info would bury the test runner's own output.
-        var logger = Logger(label: "engel-test")
-        logger.logLevel = .warning
+        var quiet = Logger(label: "engel-test")
+        quiet.logLevel = .warning
         return Application(
-            router: buildRouter(store: store, configuration: configuration) { clock.now }, logger: logger)
+            router: buildRouter(store: store ?? self.store, configuration: configuration, metrics: metrics) {
+                clock.now
+            },
+            logger: logger ?? quiet)
     }
 
     /// Runs `body` with a client of the router (no sockets).

@@ -45,8 +45,7 @@ struct LoggingTests {
     func noCredentialsInLogs() async throws {
         let harness = try await Harness.make()
         let captured = CapturedLog()
-        let app = Application(
-            router: buildRouter(store: harness.store, configuration: harness.configuration), logger: captured.logger)
+        let app = harness.application(logger: captured.logger)
         let credentials = try #require(harness.accounts["acme"])
         try await app.test(.router) { client in
             _ = try await client.add(harness, "905321234567")
@@ -97,8 +96,7 @@ struct LoggingTests {
             (.add, ["request": ["authentication": authentication(key: wrongHash, hash: acme.hash)]]),
             (.list, ["request": ["authentication": ["key": .string(acme.key)]]]),
         ]
-        let app = Application(
-            router: buildRouter(store: harness.store, configuration: harness.configuration), logger: captured.logger)
+        let app = harness.application(logger: captured.logger)
         try await app.test(.router) { client in
             for dialect in WireDialect.allCases {
                 for (endpoint, request) in requests { keep(try await client.send(endpoint, request, in: dialect)) }
@@ -114,9 +112,7 @@ struct LoggingTests {
             keep(try await client.post("/metrics", "", method: .get))
         }
         // The store failing (503), with the credentials of a real account in the requests.
-        let failing = Application(
-            router: buildRouter(store: FailingStore(wrapping: harness.store), configuration: harness.configuration),
-            logger: captured.logger)
+        let failing = harness.application(store: FailingStore(wrapping: harness.store), logger: captured.logger)
         try await failing.test(.router) { client in
             for dialect in WireDialect.allCases {
                 keep(try await client.add(harness, "905331234567", in: dialect))

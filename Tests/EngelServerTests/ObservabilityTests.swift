@@ -23,8 +23,7 @@ struct ObservabilityTests {
     func metrics() async throws {
         let harness = try await Harness.make(accounts: ["acme", "globex"])
         let registry = PrometheusCollectorRegistry()
-        let app = Application(
-            router: buildRouter(store: harness.store, configuration: harness.configuration, metrics: registry))
+        let app = harness.application(metrics: registry)
         try await app.test(.router) { client in
             _ = try await client.add(harness, "905321234567")
             _ = try await client.add(harness, "905331234567")
@@ -35,9 +34,7 @@ struct ObservabilityTests {
             _ = try await client.list(harness, #"{"filter":{"start":"2030-01-01 00:00:00"}}"#)
             _ = try await client.post("/v1/nothing/json", "")
         }
-        let failing = Application(
-            router: buildRouter(
-                store: FailingStore(wrapping: harness.store), configuration: harness.configuration, metrics: registry))
+        let failing = harness.application(store: FailingStore(wrapping: harness.store), metrics: registry)
         try await failing.test(.router) { client in
             _ = try await client.add(harness, "905321234567")
             _ = try await client.post("/healthz", "", method: .get)
@@ -68,8 +65,7 @@ struct ObservabilityTests {
     func requestIDs() async throws {
         let harness = try await Harness.make()
         let captured = CapturedLog()
-        let app = Application(
-            router: buildRouter(store: harness.store, configuration: harness.configuration), logger: captured.logger)
+        let app = harness.application(logger: captured.logger)
         let insane = ["", String(repeating: "a", count: 129), "with space", "quote\"d", "ünicode", "a\u{7F}b"]
         try await app.test(.router) { client in
             func answer(_ id: String?) async throws -> String? {
