@@ -25,12 +25,12 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     let issued = IssuedCredentials.generate()
-    let addBody = Data(
+    let addBody = Array(
         """
         {"request":{"authentication":{"key":"\(issued.key)","hash":"\(issued.hash)"},\
         "blacklist":{"number":"905321234567"}}}
         """.utf8)
-    let listBody = Data(
+    let listBody = Array(
         """
         {"request":{"authentication":{"key":"\(issued.key)","hash":"\(issued.hash)"},\
         "blacklist":{"filter":{"start":"2026-04-01 00:00:00","end":"2026-12-31 23:59:59"},"page":"3","rowCount":"100"}}}

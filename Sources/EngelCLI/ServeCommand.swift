@@ -71,11 +71,7 @@ struct ServeCommand: AsyncParsableCommand {
                 authenticationFailureWindow: authFailureWindow, authenticationFailureMaximumDelay: authFailureMaxDelay,
                 logLevel: logLevel))
         let logLevel = configuration.logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = logLevel
-            return handler
-        }
+        LoggingSystem.bootstrap { label in LineLogHandler(label: label, logLevel: logLevel) }
         let output = StandardOutput()
         try await ServerRunner.run(configuration, logger: Logger(label: "engel")) { event in
             output.write(ServeFormatting.describe(event))

@@ -30,11 +30,11 @@ public struct Account: Sendable, Hashable, Identifiable {
         self.createdAt = createdAt
     }
 
-    /// Whether `credentials` authenticate this account right now.
+    /// Whether a request whose hash digests to `digest` authenticates this account right now.
     ///
     /// The digest comparison runs even when API access is off, so timing does not tell which.
-    public func accepts(_ credentials: Credentials) -> Bool {
-        let hashMatches = hashDigest.matches(credentials.hashDigest)
+    public func accepts(_ digest: HashDigest) -> Bool {
+        let hashMatches = hashDigest.matches(digest)
         return hashMatches && apiEnabled
     }
 }

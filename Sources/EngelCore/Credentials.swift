@@ -16,8 +16,8 @@ public struct Credentials: Sendable, CustomStringConvertible {
             throw APIError(.unauthorized, "missing key or hash")
         }
         // Hex is case-insensitive; clients that upper-case it still mean the same credential.
-        self.key = key.lowercased()
-        self.hash = hash.lowercased()
+        self.key = key.lowercasedIfNeeded
+        self.hash = hash.lowercasedIfNeeded
     }
 
     public var description: String { "Credentials(redacted)" }
@@ -36,7 +36,9 @@ public struct HashDigest: Sendable, Hashable, CustomStringConvertible {
 
     /// Digests `hash` (lower-cased first).
     public init(of hash: String) {
-        bytes = Array(SHA256.hash(data: Data(hash.lowercased().utf8)))
+        var text = hash.lowercasedIfNeeded
+        let digest = text.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
+        bytes = digest.withUnsafeBytes { Array($0) }
     }
 
     /// Restores a stored digest.
@@ -126,5 +128,14 @@ extension HashDigest {
             bytes.append(high << 4 | low)
         }
         self.init(bytes: bytes)
+    }
+}
+
+extension String {
+    /// The string lower-cased, or itself without a copy when nothing in it has a lower case other
+    /// than itself: what every well-formed key and hash (lowercase hex) is.
+    var lowercasedIfNeeded: String {
+        utf8.contains { byte in (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || byte >= 0x80 }
+            ? lowercased() : self
     }
 }

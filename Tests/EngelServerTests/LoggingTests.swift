@@ -1,5 +1,4 @@
 import EngelCore
-import EngelServer
 import EngelTestSupport
 import EngelWire
 import Foundation
@@ -9,6 +8,8 @@ import HummingbirdTesting
 import Logging
 import Synchronization
 import Testing
+
+@testable import EngelServer
 
 /// Keeps every log line, rendered with its metadata.
 final class CapturedLog: Sendable {
@@ -153,5 +154,52 @@ struct LoggingTests {
         let answered = log.split(separator: "\n").filter { $0.contains(" answered ") }
         #expect(answered.count >= answers.withLock { $0.count })
         #expect(answered.allSatisfy { $0.contains("hb.request.id") })
+    }
+}
+
+@Suite("The serve command's log lines")
+struct LineLogHandlerTests {
+    /// Logs through a `LineLogHandler` writing into a pipe, and returns what it wrote.
+    static func written(_ body: (Logger) -> Void) throws -> String {
+        let pipe = Pipe()
+        let descriptor = pipe.fileHandleForWriting.fileDescriptor
+        var logger = Logger(label: "engel") { label in
+            LineLogHandler(label: label, logLevel: .info, metadataProvider: nil, descriptor: descriptor)
+        }
+        logger[metadataKey: "hb.request.id"] = "r-1"
+        body(logger)
+        try pipe.fileHandleForWriting.close()
+        return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
+
+    @Test("one line per event: UTC time, level, label, sorted metadata, source and message")
+    func lineShape() throws {
+        let text = try Self.written { logger in
+            logger.info("answered", metadata: ["code": "200", "path": "/v1/get-blacklist/json"])
+            logger.debug("not at this level")
+            logger.warning("store slow", error: CancellationError())
+        }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 3 && lines[2].isEmpty, "\(text)")
+        let timestamp = #/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z /#
+        #expect(lines[0].prefixMatch(of: timestamp) != nil, "\(lines[0])")
+        #expect(
+            lines[0].hasSuffix(
+                " info engel: code=200 hb.request.id=r-1 path=/v1/get-blacklist/json [EngelServerTests] answered"))
+        #expect(
+            lines[1].hasSuffix(
+                " warning engel: error=CancellationError() hb.request.id=r-1 [EngelServerTests] store slow"))
+    }
+
+    @Test("metadata set on a copy stays on that copy")
+    func metadataIsAValue() throws {
+        let text = try Self.written { logger in
+            var copy = logger
+            copy[metadataKey: "hb.request.id"] = "r-2"
+            logger.info("first")
+            copy.info("second")
+        }
+        #expect(text.contains("hb.request.id=r-1 [EngelServerTests] first"))
+        #expect(text.contains("hb.request.id=r-2 [EngelServerTests] second"))
     }
 }

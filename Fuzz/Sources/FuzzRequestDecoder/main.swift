@@ -6,7 +6,7 @@ import Foundation
 // finding: the server runs exactly this code on every request body.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzRequestDecoder(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
-    let body = Data(bytes: start, count: count)
+    let body = Array(UnsafeRawBufferPointer(start: start, count: count))
     for codec in [JSONWireCodec(), XMLWireCodec()] as [any WireCodec] {
         read(NumberPayload.self, body, codec)
         read(ListPayload.self, body, codec)
@@ -16,7 +16,7 @@ public func fuzzRequestDecoder(_ start: UnsafeRawPointer, _ count: Int) -> CInt 
 
 /// Reads the body as the server does, in the server's order; each failure must be the status the
 /// contract gives it.
-func read<Payload: WirePayload>(_ type: Payload.Type, _ body: Data, _ codec: any WireCodec) {
+func read<Payload: WirePayload>(_ type: Payload.Type, _ body: [UInt8], _ codec: any WireCodec) {
     let received: ReceivedRequest<Payload>
     do {
         received = try codec.decode(Payload.self, from: body)

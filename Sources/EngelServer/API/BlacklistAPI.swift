@@ -47,7 +47,10 @@ struct BlacklistAPI<Context: RequestContext>: Sendable {
     private func read<Payload: WirePayload>(
         _ type: Payload.Type, from request: Request, codec: any WireCodec
     ) async throws -> ReceivedRequest<Payload> {
-        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > maximumBodyBytes {
+        // The first field, not the subscript: that joins repeated fields into a new string.
+        if let declared = request.headers.first(where: { $0.name == .contentLength }).flatMap({ Int($0.value) }),
+            declared > maximumBodyBytes
+        {
             throw RequestBodyRejected(.tooLarge(limit: maximumBodyBytes))
         }
         let body: ByteBuffer
@@ -60,7 +63,7 @@ struct BlacklistAPI<Context: RequestContext>: Sendable {
         } catch {
             throw RequestBodyRejected(.unreadable)
         }
-        return try codec.decode(Payload.self, from: Data(body.readableBytesView))
+        return try codec.decode(Payload.self, from: Array(body.readableBytesView))
     }
 }
 
@@ -75,11 +78,15 @@ enum BlacklistMethod: String, CaseIterable {
 
     /// The method and dialect `path` names, if any.
     static func route(of path: String) -> (method: BlacklistMethod, dialect: WireDialect)? {
-        for method in allCases {
-            for dialect in WireDialect.allCases where method.path(in: dialect) == path {
-                return (method, dialect)
-            }
-        }
-        return nil
+        routes[path]
     }
+
+    /// Every route's path, made once: every request looks its path up here.
+    private static let routes: [String: (method: BlacklistMethod, dialect: WireDialect)] = {
+        var routes: [String: (method: BlacklistMethod, dialect: WireDialect)] = [:]
+        for method in allCases {
+            for dialect in WireDialect.allCases { routes[method.path(in: dialect)] = (method, dialect) }
+        }
+        return routes
+    }()
 }

@@ -41,21 +41,22 @@ struct BlacklistOperations: Sendable {
     /// so timing does not reveal whether a key exists.
     private func authenticate<Payload>(_ received: ReceivedRequest<Payload>) async throws -> Account {
         let credentials = try received.credentials()
+        let digest = credentials.hashDigest
         var found = try await store.account(withKey: credentials.key)
-        if found.map({ !$0.accepts(credentials) }) ?? true {
+        if found.map({ !$0.accepts(digest) }) ?? true {
             // A cached account may lag a change another process just made; refuse only on what the
             // database holds now.
             found = try await store.currentAccount(withKey: credentials.key)
         }
         guard let account = found else {
-            _ = Self.decoyDigest.matches(credentials.hashDigest)
+            _ = Self.decoyDigest.matches(digest)
             throw APIError(.unauthorized, "unknown key")
         }
-        guard account.accepts(credentials) else {
+        guard account.accepts(digest) else {
             throw APIError(.unauthorized, account.apiEnabled ? "wrong hash" : "API access is off")
         }
         return account
     }
 
-    private static var decoyDigest: HashDigest { HashDigest(of: "decoy") }
+    private static let decoyDigest = HashDigest(of: "decoy")
 }

@@ -10,9 +10,13 @@ extension Response {
         let status = answer.status
         return Response(
             status: HTTPResponse.Status(code: status.code, reasonPhrase: status.reasonPhrase),
-            headers: [.contentType: codec.contentType],
+            headers: codec.dialect == .xml ? xmlHeaders : jsonHeaders,
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: codec.encode(answer))))
     }
+
+    // Made once rather than for every answer.
+    private static let jsonHeaders: HTTPFields = [.contentType: JSONWireCodec().contentType]
+    private static let xmlHeaders: HTTPFields = [.contentType: XMLWireCodec().contentType]
 
     /// The envelope carrying only `status`, in `codec`'s dialect.
     static func envelope(_ status: APIStatus, codec: any WireCodec = JSONWireCodec()) -> Response {

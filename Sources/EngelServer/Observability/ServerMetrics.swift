@@ -8,7 +8,8 @@ import Synchronization
 struct ServerMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
-    private let answerHandles = AnswerHandles()
+    private let answerHandles = HandleCache<AnswerKey, (CoreMetrics.Counter, CoreMetrics.Timer)>()
+    private let listSizeGauges = HandleCache<String, CoreMetrics.Gauge>()
 
     static let requests = "engel_http_requests_total"
     static let requestDuration = "engel_http_request_duration_seconds"
@@ -30,7 +31,7 @@ struct ServerMetrics: Sendable {
 
     /// One answered request: counted by endpoint and code, timed by endpoint.
     func requestAnswered(endpoint: String, code: Int, duration: Duration) {
-        let (counter, timer) = answerHandles.handles(endpoint: endpoint, code: code) {
+        let (counter, timer) = answerHandles.handle(for: AnswerKey(endpoint: endpoint, code: code)) {
             (
                 Counter(
                     label: Self.requests, dimensions: [("endpoint", endpoint), ("code", String(code))],
@@ -49,7 +50,9 @@ struct ServerMetrics: Sendable {
 
     /// The size of an account's whole list, as its latest unfiltered get-blacklist counted it.
     func listSize(account: String, entries: Int) {
-        Gauge(label: Self.listSize, dimensions: [("account", account)], factory: factory).record(entries)
+        listSizeGauges.handle(for: account) {
+            Gauge(label: Self.listSize, dimensions: [("account", account)], factory: factory)
+        }.record(entries)
     }
 
     /// A 401 answered late because its address failed too often.
@@ -63,21 +66,19 @@ struct ServerMetrics: Sendable {
     }
 }
 
-/// The counter and timer of each endpoint and code, made once: making them looks the metric up in
-/// the registry under its lock, which every answer would otherwise pay for.
-private final class AnswerHandles: Sendable {
-    private struct Key: Hashable {
-        let endpoint: String
-        let code: Int
-    }
+/// Answers are counted by endpoint and code. Endpoints are the fixed labels of `EndpointLabel`, and
+/// codes a handful, so there are few of these.
+private struct AnswerKey: Hashable {
+    let endpoint: String
+    let code: Int
+}
 
-    // Endpoints are the fixed labels of `EndpointLabel`, and codes a handful: this stays small.
-    private let handles = Mutex<[Key: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
+/// Metric handles, each made once: making one looks the metric up in the registry under its lock
+/// (and builds its label strings), which every answer would otherwise pay for.
+private final class HandleCache<Key: Hashable & Sendable, Handle: Sendable>: Sendable {
+    private let handles = Mutex<[Key: Handle]>([:])
 
-    func handles(endpoint: String, code: Int, make: () -> (CoreMetrics.Counter, CoreMetrics.Timer)) -> (
-        CoreMetrics.Counter, CoreMetrics.Timer
-    ) {
-        let key = Key(endpoint: endpoint, code: code)
+    func handle(for key: Key, make: () -> Handle) -> Handle {
         if let found = handles.withLock({ $0[key] }) { return found }
         let made = make()
         return handles.withLock { handles in

@@ -22,6 +22,8 @@ final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let linger: Duration
 
     private var bodyBytes = 0
+    /// When the head of the request whose end has not arrived yet came; `nil` between requests.
+    private var incompleteSince: NIODeadline?
     private var readDeadline: Scheduled<Void>?
     /// Set once a body was rejected or the last answer was sent: inbound data is dropped.
     private var discarding = false
@@ -41,7 +43,7 @@ final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch unwrapInboundIn(data) {
         case .head:
             bodyBytes = 0
-            startReadDeadline(context)
+            incompleteSince = .now()
         case .body(let buffer):
             bodyBytes += buffer.readableBytes
             if bodyBytes > maximumBodyBytes {
@@ -52,6 +54,15 @@ final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
             cancelReadDeadline()
         }
         context.fireChannelRead(data)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        // Most requests arrive whole in one read; only one left incomplete when the reads stop needs
+        // a timer, and it counts from the head.
+        if let incompleteSince, readDeadline == nil, !discarding {
+            startReadDeadline(context, at: incompleteSince + TimeAmount(readTimeout))
+        }
+        context.fireChannelReadComplete()
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -118,15 +129,15 @@ final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireErrorCaught(RequestBodyRejected(reason))
     }
 
-    private func startReadDeadline(_ context: ChannelHandlerContext) {
-        cancelReadDeadline()
-        readDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(readTimeout)) {
+    private func startReadDeadline(_ context: ChannelHandlerContext, at deadline: NIODeadline) {
+        readDeadline = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
             self.readDeadline = nil
             self.reject(context, .tooSlow(timeout: self.readTimeout))
         }
     }
 
     private func cancelReadDeadline() {
+        incompleteSince = nil
         readDeadline?.cancel()
         readDeadline = nil
     }

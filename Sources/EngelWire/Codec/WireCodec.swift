@@ -1,5 +1,5 @@
 public import EngelCore
-public import Foundation
+import Foundation
 
 /// What a blacklist method answers, before it is written in a dialect.
 public enum BlacklistAnswer: Sendable, Hashable {
@@ -23,10 +23,12 @@ public typealias WirePayload = Sendable & JSONDecodablePayload & XMLDecodablePay
 /// Reads requests and writes answers in one dialect of the protocol. The methods themselves are the
 /// same in every dialect; only this differs.
 public protocol WireCodec: Sendable {
+    /// The dialect this codec reads and writes.
+    var dialect: WireDialect { get }
     /// The `Content-Type` of every answer.
     var contentType: String { get }
     /// Decodes a request body; a failure of what every request shares is ``APIStatus/badRequest``.
-    func decode<Payload: WirePayload>(_ type: Payload.Type, from body: Data) throws(APIError)
+    func decode<Payload: WirePayload>(_ type: Payload.Type, from body: [UInt8]) throws(APIError)
         -> ReceivedRequest<Payload>
     /// The exact bytes of `answer`.
     func encode(_ answer: BlacklistAnswer) -> [UInt8]
@@ -37,9 +39,11 @@ public struct JSONWireCodec: WireCodec {
     /// Creates the codec.
     public init() {}
 
+    public var dialect: WireDialect { .json }
+
     public var contentType: String { "application/json; charset=utf-8" }
 
-    public func decode<Payload: WirePayload>(_ type: Payload.Type, from body: Data) throws(APIError)
+    public func decode<Payload: WirePayload>(_ type: Payload.Type, from body: [UInt8]) throws(APIError)
         -> ReceivedRequest<Payload>
     {
         try ReceivedRequest<Payload>.decode(jsonBody: body)
@@ -58,12 +62,14 @@ public struct XMLWireCodec: WireCodec {
     /// Creates the codec.
     public init() {}
 
+    public var dialect: WireDialect { .xml }
+
     public var contentType: String { "application/xml; charset=utf-8" }
 
-    public func decode<Payload: WirePayload>(_ type: Payload.Type, from body: Data) throws(APIError)
+    public func decode<Payload: WirePayload>(_ type: Payload.Type, from body: [UInt8]) throws(APIError)
         -> ReceivedRequest<Payload>
     {
-        try ReceivedRequest<Payload>.decode(xmlBody: body)
+        try ReceivedRequest<Payload>.decode(xmlBody: Data(body))
     }
 
     public func encode(_ answer: BlacklistAnswer) -> [UInt8] {
