@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import Logging
+import Synchronization
 
 /// Gives every request an id, and records every answer: the metrics, and one log line.
 ///
@@ -17,17 +18,12 @@ struct ObservationMiddleware: RouterMiddleware {
     ) async throws -> Response {
         let started = ContinuousClock.now
         var context = context
-        let id: String
-        if let sent = RequestIdentifier.accepting(request.headers[.requestID]) {
-            id = sent
-            context.logger[metadataKey: "hb.request.id"] = .string(sent)
-        } else {
-            // Hummingbird gave the request's logger a fresh id already; setting metadata again
-            // costs every request a reformatting of the logger's metadata.
-            id = context.id
-        }
+        // Hummingbird gave the logger an id already, but spelling it out costs more than making one.
+        let id = RequestIdentifier.accepting(request.headers[.requestID]) ?? RequestIdentifier.next()
+        context.logger[metadataKey: "hb.request.id"] = .string(id)
         var response = try await next(request, context)
-        response.headers[.requestID] = id
+        // No route sets this header: appending skips the search for one to replace.
+        response.headers.append(HTTPField(name: .requestID, value: id))
         let duration = ContinuousClock.now - started
         let endpoint = EndpointLabel.of(path: request.uri.path)
         metrics.requestAnswered(endpoint: endpoint, code: Int(response.status.code), duration: duration)
@@ -41,8 +37,29 @@ struct ObservationMiddleware: RouterMiddleware {
     }
 }
 
-/// Request ids as clients may send them.
+/// Request ids: as clients may send them, or made here.
 enum RequestIdentifier {
+    /// A fresh id: 32 hex digits, a random half fixed for the process and a counting half.
+    static func next() -> String {
+        let sequence = counter.wrappingAdd(1, ordering: .relaxed).oldValue
+        return String(unsafeUninitializedCapacity: 32) { buffer in
+            writeHex(processPart, to: buffer, at: 0)
+            writeHex(sequence, to: buffer, at: 16)
+            return 32
+        }
+    }
+
+    private static let processPart = UInt64.random(in: .min ... .max)
+    private static let counter = Atomic<UInt64>(UInt64.random(in: .min ... .max))
+
+    private static func writeHex(_ value: UInt64, to buffer: UnsafeMutableBufferPointer<UInt8>, at start: Int) {
+        let digits: StaticString = "0123456789abcdef"
+        for position in 0..<16 {
+            let nibble = Int(truncatingIfNeeded: value >> (60 - 4 * UInt64(position))) & 0xF
+            buffer[start + position] = digits.utf8Start[nibble]
+        }
+    }
+
     /// `text` when it can be logged and echoed safely, else `nil`.
     static func accepting(_ text: String?) -> String? {
         guard let text, (1...128).contains(text.utf8.count),

@@ -2,8 +2,10 @@ public import EngelCore
 
 /// A parsed JSON value, as far as reading requests needs one.
 public enum WireJSON: Sendable, Hashable {
-    /// An object's members, in order; a repeated name keeps its last value, as most readers do.
-    case object([String: WireJSON])
+    /// An object's members, in the order written, repeated names included (``member(_:)`` takes
+    /// the last, as most readers do). An array, not a dictionary: request objects have a handful
+    /// of members, and hashing every name cost more than finding one.
+    case object([Member])
     /// An array's elements.
     case array([WireJSON])
     /// A string, escapes resolved.
@@ -26,18 +28,46 @@ public enum WireJSON: Sendable, Hashable {
     /// Requests are parsed here rather than by Foundation's `JSONDecoder`, which took an eighth of
     /// the server's time per request, most of it in runtime generic lookups.
     public static func parse(_ bytes: some Collection<UInt8>) throws(APIError) -> WireJSON {
-        var reader = Reader(bytes: Array(bytes))
-        if reader.bytes.starts(with: [0xEF, 0xBB, 0xBF]) { reader.index = 3 }
-        let value = try reader.value(depth: 0)
-        reader.skipWhitespace()
-        guard reader.index == reader.bytes.count else { throw Reader.malformed }
-        return value
+        let result: Result<WireJSON, APIError>? = bytes.withContiguousStorageIfAvailable { buffer in
+            parse(buffer)
+        }
+        return try (result ?? Array(bytes).withUnsafeBufferPointer { parse($0) }).get()
     }
 
-    /// The member `name` of an object; `nil` when absent or `null`.
+    private static func parse(_ buffer: UnsafeBufferPointer<UInt8>) -> Result<WireJSON, APIError> {
+        var reader = Reader(bytes: buffer)
+        if buffer.count >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { reader.index = 3 }
+        do throws(APIError) {
+            let value = try reader.value(depth: 0)
+            reader.skipWhitespace()
+            guard reader.index == buffer.count else { throw Reader.malformed }
+            return .success(value)
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// One member of an object.
+    public struct Member: Sendable, Hashable {
+        /// The member's name, escapes resolved.
+        public let name: String
+        /// The member's value.
+        public let value: WireJSON
+
+        /// Creates a member.
+        public init(_ name: String, _ value: WireJSON) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    /// The member `name` of an object (its last, if repeated); `nil` when absent or `null`.
     func member(_ name: String) -> WireJSON? {
-        guard case .object(let members) = self, let value = members[name], value != .null else { return nil }
-        return value
+        guard case .object(let members) = self, let found = members.last(where: { $0.name == name }) else {
+            return nil
+        }
+        if case .null = found.value { return nil }
+        return found.value
     }
 
     /// A short, value-free name of the value's type, for log lines.
@@ -55,8 +85,10 @@ public enum WireJSON: Sendable, Hashable {
 
 /// A recursive-descent reader over the body's bytes. Recursion is bounded by
 /// ``WireJSON/maximumDepth``, so no body can exhaust the stack.
+///
+/// It reads a buffer that lives only while `parse` runs: nothing here keeps it.
 private struct Reader {
-    let bytes: [UInt8]
+    let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
 
     static let malformed = APIError(.badRequest, "malformed JSON")
@@ -98,14 +130,14 @@ private struct Reader {
 
     private mutating func object(depth: Int) throws(APIError) -> WireJSON {
         index += 1
-        var members: [String: WireJSON] = [:]
+        var members: [WireJSON.Member] = []
         guard !skip(UInt8(ascii: "}")) else { return .object(members) }
         repeat {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw Self.malformed }
             let name = try string()
             guard skip(UInt8(ascii: ":")) else { throw Self.malformed }
-            members[name] = try value(depth: depth + 1)
+            members.append(WireJSON.Member(name, try value(depth: depth + 1)))
         } while try anotherFollows(before: UInt8(ascii: "}"))
         return .object(members)
     }
@@ -144,7 +176,8 @@ private struct Reader {
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                guard let text = String(validating: bytes[start..<index], as: UTF8.self) else {
+                guard let text = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                else {
                     throw APIError(.badRequest, "JSON string that is not UTF-8")
                 }
                 index += 1
@@ -252,7 +285,7 @@ private struct Reader {
             guard digits() > 0 else { throw Self.malformed }
         }
         // The bytes are ASCII digits and signs by now.
-        let text = String(decoding: bytes[start..<index], as: UTF8.self)
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         if isInteger, let integer = Int(text) { return .integer(integer) }
         guard let fraction = Double(text) else { throw Self.malformed }
         return .fraction(fraction)
