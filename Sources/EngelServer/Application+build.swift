@@ -8,7 +8,7 @@ public import Prometheus
 public import ServiceLifecycle
 public import UnixSignals
 
-/// Builds the router: the blacklist methods in JSON and XML, `/healthz`, `/metrics`, and the
+/// Builds the responder: the blacklist methods in JSON and XML, `/healthz`, `/metrics`, and the
 /// envelope for every failure.
 ///
 /// - Parameters:
@@ -21,37 +21,19 @@ public func buildRouter(
     store: any EngelStore, configuration: ServerConfiguration,
     metrics registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
     now: @escaping @Sendable () -> Date = { Date() }
-) -> Router<EngelRequestContext> {
+) -> EngelResponder {
     let metrics = ServerMetrics(registry: registry)
-    let router = Router(context: EngelRequestContext.self)
-    // Outermost first: every answer, slowed or not, is observed as the client gets it.
-    router.add(middleware: ObservationMiddleware(metrics: metrics))
-    router.add(
-        middleware: AuthenticationSlowdownMiddleware(
-            throttle: AuthenticationThrottle(policy: configuration.authenticationSlowdown), metrics: metrics))
-    router.add(middleware: EnvelopeErrorMiddleware(metrics: metrics))
-    BlacklistAPI(
-        operations: BlacklistOperations(
-            store: store, parser: PhoneNumberParser(prefixes: configuration.mobilePrefixes), now: now,
-            metrics: metrics),
-        maximumBodyBytes: configuration.maximumBodyBytes
-    ).addRoutes(to: router)
-    router.get("/healthz") { _, context -> Response in
-        do {
-            try await store.checkHealth()
-            return .envelope(.success)
-        } catch {
-            metrics.storeFailed(endpoint: "/healthz")
-            context.logger.error("health check failed", metadata: ["error": "\(error)"])
-            return .envelope(.serviceUnavailable)
-        }
-    }
-    router.get("/metrics") { _, _ -> Response in
-        Response(
-            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
-    }
-    return router
+    return EngelResponder(
+        observation: ObservationMiddleware(metrics: metrics),
+        slowdown: AuthenticationSlowdownMiddleware(
+            throttle: AuthenticationThrottle(policy: configuration.authenticationSlowdown), metrics: metrics),
+        envelopeErrors: EnvelopeErrorMiddleware(metrics: metrics),
+        api: BlacklistAPI(
+            operations: BlacklistOperations(
+                store: store, parser: PhoneNumberParser(prefixes: configuration.mobilePrefixes), now: now,
+                metrics: metrics),
+            maximumBodyBytes: configuration.maximumBodyBytes),
+        store: store, metrics: metrics)
 }
 
 /// Builds the application serving `store` as `configuration` says: the router of ``buildRouter``

@@ -17,29 +17,41 @@ public enum ResponseWriter {
 
     /// A successful get-blacklist envelope.
     public static func page(_ page: BlacklistPage) -> [UInt8] {
-        var out: [UInt8] = []
+        var head = pageHead
+        head.append(contentsOf: String(page.count).utf8)
+        head.append(contentsOf: #","number":["#.utf8)
+        let tail: StaticString = "]}}}"
+        // Every number is `"+90` and ten digits and `"`: the answer's length is known, so it is
+        // written in one allocation, in place (a page has up to 1,000 numbers).
         let numbers = page.numbers
-        out.reserveCapacity(160 + numbers.count * (numberWidth + 1))
-        appendStatusPrefix(.success, to: &out)
-        out.append(contentsOf: #","blacklist":{"count":"#.utf8)
-        out.append(contentsOf: String(page.count).utf8)
-        out.append(contentsOf: #","number":["#.utf8)
-        // Every number is `"+90` and ten digits and `"`: the list's length is known, so it is
-        // written in place (a page has up to 1,000 of them).
-        let listStart = out.count
         let listBytes = numbers.isEmpty ? 0 : numbers.count * (numberWidth + 1) - 1
-        out.append(contentsOf: repeatElement(UInt8(ascii: ","), count: listBytes))
-        out.withUnsafeMutableBufferPointer { buffer in
+        let total = head.count + listBytes + tail.utf8CodeUnitCount
+        return [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
             guard let start = buffer.baseAddress else { return }
-            var position = listStart
-            for number in numbers {
-                writeNumber(number, at: start + position)
-                position += numberWidth + 1
+            head.withUnsafeBufferPointer { head in
+                if let source = head.baseAddress { start.initialize(from: source, count: head.count) }
             }
+            var position = head.count
+            for (index, number) in numbers.enumerated() {
+                if index > 0 {
+                    start[position] = UInt8(ascii: ",")
+                    position += 1
+                }
+                writeNumber(number, at: start + position)
+                position += numberWidth
+            }
+            (start + position).initialize(from: tail.utf8Start, count: tail.utf8CodeUnitCount)
+            initialized = total
         }
-        out.append(contentsOf: "]}}}".utf8)
-        return out
     }
+
+    /// What every page starts with, up to the count.
+    private static let pageHead: [UInt8] = {
+        var head: [UInt8] = []
+        appendStatusPrefix(.success, to: &head)
+        head.append(contentsOf: #","blacklist":{"count":"#.utf8)
+        return head
+    }()
 
     /// The bytes of one quoted number: `"+905321234567"`.
     static let numberWidth = 15

@@ -329,6 +329,26 @@ struct ErrorCodeTests {
         }
     }
 
+    @Test("paths match with empty segments ignored; other verbs, and unknown paths, find no method (404)")
+    func pathMatching() async throws {
+        let harness = try await Harness.make()
+        try await harness.withClient { client in
+            for path in ["/v1/get-blacklist/json/", "//v1//get-blacklist/json", "/v1/get-blacklist/json?page=9"] {
+                let answer = try await client.post(path, harness.body(blacklist: nil))
+                #expect(answer.status == 200 && answer.code == 200, "\(path)")
+            }
+            #expect(try await client.post("/healthz/", "", method: .get).status == 200)
+            let unknownMethod = statusBody(404, "API istek yapılan yönteme sahip değil", in: .json)
+            for (path, verb): (String, HTTPRequest.Method) in [
+                ("/v1/get-blacklist/json", .options), ("/healthz", .post), ("/metrics", .put),
+                ("/V1/get-blacklist/json", .post), ("/v1/get-blacklist/json/more", .post), ("/", .get),
+            ] {
+                let answer = try await client.post(path, harness.body(blacklist: nil), method: verb)
+                #expect(answer.status == 404 && answer.body == unknownMethod, "\(verb) \(path)")
+            }
+        }
+    }
+
     @Test("a body over the limit answers 400")
     func oversizedBody() async throws {
         let harness = try await Harness.make(maximumBodyBytes: 1024)

@@ -55,9 +55,10 @@ public struct LiveServer: Sendable {
 }
 
 /// Serves `router` on a free port of 127.0.0.1 for the length of `body`, which gets the port.
-public func withServer<Context: RequestContext, Value: Sendable>(
-    router: Router<Context>, _ body: @Sendable (Int) async throws -> Value
-) async throws -> Value where Context: InitializableFromSource<ApplicationRequestContextSource> {
+public func withServer<Router: HTTPResponderBuilder, Value: Sendable>(
+    router: Router, _ body: @Sendable (Int) async throws -> Value
+) async throws -> Value
+where Router.Responder.Context: InitializableFromSource<ApplicationRequestContextSource> {
     var logger = Logger(label: "test-server")
     logger.logLevel = .critical
     let port = Mutex<Int?>(nil)

@@ -5,37 +5,36 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// Routes the three blacklist methods in both dialects to one set of ``BlacklistOperations``:
-/// a route only reads the body with its dialect's codec and writes the answer with it.
+/// Serves the three blacklist methods in both dialects with one set of ``BlacklistOperations``:
+/// a method only reads the body with its dialect's codec and writes the answer with it.
 ///
 /// Handlers throw ``APIError``; ``EnvelopeErrorMiddleware`` writes every failure.
-struct BlacklistAPI<Context: RequestContext>: Sendable {
+struct BlacklistAPI: Sendable {
     let operations: BlacklistOperations
     let maximumBodyBytes: Int
 
-    func addRoutes(to router: Router<Context>) {
-        for dialect in WireDialect.allCases {
-            let codec = dialect.codec
-            router.post(RouterPath(BlacklistMethod.add.path(in: dialect))) { request, context in
-                let received = try await read(NumberPayload.self, from: request, codec: codec)
-                return Response.envelope(try await operations.add(received), codec: codec)
+    /// Answers `request` to `method` in `dialect`. The methods exist only as POST: GET, PUT, PATCH
+    /// and DELETE are requests that cannot be processed (400), and other verbs find nothing (404).
+    func respond(to request: Request, method: BlacklistMethod, dialect: WireDialect) async throws -> Response {
+        guard request.method == .post else {
+            switch request.method {
+            case .get, .put, .patch, .delete:
+                throw APIError(.badRequest, "\(request.method.rawValue) instead of POST")
+            default:
+                throw HTTPError(.notFound)
             }
-            router.post(RouterPath(BlacklistMethod.list.path(in: dialect))) { request, context in
-                let received = try await read(ListPayload.self, from: request, codec: codec)
-                return Response.envelope(try await operations.list(received), codec: codec)
-            }
-            router.post(RouterPath(BlacklistMethod.delete.path(in: dialect))) { request, context in
-                let received = try await read(NumberPayload.self, from: request, codec: codec)
-                return Response.envelope(try await operations.delete(received), codec: codec)
-            }
-            // The methods exist, but only as POST: any other verb is a request that cannot be processed.
-            for method in BlacklistMethod.allCases {
-                for verb: HTTPRequest.Method in [.get, .put, .patch, .delete] {
-                    router.on(RouterPath(method.path(in: dialect)), method: verb) { _, _ -> Response in
-                        throw APIError(.badRequest, "\(verb.rawValue) instead of POST")
-                    }
-                }
-            }
+        }
+        let codec = dialect.codec
+        switch method {
+        case .add:
+            let received = try await read(NumberPayload.self, from: request, codec: codec)
+            return Response.envelope(try await operations.add(received), codec: codec)
+        case .list:
+            let received = try await read(ListPayload.self, from: request, codec: codec)
+            return Response.envelope(try await operations.list(received), codec: codec)
+        case .delete:
+            let received = try await read(NumberPayload.self, from: request, codec: codec)
+            return Response.envelope(try await operations.delete(received), codec: codec)
         }
     }
 

@@ -132,6 +132,8 @@ private struct Reader {
         index += 1
         var members: [WireJSON.Member] = []
         guard !skip(UInt8(ascii: "}")) else { return .object(members) }
+        // Request objects have up to four members: one allocation, not three.
+        members.reserveCapacity(4)
         repeat {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw Self.malformed }
@@ -172,19 +174,22 @@ private struct Reader {
     private mutating func string() throws(APIError) -> String {
         index += 1
         let start = index
-        // The common case, no escapes: one validating copy of the bytes.
+        var isASCII = true
+        // The common case, no escapes: one copy of the bytes, validated unless they are all ASCII.
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                guard let text = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-                else {
+                let raw = UnsafeBufferPointer(rebasing: bytes[start..<index])
+                index += 1
+                if isASCII { return String(decoding: raw, as: UTF8.self) }
+                guard let text = String(validating: raw, as: UTF8.self) else {
                     throw APIError(.badRequest, "JSON string that is not UTF-8")
                 }
-                index += 1
                 return text
             }
             if byte == UInt8(ascii: "\\") { break }
             guard byte >= 0x20 else { throw Self.malformed }
+            if byte >= 0x80 { isASCII = false }
             index += 1
         }
         var decoded = Array(bytes[start..<index])
