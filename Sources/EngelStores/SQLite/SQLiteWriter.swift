@@ -227,12 +227,14 @@ struct SQLiteWriter {
     static func insert(
         _ rows: some Collection<(listed: Listed, addedAt: Int64)>, on connection: SQLiteConnection
     ) async throws -> [Listed: ListMirror.Key] {
+        guard !rows.isEmpty else { return [:] }
+        precondition(rows.count <= rowsPerStatement, "more rows than one statement takes")
         var binds: [SQLiteData] = []
         binds.reserveCapacity(rows.count * 3)
         for row in rows {
             binds += [.int64(row.listed.account), .int64(row.listed.national), .int64(row.addedAt)]
         }
-        let values = repeatElement("(?, ?, ?)", count: rows.count).joined(separator: ", ")
+        let values = rowPlaceholders.prefix(rows.count * rowPlaceholder.count - 2)
         let returned = try await connection.query(
             "INSERT INTO blacklist (account_id, number, added_at) VALUES \(values) "
                 + "ON CONFLICT DO NOTHING RETURNING account_id, number, seq, added_at", binds)
@@ -246,6 +248,10 @@ struct SQLiteWriter {
         }
         return inserted
     }
+
+    private static let rowPlaceholder = "(?, ?, ?), "
+    /// The placeholders of the largest statement; a smaller one takes their start.
+    private static let rowPlaceholders = String(repeating: rowPlaceholder, count: rowsPerStatement)
 
     /// Inserts `additions` in multi-row statements; returns, in order, whether each was new. A
     /// number added twice in one run is new only the first time.
