@@ -128,6 +128,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case corrupt(String)
     /// The database location cannot be used.
     case invalidLocation(String)
+    /// Other processes change the data faster than a read can finish; trying again later may work.
+    case contended(String)
 
     public var description: String {
         switch self {
@@ -135,6 +137,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .closed: "the store is closed"
         case .corrupt(let detail): "the stored data is corrupt: \(detail)"
         case .invalidLocation(let detail): detail
+        case .contended(let detail): "the store is too busy: \(detail)"
         }
     }
 }

@@ -337,7 +337,7 @@ public final class SQLiteStore: EngelStore {
             }
             try await loadList(account)
         }
-        throw StoreError.corrupt("the list of account \(account) keeps changing under other processes")
+        throw StoreError.contended("the list of account \(account) keeps changing under other processes")
     }
 
     /// Has the writer read `account`'s list into memory, unless it is there already.
