@@ -75,17 +75,9 @@ enum BlacklistMethod: String, CaseIterable {
     /// The method's path in `dialect`.
     func path(in dialect: WireDialect) -> String { rawValue + dialect.pathSuffix }
 
-    /// The method and dialect `path` names, if any.
+    /// The method and dialect `path`, spelled exactly, names, if any.
     static func route(of path: String) -> (method: BlacklistMethod, dialect: WireDialect)? {
-        routes[path]
+        guard case .blacklist(let method, let dialect)? = KnownPath.exactly(path) else { return nil }
+        return (method, dialect)
     }
-
-    /// Every route's path, made once: every request looks its path up here.
-    private static let routes: [String: (method: BlacklistMethod, dialect: WireDialect)] = {
-        var routes: [String: (method: BlacklistMethod, dialect: WireDialect)] = [:]
-        for method in allCases {
-            for dialect in WireDialect.allCases { routes[method.path(in: dialect)] = (method, dialect) }
-        }
-        return routes
-    }()
 }

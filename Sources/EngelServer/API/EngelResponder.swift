@@ -63,12 +63,17 @@ enum KnownPath: Sendable {
     case health
     case metrics
 
-    /// The endpoint at `path`, if any.
+    /// The endpoint at `path`, if any, empty segments ignored (as requests are routed).
     static func of(path: String) -> KnownPath? {
-        if let endpoint = byPath[path] { return endpoint }
+        if let endpoint = exactly(path) { return endpoint }
         // Rarely needed, so only after the exact lookup failed.
         let segments = path.split(separator: "/", omittingEmptySubsequences: true)
         return byPath["/" + segments.joined(separator: "/")]
+    }
+
+    /// The endpoint spelled exactly `path`, if any (as metrics and error envelopes name paths).
+    static func exactly(_ path: String) -> KnownPath? {
+        byPath[path]
     }
 
     private static let byPath: [String: KnownPath] = {

@@ -17,7 +17,8 @@ struct EnvelopeErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        let codec = BlacklistMethod.route(of: request.uri.path)?.dialect.codec ?? JSONWireCodec()
+        // Only a failure needs it, so it is not looked up for every answer.
+        var codec: any WireCodec { BlacklistMethod.route(of: request.uri.path)?.dialect.codec ?? JSONWireCodec() }
         do {
             return try await next(request, context)
         } catch let error as APIError {

@@ -102,7 +102,6 @@ extension Duration {
 /// value, so a client cannot create series at will.
 enum EndpointLabel {
     static func of(path: String) -> String {
-        if BlacklistMethod.route(of: path) != nil || path == "/healthz" || path == "/metrics" { return path }
-        return "other"
+        KnownPath.exactly(path) != nil ? path : "other"
     }
 }
