@@ -169,7 +169,7 @@ public final class SQLiteStore: EngelStore {
         effect: CacheEffect, _ body: @escaping @Sendable (SQLiteConnection) async throws -> Value
     ) async throws -> Value {
         try await withCheckedThrowingContinuation { continuation in
-            submit(.custom(Write(effect: effect, body, continuation: continuation)), orFail: continuation)
+            submit(.write(.custom(Write(effect: effect, body, continuation: continuation))), orFail: continuation)
         }
     }
 
@@ -273,7 +273,7 @@ public final class SQLiteStore: EngelStore {
             let addition = Addition(
                 account: account, national: number.national, addedAt: date.microsecondsSince1970,
                 continuation: continuation)
-            submit(.add(addition), orFail: continuation)
+            submit(.write(.add(addition)), orFail: continuation)
         }
     }
 
@@ -302,7 +302,7 @@ public final class SQLiteStore: EngelStore {
     public func remove(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool {
         try await withCheckedThrowingContinuation { continuation in
             submit(
-                .remove(Removal(account: account, national: number.national, continuation: continuation)),
+                .write(.remove(Removal(account: account, national: number.national, continuation: continuation))),
                 orFail: continuation)
         }
     }

@@ -5,16 +5,22 @@ import Synchronization
 
 /// Work for the writer connection.
 enum WriterJob: Sendable {
+    /// A change, committed with the other writes of its batch.
+    case write(WriteJob)
+    /// Reads an account's list into memory.
+    case loadList(ListLoad)
+    /// Looks for commits by other processes, so memory never lags them for long.
+    case checkForOtherWriters
+}
+
+/// A change to the database.
+enum WriteJob: Sendable {
     /// Lists a number.
     case add(Addition)
     /// Unlists a number.
     case remove(Removal)
     /// Anything else that writes (accounts, bulk loads), isolated in a savepoint.
     case custom(any PendingWrite)
-    /// Reads an account's list into memory.
-    case loadList(ListLoad)
-    /// Looks for commits by other processes, so memory never lags them for long.
-    case checkForOtherWriters
 }
 
 struct Addition: Sendable {
@@ -64,33 +70,32 @@ struct SQLiteWriter {
 
     /// Runs one batch: its writes in one transaction, then its loads and checks.
     mutating func run(_ batch: [WriterJob]) async {
-        var writes: [WriterJob] = []
-        var reads: [WriterJob] = []
+        var writes: [WriteJob] = []
+        var loads: [ListLoad] = []
+        var checkForOtherWriters = false
         for job in batch {
             switch job {
-            case .loadList, .checkForOtherWriters: reads.append(job)
-            case .add, .remove, .custom: writes.append(job)
+            case .write(let write): writes.append(write)
+            case .loadList(let load): loads.append(load)
+            // Checks queued together are one check.
+            case .checkForOtherWriters: checkForOtherWriters = true
             }
         }
         if !writes.isEmpty { await commit(writes) }
-        for job in reads {
-            switch job {
-            case .loadList(let load):
-                do {
-                    try await noticeOtherWriters()
-                    try await loadList(load.account)
-                    load.continuation.resume()
-                } catch {
-                    logger.error(
-                        "loading a list into memory failed",
-                        metadata: ["account": "\(load.account)", "error": "\(error)"])
-                    load.continuation.resume(throwing: error)
-                }
-            case .checkForOtherWriters:
-                do { try await noticeOtherWriters() } catch {
-                    logger.warning("cannot check the database for other writers", metadata: ["error": "\(error)"])
-                }
-            case .add, .remove, .custom: break
+        if checkForOtherWriters {
+            do { try await noticeOtherWriters() } catch {
+                logger.warning("cannot check the database for other writers", metadata: ["error": "\(error)"])
+            }
+        }
+        for load in loads {
+            do {
+                try await noticeOtherWriters()
+                try await loadList(load.account)
+                load.continuation.resume()
+            } catch {
+                logger.error(
+                    "loading a list into memory failed", metadata: ["account": "\(load.account)", "error": "\(error)"])
+                load.continuation.resume(throwing: error)
             }
         }
     }
@@ -108,7 +113,7 @@ struct SQLiteWriter {
         case remove(Account.ID, Int64)
     }
 
-    private mutating func commit(_ writes: [WriterJob]) async {
+    private mutating func commit(_ writes: [WriteJob]) async {
         var outcomes: [Outcome] = []
         var changes: [ListChange] = []
         // A group that is one statement commits by itself, durably as any transaction: three round
@@ -143,8 +148,6 @@ struct SQLiteWriter {
                     index += run.count
                 case .custom(let write):
                     outcomes.append(.custom(succeeded: try await execute(write, isolated: writes.count > 1)))
-                    index += 1
-                case .loadList, .checkForOtherWriters:
                     index += 1
                 }
             }
@@ -191,7 +194,7 @@ struct SQLiteWriter {
 
     /// Whether `writes` run as a single statement: adds only, or one account's removals only, no
     /// more than one statement's rows.
-    private static func isOneStatement(_ writes: [WriterJob]) -> Bool {
+    private static func isOneStatement(_ writes: [WriteJob]) -> Bool {
         guard writes.count <= rowsPerStatement, let first = writes.first else { return false }
         switch first {
         case .add:
@@ -200,13 +203,13 @@ struct SQLiteWriter {
             return writes.allSatisfy { job in
                 if case .remove(let removal) = job { removal.account == firstRemoval.account } else { false }
             }
-        case .custom, .loadList, .checkForOtherWriters:
+        case .custom:
             return false
         }
     }
 
     /// The jobs from `start` on that `payload` extracts, up to the first it does not.
-    private static func run<Payload>(of writes: [WriterJob], from start: Int, _ payload: (WriterJob) -> Payload?)
+    private static func run<Payload>(of writes: [WriteJob], from start: Int, _ payload: (WriteJob) -> Payload?)
         -> [Payload]
     {
         var run: [Payload] = []
@@ -316,7 +319,7 @@ struct SQLiteWriter {
         return succeeded
     }
 
-    private func applyEffects(of writes: [WriterJob], _ outcomes: [Outcome]) async {
+    private func applyEffects(of writes: [WriteJob], _ outcomes: [Outcome]) async {
         var reloadAccounts = false
         for (job, outcome) in zip(writes, outcomes) {
             guard case .custom(let write) = job, case .custom(succeeded: true) = outcome else { continue }
@@ -336,14 +339,12 @@ struct SQLiteWriter {
         }
     }
 
-    private static func fail(_ writes: [WriterJob], _ error: any Error) {
+    private static func fail(_ writes: [WriteJob], _ error: any Error) {
         for job in writes {
             switch job {
             case .add(let addition): addition.continuation.resume(throwing: error)
             case .remove(let removal): removal.continuation.resume(throwing: error)
             case .custom(let write): write.complete(commitError: error)
-            case .loadList(let load): load.continuation.resume(throwing: error)
-            case .checkForOtherWriters: break
             }
         }
     }
