@@ -16,8 +16,10 @@ struct StoreFactory: Sendable, CustomTestStringConvertible {
         try await SQLiteStore.open(path: TestDatabases.temporarySQLitePath())
     }
 
+    /// Chunks of 4 entries, balanced every 20 ms, so the contract's pages cross chunks that split
+    /// and merge while the tests write.
     static let postgres = StoreFactory(name: "postgres") {
-        try await TestDatabases.makePostgresStore()
+        try await TestDatabases.makePostgresStore(chunkTarget: 4, balanceInterval: .milliseconds(20))
     }
 
     /// Every store this run can reach; PostgreSQL joins when `scripts/test` started a cluster

@@ -48,10 +48,15 @@ public enum TestDatabases {
 
     /// Opens a `PostgresStore` on a fresh database of the test cluster.
     /// The deadline is long: tests run many at once on two cores, and only the outage test is about
-    /// how soon a call gives up.
-    public static func makePostgresStore(operationTimeout: Duration = .seconds(60)) async throws -> PostgresStore {
+    /// how soon a call gives up. Small chunks, balanced often, make small lists take the paths a
+    /// million-entry list takes.
+    public static func makePostgresStore(
+        operationTimeout: Duration = .seconds(60), chunkTarget: Int = 2048, balanceInterval: Duration = .seconds(1)
+    ) async throws -> PostgresStore {
         guard let server = postgresServer else { throw TestDatabaseUnavailable() }
-        return try await PostgresStore.open(makePostgresDatabase(on: server), operationTimeout: operationTimeout)
+        return try await PostgresStore.open(
+            makePostgresDatabase(on: server), operationTimeout: operationTimeout, chunkTarget: chunkTarget,
+            balanceInterval: balanceInterval)
     }
 }
 

@@ -37,6 +37,7 @@ enum PostgresSchema {
             "DROP INDEX blacklist_by_time",
             "CREATE INDEX blacklist_by_time ON blacklist (account_id, added_at, seq) INCLUDE (number)",
         ],
+        positionChunks,
     ]
 
     /// Migration 2: each account's list size, kept by statement triggers in the same transaction
@@ -88,6 +89,161 @@ enum PostgresSchema {
         REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION engel_count_blacklist()
         """,
     ]
+
+    /// Migration 4: each list cut into chunks of consecutive entries, in list order, with their
+    /// sizes, so a deep or date-filtered page finds where it starts by summing a few hundred chunk
+    /// sizes and skipping within one chunk, instead of walking every entry before it (OFFSET).
+    ///
+    /// A chunk is named by the (added_at, seq) key it starts at and holds every entry from there to
+    /// the next chunk's start; a list's first chunk starts at the lowest key. The statement triggers
+    /// that keep the list sizes keep these sizes too, in the same transaction, sharded the same
+    /// way. `engel_balance_chunks` splits chunks that grew past twice the target and merges
+    /// neighbours that fit in one; it moves starts only while it holds the list's advisory lock
+    /// exclusively, and the triggers hold it shared from the moment they look a start up until
+    /// their transaction ends, so every entry is counted in the chunk that holds it.
+    static let positionChunks: [PostgresQuery] = [
+        """
+        CREATE TABLE blacklist_chunks (
+            account_id BIGINT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+            start_added_at BIGINT NOT NULL,
+            start_seq BIGINT NOT NULL,
+            shard SMALLINT NOT NULL,
+            entries INTEGER NOT NULL,
+            PRIMARY KEY (account_id, start_added_at, start_seq, shard)
+        )
+        """,
+        """
+        INSERT INTO blacklist_chunks (account_id, start_added_at, start_seq, shard, entries)
+        SELECT account_id,
+               CASE WHEN position = 0 THEN \(unescaped: lowestKey) ELSE added_at END,
+               CASE WHEN position = 0 THEN \(unescaped: lowestKey) ELSE seq END,
+               0, least(\(unescaped: String(defaultChunkTarget)), total - position)
+        FROM (SELECT account_id, added_at, seq,
+                     row_number() OVER (PARTITION BY account_id ORDER BY added_at, seq) - 1 AS position,
+                     count(*) OVER (PARTITION BY account_id) AS total
+              FROM blacklist) AS numbered
+        WHERE position % \(unescaped: String(defaultChunkTarget)) = 0
+        """,
+        // Lists are locked in account order, so two statements touching the same lists cannot
+        // wait on each other's locks in a cycle.
+        """
+        CREATE OR REPLACE FUNCTION engel_count_blacklist() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+            sign INTEGER := CASE WHEN TG_OP = 'INSERT' THEN 1 ELSE -1 END;
+        BEGIN
+            IF current_setting('transaction_isolation') <> 'read committed' THEN
+                RAISE EXCEPTION 'Engel writes its lists only in READ COMMITTED transactions'
+                    USING HINT = 'chunk starts moved by a concurrent balance must be visible to this transaction';
+            END IF;
+            PERFORM pg_advisory_xact_lock_shared(\(unescaped: String(listLockSpace)), (account_id % 2147483647)::INTEGER)
+            FROM (SELECT DISTINCT account_id FROM changed ORDER BY account_id) AS touched;
+            INSERT INTO blacklist_sizes AS sizes (account_id, shard, entries)
+            SELECT account_id, pg_backend_pid() % 16, sign * count(*) FROM changed
+            WHERE EXISTS (SELECT 1 FROM accounts WHERE accounts.id = changed.account_id)
+            GROUP BY account_id
+            ON CONFLICT (account_id, shard) DO UPDATE SET entries = sizes.entries + excluded.entries;
+            INSERT INTO blacklist_chunks AS chunks (account_id, start_added_at, start_seq, shard, entries)
+            SELECT changed.account_id, coalesce(chunk.start_added_at, \(unescaped: lowestKey)),
+                   coalesce(chunk.start_seq, \(unescaped: lowestKey)), pg_backend_pid() % 16, sign * count(*)
+            FROM changed
+            LEFT JOIN LATERAL (
+                SELECT start_added_at, start_seq FROM blacklist_chunks
+                WHERE account_id = changed.account_id
+                  AND (start_added_at, start_seq) <= (changed.added_at, changed.seq)
+                ORDER BY start_added_at DESC, start_seq DESC LIMIT 1) AS chunk ON TRUE
+            WHERE EXISTS (SELECT 1 FROM accounts WHERE accounts.id = changed.account_id)
+            GROUP BY 1, 2, 3
+            ON CONFLICT (account_id, start_added_at, start_seq, shard)
+            DO UPDATE SET entries = chunks.entries + excluded.entries;
+            RETURN NULL;
+        END
+        $$
+        """,
+        // Splitting recounts the chunk from the list itself, after taking the lock, so entries
+        // committed meanwhile are counted; entries still uncommitted are counted by their own
+        // triggers, which wait for the lock and then see the new starts.
+        """
+        CREATE FUNCTION engel_balance_chunks(list BIGINT, target INTEGER) RETURNS INTEGER LANGUAGE plpgsql AS $$
+        DECLARE
+            oversized RECORD;
+            chunk RECORD;
+            next_added_at BIGINT;
+            next_seq BIGINT;
+            kept_added_at BIGINT;
+            kept_seq BIGINT;
+            kept_entries BIGINT;
+            changes INTEGER := 0;
+        BEGIN
+            IF current_setting('transaction_isolation') <> 'read committed' THEN
+                RAISE EXCEPTION 'Engel balances its lists only in READ COMMITTED transactions';
+            END IF;
+            PERFORM pg_advisory_xact_lock(\(unescaped: String(listLockSpace)), (list % 2147483647)::INTEGER);
+            FOR oversized IN
+                SELECT start_added_at, start_seq FROM blacklist_chunks WHERE account_id = list
+                GROUP BY start_added_at, start_seq HAVING sum(entries) > 2 * target
+            LOOP
+                next_added_at := NULL;
+                next_seq := NULL;
+                SELECT start_added_at, start_seq INTO next_added_at, next_seq FROM blacklist_chunks
+                WHERE account_id = list
+                  AND (start_added_at, start_seq) > (oversized.start_added_at, oversized.start_seq)
+                ORDER BY start_added_at, start_seq LIMIT 1;
+                DELETE FROM blacklist_chunks
+                WHERE account_id = list AND start_added_at = oversized.start_added_at
+                  AND start_seq = oversized.start_seq;
+                INSERT INTO blacklist_chunks (account_id, start_added_at, start_seq, shard, entries)
+                SELECT list,
+                       CASE WHEN position = 0 THEN oversized.start_added_at ELSE added_at END,
+                       CASE WHEN position = 0 THEN oversized.start_seq ELSE seq END,
+                       0, least(target, total - position)
+                FROM (SELECT added_at, seq, row_number() OVER (ORDER BY added_at, seq) - 1 AS position,
+                             count(*) OVER () AS total
+                      FROM blacklist
+                      WHERE account_id = list
+                        AND (added_at, seq) >= (oversized.start_added_at, oversized.start_seq)
+                        AND (next_added_at IS NULL OR (added_at, seq) < (next_added_at, next_seq))) AS numbered
+                WHERE position % target = 0;
+                changes := changes + 1;
+            END LOOP;
+            kept_added_at := NULL;
+            FOR chunk IN
+                SELECT start_added_at, start_seq, sum(entries) AS entries FROM blacklist_chunks
+                WHERE account_id = list
+                GROUP BY start_added_at, start_seq ORDER BY start_added_at, start_seq
+            LOOP
+                IF kept_added_at IS NOT NULL AND kept_entries + chunk.entries <= target THEN
+                    DELETE FROM blacklist_chunks
+                    WHERE account_id = list AND start_added_at = chunk.start_added_at
+                      AND start_seq = chunk.start_seq;
+                    INSERT INTO blacklist_chunks AS chunks (account_id, start_added_at, start_seq, shard, entries)
+                    VALUES (list, kept_added_at, kept_seq, 0, chunk.entries)
+                    ON CONFLICT (account_id, start_added_at, start_seq, shard)
+                    DO UPDATE SET entries = chunks.entries + excluded.entries;
+                    kept_entries := kept_entries + chunk.entries;
+                    changes := changes + 1;
+                ELSE
+                    kept_added_at := chunk.start_added_at;
+                    kept_seq := chunk.start_seq;
+                    kept_entries := chunk.entries;
+                END IF;
+            END LOOP;
+            RETURN changes;
+        END
+        $$
+        """,
+    ]
+
+    /// The key the first chunk of every list starts at: below every (added_at, seq).
+    static let lowestKey = String(Int64.min)
+
+    /// How many entries `engel_balance_chunks` aims to keep in a chunk when a store is not told
+    /// otherwise: deep pages cost about a chunk-size sum per chunk plus a skip within one chunk,
+    /// and near 2,048 the two balance for a million-entry list.
+    static let defaultChunkTarget = 2048
+
+    /// The first key of the two-key advisory locks that guard each list's chunk starts (the
+    /// second is the account id); distinct from ``migrationLock``, which is a one-key lock.
+    static let listLockSpace: Int32 = 0x656e_6765
 
     /// An arbitrary constant naming the advisory lock that serializes migrations across servers.
     static let migrationLock: Int64 = 0x656e_6765_6c00

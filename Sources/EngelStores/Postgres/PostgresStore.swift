@@ -12,6 +12,11 @@ import Synchronization
 /// (and so durable, with PostgreSQL's default `synchronous_commit`) before it returns. Calls fail
 /// after ``operationTimeout`` instead of waiting for a database that is down, so the server can
 /// answer 503 and recover by itself when the database returns.
+///
+/// Lists are cut into chunks of about ``chunkTarget`` entries whose sizes the database keeps
+/// (see `PostgresSchema.positionChunks`), so a deep or date-filtered page costs about the same
+/// as the first. The store keeps the chunks near that size by itself, every
+/// ``balanceInterval`` and after each bulk add; ``balanceLists()`` does it at once.
 public final class PostgresStore: EngelStore {
     /// Where the database is.
     public let location: PostgresLocation
@@ -19,17 +24,24 @@ public final class PostgresStore: EngelStore {
     public let operationTimeout: Duration
     /// What opening the store did to its schema.
     public let schemaMigration: SchemaMigration
+    /// How many entries balancing aims to keep in each chunk of a list.
+    public let chunkTarget: Int
+    /// How often the store balances the chunks of lists that writes have grown or thinned.
+    public let balanceInterval: Duration
     private let client: PostgresClient
     private let runTask: Mutex<Task<Void, Never>?>
+    private let balanceTask = Mutex<Task<Void, Never>?>(nil)
     private let logger: Logger
 
     private init(
         location: PostgresLocation, client: PostgresClient, runTask: Task<Void, Never>, operationTimeout: Duration,
-        schemaMigration: SchemaMigration, logger: Logger
+        chunkTarget: Int, balanceInterval: Duration, schemaMigration: SchemaMigration, logger: Logger
     ) {
         self.location = location
         self.client = client
         self.operationTimeout = operationTimeout
+        self.chunkTarget = chunkTarget
+        self.balanceInterval = balanceInterval
         self.schemaMigration = schemaMigration
         self.runTask = Mutex(runTask)
         self.logger = logger
@@ -41,25 +53,34 @@ public final class PostgresStore: EngelStore {
     ///   - location: The server and database.
     ///   - maximumConnections: The pool's size.
     ///   - operationTimeout: How long one call may wait, for a connection included.
+    ///   - chunkTarget: How many entries balancing aims to keep in each chunk of a list (at least 2).
+    ///   - balanceInterval: How often the store balances chunks by itself.
     ///   - logger: Where connection problems are reported (never with the password).
     public static func open(
         _ location: PostgresLocation, maximumConnections: Int = 16, operationTimeout: Duration = .seconds(5),
+        chunkTarget: Int = 2048, balanceInterval: Duration = .seconds(1),
         logger: Logger = Logger(label: "engel.postgres")
     ) async throws -> PostgresStore {
+        precondition(chunkTarget >= 2, "a chunk target below 2 cannot be balanced")
         var configuration = PostgresClient.Configuration(
             host: location.host, port: location.port, username: location.username, password: location.password,
             database: location.database, tls: tls(location.tls))
         configuration.options.maximumConnections = maximumConnections
         configuration.options.connectTimeout = operationTimeout
+        // The chunk bookkeeping needs each statement to see what committed before it started,
+        // whatever the database's default isolation is.
+        configuration.options.additionalStartupParameters = [("default_transaction_isolation", "read committed")]
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         let runTask = Task { await client.run() }
         do {
             let migration = try await withDeadline(operationTimeout) {
                 try await PostgresSchema.migrate(client, logger: logger)
             }
-            return PostgresStore(
+            let store = PostgresStore(
                 location: location, client: client, runTask: runTask, operationTimeout: operationTimeout,
-                schemaMigration: migration, logger: logger)
+                chunkTarget: chunkTarget, balanceInterval: balanceInterval, schemaMigration: migration, logger: logger)
+            store.startBalancing()
+            return store
         } catch {
             runTask.cancel()
             await runTask.value
@@ -77,6 +98,12 @@ public final class PostgresStore: EngelStore {
 
     /// Closes every connection.
     public func close() async {
+        let balancing = balanceTask.withLock { task in
+            defer { task = nil }
+            return task
+        }
+        balancing?.cancel()
+        await balancing?.value
         let task = runTask.withLock { task in
             defer { task = nil }
             return task
@@ -217,6 +244,13 @@ public final class PostgresStore: EngelStore {
                 logger.warning("vacuuming after a bulk add failed", metadata: ["error": "\(error)"])
             }
         }
+        if added > 0 {
+            // Without this the new entries would sit in one chunk until the next round, and pages
+            // in them would walk it whole. They are in and counted either way.
+            do { _ = try await balance(list: account) } catch {
+                logger.warning("balancing a list after a bulk add failed", metadata: ["error": "\(error)"])
+            }
+        }
         return added
     }
 
@@ -234,30 +268,28 @@ public final class PostgresStore: EngelStore {
     }
 
     public func page(for account: Account.ID, filter: DateFilter, page: PageRequest) async throws -> BlacklistPage {
-        let lower = filter.lowerMicroseconds ?? .min
-        let upper = filter.upperMicrosecondsExclusive ?? .max
         let limit = Int64(page.rowCount)
         let offset = Int64(page.offset)
-        // One statement, so the count and the page share one snapshot even while others write.
-        // Unfiltered, the count is the sum of the account's size shards (kept by triggers);
-        // filtered, it is a range scan of blacklist_by_time (account_id, added_at, seq), an
-        // index-only scan once vacuumed. The page walks the same range in index order and stops
-        // after OFFSET + LIMIT entries. Neither reads another account's rows or sorts. The LEFT JOIN
-        // keeps the count when the page is past the end.
-        // Integers only, so writing them into the text is safe.
-        let count =
-            filter.isUnbounded
-            ? "SELECT coalesce(sum(entries), 0)::BIGINT AS n FROM blacklist_sizes WHERE account_id = \(account)"
-            : "SELECT count(*) AS n FROM blacklist WHERE account_id = \(account) AND added_at >= \(lower) AND added_at < \(upper)"
-        let found = try await rows(
-            """
-            SELECT total.n, page.number FROM (\(unescaped: count)) AS total
-            LEFT JOIN
-              (SELECT number, added_at, seq FROM blacklist
-               WHERE account_id = \(account) AND added_at >= \(lower) AND added_at < \(upper)
-               ORDER BY added_at, seq LIMIT \(limit) OFFSET \(offset)) AS page ON TRUE
-            ORDER BY page.added_at, page.seq
-            """, as: (Int64, Int64?).self)
+        let found: [(Int64, Int64?)]
+        if filter.isUnbounded && offset < Int64(chunkTarget) {
+            // Near the front of a list, walking the entries is cheaper than summing chunk sizes.
+            // The count is the sum of the account's size shards. The LEFT JOIN keeps it when the
+            // list is empty.
+            found = try await rows(
+                """
+                SELECT total.n, page.number
+                FROM (SELECT coalesce(sum(entries), 0)::BIGINT AS n FROM blacklist_sizes WHERE account_id = \(account))
+                  AS total
+                LEFT JOIN
+                  (SELECT number, added_at, seq FROM blacklist WHERE account_id = \(account)
+                   ORDER BY added_at, seq LIMIT \(limit) OFFSET \(offset)) AS page ON TRUE
+                ORDER BY page.added_at, page.seq
+                """, as: (Int64, Int64?).self)
+        } else {
+            found = try await rows(
+                Self.chunkedPage(account: account, filter: filter, offset: offset, limit: limit),
+                as: (Int64, Int64?).self)
+        }
         var numbers: [PhoneNumber] = []
         numbers.reserveCapacity(found.count)
         for (_, national) in found {
@@ -268,6 +300,108 @@ public final class PostgresStore: EngelStore {
             numbers.append(number)
         }
         return BlacklistPage(numbers: numbers, count: Int(found.first?.0 ?? 0))
+    }
+
+    /// A page found through the list's chunks, in one statement, so the count and the page share
+    /// one snapshot even while others write.
+    ///
+    /// `placed` numbers the chunks: how many entries come before each. An entry's rank (how many
+    /// come before a key) is its chunk's `before` plus a count within that one chunk. The filter's
+    /// count is the rank of its upper bound less the rank of its lower one; the page starts at the
+    /// chunk holding entry `low + offset` and skips within it. Every scan of `blacklist` stays
+    /// within one chunk, or within the page.
+    static func chunkedPage(account: Account.ID, filter: DateFilter, offset: Int64, limit: Int64) -> PostgresQuery {
+        let lower = filter.lowerMicroseconds ?? .min
+        let upper = filter.upperMicrosecondsExclusive
+        return """
+            WITH placed AS MATERIALIZED (
+                SELECT a, s, n, sum(n) OVER (ORDER BY a, s) - n AS before
+                FROM (SELECT start_added_at AS a, start_seq AS s, sum(entries)::INTEGER AS n FROM blacklist_chunks
+                      WHERE account_id = \(account) GROUP BY 1, 2) AS chunks),
+            bounds AS MATERIALIZED (
+                SELECT coalesce(
+                         (SELECT p.before + (SELECT count(*) FROM blacklist
+                                             WHERE account_id = \(account) AND (added_at, seq) >= (p.a, p.s)
+                                               AND added_at < \(lower))
+                          FROM placed AS p WHERE (p.a, p.s) <= (\(lower), \(unescaped: PostgresSchema.lowestKey))
+                          ORDER BY p.a DESC, p.s DESC LIMIT 1), 0) AS low,
+                       CASE WHEN \(upper)::BIGINT IS NULL THEN (SELECT coalesce(sum(n), 0) FROM placed)
+                       ELSE coalesce(
+                         (SELECT p.before + (SELECT count(*) FROM blacklist
+                                             WHERE account_id = \(account) AND (added_at, seq) >= (p.a, p.s)
+                                               AND added_at < \(upper)::BIGINT)
+                          FROM placed AS p
+                          WHERE (p.a, p.s) <= (\(upper)::BIGINT, \(unescaped: PostgresSchema.lowestKey))
+                          ORDER BY p.a DESC, p.s DESC LIMIT 1), 0) END AS high),
+            start AS MATERIALIZED (
+                SELECT a, s, before FROM placed WHERE before <= (SELECT low FROM bounds) + \(offset)
+                ORDER BY a DESC, s DESC LIMIT 1)
+            SELECT greatest((SELECT high - low FROM bounds), 0)::BIGINT, page.number FROM (SELECT 1) AS one
+            LEFT JOIN LATERAL (
+                SELECT number, added_at, seq FROM blacklist
+                WHERE account_id = \(account)
+                  AND (added_at, seq) >= ((SELECT a FROM start), (SELECT s FROM start))
+                  AND added_at < coalesce(\(upper)::BIGINT, \(unescaped: String(Int64.max)))
+                ORDER BY added_at, seq
+                OFFSET (SELECT low FROM bounds) + \(offset) - (SELECT before FROM start) LIMIT \(limit)) AS page ON TRUE
+            ORDER BY page.added_at, page.seq
+            """
+    }
+
+    // MARK: Chunk balancing
+
+    /// Splits every chunk that grew past twice ``chunkTarget`` and merges neighbouring chunks that
+    /// fit in one, in every list. The store does this by itself every ``balanceInterval``.
+    ///
+    /// - Returns: How many chunks were split or merged away.
+    @discardableResult
+    public func balanceLists() async throws -> Int {
+        let target = Int64(chunkTarget)
+        // A list needs balancing when a chunk is oversized, or when it has more chunks than
+        // merging would leave (merging leaves neighbours that together exceed the target).
+        let lists = try await rows(
+            """
+            SELECT account_id FROM
+              (SELECT account_id, sum(entries) AS n FROM blacklist_chunks
+               GROUP BY account_id, start_added_at, start_seq) AS chunks
+            GROUP BY account_id
+            HAVING max(n) > 2 * \(target) OR count(*) > 2 * (sum(n) / \(target)) + 2
+            """, as: Int64.self)
+        var changes = 0
+        for list in lists {
+            changes += try await balance(list: list)
+        }
+        return changes
+    }
+
+    /// Balances one list's chunks, in a transaction of its own, so it holds one list's lock at a time.
+    private func balance(list: Account.ID) async throws -> Int {
+        let changes: [Int64] = try await rows(
+            "SELECT engel_balance_chunks(\(list), \(Int32(chunkTarget)))::BIGINT", as: Int64.self)
+        return changes.reduce(0) { $0 + Int($1) }
+    }
+
+    private func startBalancing() {
+        let task = Task { [weak self, balanceInterval] in
+            var failing = false
+            while !Task.isCancelled {
+                try? await Task.sleep(for: balanceInterval)
+                guard let store = self, !Task.isCancelled else { return }
+                do {
+                    try await store.balanceLists()
+                    if failing { store.logger.notice("balancing lists works again") }
+                    failing = false
+                } catch {
+                    if Task.isCancelled { return }
+                    // Once per failing stretch: an outage would otherwise log this every round.
+                    if !failing {
+                        store.logger.warning("balancing lists failed", metadata: ["error": "\(error)"])
+                    }
+                    failing = true
+                }
+            }
+        }
+        balanceTask.withLock { $0 = task }
     }
 
     public func checkHealth() async throws {
