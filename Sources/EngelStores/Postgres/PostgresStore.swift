@@ -58,7 +58,7 @@ public final class PostgresStore: EngelStore {
     ///   - logger: Where connection problems are reported (never with the password).
     public static func open(
         _ location: PostgresLocation, maximumConnections: Int = 16, operationTimeout: Duration = .seconds(5),
-        chunkTarget: Int = 2048, balanceInterval: Duration = .seconds(1),
+        chunkTarget: Int = 4096, balanceInterval: Duration = .seconds(1),
         logger: Logger = Logger(label: "engel.postgres")
     ) async throws -> PostgresStore {
         precondition(chunkTarget >= 2, "a chunk target below 2 cannot be balanced")
@@ -143,6 +143,20 @@ public final class PostgresStore: EngelStore {
         }
     }
 
+    /// Runs a prepared statement (prepared on each connection when it is first used there).
+    private func run<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws -> [Statement.Row]
+    where Statement.Row: Sendable {
+        let client = client
+        let logger = logger
+        return try await Self.withDeadline(operationTimeout) {
+            var decoded: [Statement.Row] = []
+            for try await row in try await client.execute(statement, logger: logger) {
+                decoded.append(row)
+            }
+            return decoded
+        }
+    }
+
     private func rowCount(_ query: PostgresQuery) async throws -> Int {
         try await rows(query, as: Int64.self).count
     }
@@ -166,7 +180,7 @@ public final class PostgresStore: EngelStore {
     }
 
     public func account(withKey apiKey: String) async throws -> Account? {
-        try await accounts(where: "WHERE api_key = \(apiKey)").first
+        try await run(PostgresStatements.AccountWithKey(apiKey: apiKey)).first.map(Self.account(from:))
     }
 
     public func account(named name: AccountName) async throws -> Account? {
@@ -178,18 +192,20 @@ public final class PostgresStore: EngelStore {
     }
 
     private func accounts(where clause: PostgresQuery) async throws -> [Account] {
-        var query: PostgresQuery = "SELECT id, name, api_key, hash_digest, api_enabled, created_at FROM accounts "
+        var query: PostgresQuery = "SELECT \(unescaped: PostgresStatements.accountColumns) FROM accounts "
         query.sql += clause.sql
         query.binds = clause.binds
-        return try await rows(query, as: (Int64, String, String, String, Bool, Int64).self).map { row in
-            let (id, nameText, apiKey, digestText, enabled, created) = row
-            guard let name = try? AccountName(nameText), let digest = HashDigest(hexadecimal: digestText) else {
-                throw StoreError.corrupt("unreadable account row \(id)")
-            }
-            return Account(
-                id: id, name: name, apiKey: apiKey, hashDigest: digest, apiEnabled: enabled,
-                createdAt: Date(microsecondsSince1970: created))
+        return try await rows(query, as: PostgresStatements.AccountWithKey.Row.self).map(Self.account(from:))
+    }
+
+    private static func account(from row: PostgresStatements.AccountWithKey.Row) throws -> Account {
+        let (id, nameText, apiKey, digestText, enabled, created) = row
+        guard let name = try? AccountName(nameText), let digest = HashDigest(hexadecimal: digestText) else {
+            throw StoreError.corrupt("unreadable account row \(id)")
         }
+        return Account(
+            id: id, name: name, apiKey: apiKey, hashDigest: digest, apiEnabled: enabled,
+            createdAt: Date(microsecondsSince1970: created))
     }
 
     public func setAPIAccess(_ enabled: Bool, forAccountNamed name: AccountName) async throws -> Bool {
@@ -209,15 +225,9 @@ public final class PostgresStore: EngelStore {
     // MARK: BlacklistStore
 
     public func add(_ number: PhoneNumber, for account: Account.ID, at date: Date) async throws -> AddOutcome {
-        // DO NOTHING keeps the first added-at time; concurrent adds of one number from any server
-        // meet on the primary key and make one entry.
-        let inserted = try await rowCount(
-            """
-            INSERT INTO blacklist (account_id, number, added_at)
-            VALUES (\(account), \(number.national), \(date.microsecondsSince1970))
-            ON CONFLICT (account_id, number) DO NOTHING RETURNING seq
-            """)
-        return inserted > 0 ? .added : .alreadyListed
+        let inserted = try await run(
+            PostgresStatements.Add(account: account, national: number.national, addedAt: date.microsecondsSince1970))
+        return inserted.isEmpty ? .alreadyListed : .added
     }
 
     public func addAll(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date) async throws -> Int {
@@ -258,38 +268,26 @@ public final class PostgresStore: EngelStore {
     static let bulkSizeWorthVacuuming = 10_000
 
     public func remove(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool {
-        try await rowCount(
-            "DELETE FROM blacklist WHERE account_id = \(account) AND number = \(number.national) RETURNING seq") > 0
+        try await !run(PostgresStatements.Remove(account: account, national: number.national)).isEmpty
     }
 
     public func contains(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool {
-        try await rowCount(
-            "SELECT seq FROM blacklist WHERE account_id = \(account) AND number = \(number.national)") > 0
+        try await !run(PostgresStatements.Contains(account: account, national: number.national)).isEmpty
     }
 
     public func page(for account: Account.ID, filter: DateFilter, page: PageRequest) async throws -> BlacklistPage {
         let limit = Int64(page.rowCount)
         let offset = Int64(page.offset)
-        let found: [(Int64, Int64?)]
-        if filter.isUnbounded && offset < Int64(chunkTarget) {
-            // Near the front of a list, walking the entries is cheaper than summing chunk sizes.
-            // The count is the sum of the account's size shards. The LEFT JOIN keeps it when the
-            // list is empty.
-            found = try await rows(
-                """
-                SELECT total.n, page.number
-                FROM (SELECT coalesce(sum(entries), 0)::BIGINT AS n FROM blacklist_sizes WHERE account_id = \(account))
-                  AS total
-                LEFT JOIN
-                  (SELECT number, added_at, seq FROM blacklist WHERE account_id = \(account)
-                   ORDER BY added_at, seq LIMIT \(limit) OFFSET \(offset)) AS page ON TRUE
-                ORDER BY page.added_at, page.seq
-                """, as: (Int64, Int64?).self)
-        } else {
-            found = try await rows(
-                Self.chunkedPage(account: account, filter: filter, offset: offset, limit: limit),
-                as: (Int64, Int64?).self)
-        }
+        // Near the front of a list, walking the entries is cheaper than summing chunk sizes.
+        let found =
+            if filter.isUnbounded && offset < Int64(chunkTarget) {
+                try await run(PostgresStatements.FrontPage(account: account, limit: limit, offset: offset))
+            } else {
+                try await run(
+                    PostgresStatements.ChunkedPage(
+                        account: account, lower: filter.lowerMicroseconds ?? .min,
+                        upper: filter.upperMicrosecondsExclusive, offset: offset, limit: limit))
+            }
         var numbers: [PhoneNumber] = []
         numbers.reserveCapacity(found.count)
         for (_, national) in found {
@@ -300,52 +298,6 @@ public final class PostgresStore: EngelStore {
             numbers.append(number)
         }
         return BlacklistPage(numbers: numbers, count: Int(found.first?.0 ?? 0))
-    }
-
-    /// A page found through the list's chunks, in one statement, so the count and the page share
-    /// one snapshot even while others write.
-    ///
-    /// `placed` numbers the chunks: how many entries come before each. An entry's rank (how many
-    /// come before a key) is its chunk's `before` plus a count within that one chunk. The filter's
-    /// count is the rank of its upper bound less the rank of its lower one; the page starts at the
-    /// chunk holding entry `low + offset` and skips within it. Every scan of `blacklist` stays
-    /// within one chunk, or within the page.
-    static func chunkedPage(account: Account.ID, filter: DateFilter, offset: Int64, limit: Int64) -> PostgresQuery {
-        let lower = filter.lowerMicroseconds ?? .min
-        let upper = filter.upperMicrosecondsExclusive
-        return """
-            WITH placed AS MATERIALIZED (
-                SELECT a, s, n, sum(n) OVER (ORDER BY a, s) - n AS before
-                FROM (SELECT start_added_at AS a, start_seq AS s, sum(entries)::INTEGER AS n FROM blacklist_chunks
-                      WHERE account_id = \(account) GROUP BY 1, 2) AS chunks),
-            bounds AS MATERIALIZED (
-                SELECT coalesce(
-                         (SELECT p.before + (SELECT count(*) FROM blacklist
-                                             WHERE account_id = \(account) AND (added_at, seq) >= (p.a, p.s)
-                                               AND added_at < \(lower))
-                          FROM placed AS p WHERE (p.a, p.s) <= (\(lower), \(unescaped: PostgresSchema.lowestKey))
-                          ORDER BY p.a DESC, p.s DESC LIMIT 1), 0) AS low,
-                       CASE WHEN \(upper)::BIGINT IS NULL THEN (SELECT coalesce(sum(n), 0) FROM placed)
-                       ELSE coalesce(
-                         (SELECT p.before + (SELECT count(*) FROM blacklist
-                                             WHERE account_id = \(account) AND (added_at, seq) >= (p.a, p.s)
-                                               AND added_at < \(upper)::BIGINT)
-                          FROM placed AS p
-                          WHERE (p.a, p.s) <= (\(upper)::BIGINT, \(unescaped: PostgresSchema.lowestKey))
-                          ORDER BY p.a DESC, p.s DESC LIMIT 1), 0) END AS high),
-            start AS MATERIALIZED (
-                SELECT a, s, before FROM placed WHERE before <= (SELECT low FROM bounds) + \(offset)
-                ORDER BY a DESC, s DESC LIMIT 1)
-            SELECT greatest((SELECT high - low FROM bounds), 0)::BIGINT, page.number FROM (SELECT 1) AS one
-            LEFT JOIN LATERAL (
-                SELECT number, added_at, seq FROM blacklist
-                WHERE account_id = \(account)
-                  AND (added_at, seq) >= ((SELECT a FROM start), (SELECT s FROM start))
-                  AND added_at < coalesce(\(upper)::BIGINT, \(unescaped: String(Int64.max)))
-                ORDER BY added_at, seq
-                OFFSET (SELECT low FROM bounds) + \(offset) - (SELECT before FROM start) LIMIT \(limit)) AS page ON TRUE
-            ORDER BY page.added_at, page.seq
-            """
     }
 
     // MARK: Chunk balancing

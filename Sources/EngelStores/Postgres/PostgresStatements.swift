@@ -1,0 +1,190 @@
+import PostgresNIO
+
+/// The statements every request runs, prepared once per connection: PostgreSQL then plans each
+/// once instead of on every call, which was most of a first page's cost in the database.
+///
+/// The SQL is written out in full here; PostgresStore's other statements (account administration,
+/// bulk loads, maintenance) are rare enough to be sent as they are.
+enum PostgresStatements {
+    static let accountColumns = "id, name, api_key, hash_digest, api_enabled, created_at"
+
+    /// The account an API key names.
+    struct AccountWithKey: PostgresPreparedStatement {
+        static let name = "engel_account_with_key"
+        static let sql = "SELECT \(accountColumns) FROM accounts WHERE api_key = $1"
+        typealias Row = (Int64, String, String, String, Bool, Int64)
+
+        let apiKey: String
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(apiKey)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+
+    /// Adds a number unless it is listed; a row back means it was added.
+    ///
+    /// DO NOTHING keeps the first added-at time; concurrent adds of one number from any server meet
+    /// on the primary key and make one entry.
+    struct Add: PostgresPreparedStatement {
+        static let name = "engel_add"
+        static let sql = """
+            INSERT INTO blacklist (account_id, number, added_at) VALUES ($1, $2, $3)
+            ON CONFLICT (account_id, number) DO NOTHING RETURNING seq
+            """
+        typealias Row = Int64
+
+        let account: Int64
+        let national: Int64
+        let addedAt: Int64
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 3)
+            bindings.append(account)
+            bindings.append(national)
+            bindings.append(addedAt)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+
+    /// Removes a number; a row back means it was listed.
+    struct Remove: PostgresPreparedStatement {
+        static let name = "engel_remove"
+        static let sql = "DELETE FROM blacklist WHERE account_id = $1 AND number = $2 RETURNING seq"
+        typealias Row = Int64
+
+        let account: Int64
+        let national: Int64
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 2)
+            bindings.append(account)
+            bindings.append(national)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+
+    /// A row back means the number is listed.
+    struct Contains: PostgresPreparedStatement {
+        static let name = "engel_contains"
+        static let sql = "SELECT seq FROM blacklist WHERE account_id = $1 AND number = $2"
+        typealias Row = Int64
+
+        let account: Int64
+        let national: Int64
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 2)
+            bindings.append(account)
+            bindings.append(national)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+
+    /// An unfiltered page near the front of a list: the entries are walked from the start, and the
+    /// count is the sum of the account's size shards. The LEFT JOIN keeps the count when the page
+    /// is empty.
+    struct FrontPage: PostgresPreparedStatement {
+        static let name = "engel_front_page"
+        static let sql = """
+            SELECT total.n, page.number
+            FROM (SELECT coalesce(sum(entries), 0)::BIGINT AS n FROM blacklist_sizes WHERE account_id = $1) AS total
+            LEFT JOIN
+              (SELECT number, added_at, seq FROM blacklist WHERE account_id = $1
+               ORDER BY added_at, seq LIMIT $2 OFFSET $3) AS page ON TRUE
+            ORDER BY page.added_at, page.seq
+            """
+        typealias Row = (Int64, Int64?)
+
+        let account: Int64
+        let limit: Int64
+        let offset: Int64
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 3)
+            bindings.append(account)
+            bindings.append(limit)
+            bindings.append(offset)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+
+    /// Any page, found through the list's chunks, in one statement, so the count and the page share
+    /// one snapshot even while others write.
+    ///
+    /// `placed` numbers the chunks: how many entries come before each. A key's rank (how many
+    /// entries come before it) is its chunk's `before` plus a count within that one chunk. The
+    /// filter's count is the rank of its upper bound less the rank of its lower one (an absent
+    /// upper bound ranks after every entry); the page starts in the chunk holding entry
+    /// `low + offset` and skips within it. Every scan of `blacklist` stays within one chunk, or
+    /// within the page.
+    struct ChunkedPage: PostgresPreparedStatement {
+        static let name = "engel_chunked_page"
+        static let sql = """
+            WITH placed AS MATERIALIZED (
+                SELECT a, s, n, sum(n) OVER (ORDER BY a, s) - n AS before
+                FROM (SELECT start_added_at AS a, start_seq AS s, sum(entries)::INTEGER AS n FROM blacklist_chunks
+                      WHERE account_id = $1 GROUP BY 1, 2) AS chunks),
+            bounds AS MATERIALIZED (
+                SELECT coalesce(
+                         (SELECT p.before + (SELECT count(*) FROM blacklist
+                                             WHERE account_id = $1 AND (added_at, seq) >= (p.a, p.s)
+                                               AND added_at < $2)
+                          FROM placed AS p WHERE (p.a, p.s) <= ($2, \(PostgresSchema.lowestKey))
+                          ORDER BY p.a DESC, p.s DESC LIMIT 1), 0) AS low,
+                       CASE WHEN $3::BIGINT IS NULL THEN (SELECT coalesce(sum(n), 0) FROM placed)
+                       ELSE coalesce(
+                         (SELECT p.before + (SELECT count(*) FROM blacklist
+                                             WHERE account_id = $1 AND (added_at, seq) >= (p.a, p.s)
+                                               AND added_at < $3)
+                          FROM placed AS p WHERE (p.a, p.s) <= ($3, \(PostgresSchema.lowestKey))
+                          ORDER BY p.a DESC, p.s DESC LIMIT 1), 0) END AS high),
+            start AS MATERIALIZED (
+                SELECT a, s, before FROM placed WHERE before <= (SELECT low FROM bounds) + $4
+                ORDER BY a DESC, s DESC LIMIT 1)
+            SELECT greatest((SELECT high - low FROM bounds), 0)::BIGINT, page.number FROM (SELECT 1) AS one
+            LEFT JOIN LATERAL (
+                SELECT number, added_at, seq FROM blacklist
+                WHERE account_id = $1
+                  AND (added_at, seq) >= ((SELECT a FROM start), (SELECT s FROM start))
+                  AND added_at < coalesce($3, \(Int64.max))
+                ORDER BY added_at, seq
+                OFFSET (SELECT low FROM bounds) + $4 - (SELECT before FROM start) LIMIT $5) AS page ON TRUE
+            ORDER BY page.added_at, page.seq
+            """
+        // Declared, because an absent upper bound is sent as a typeless NULL.
+        static let bindingDataTypes: [PostgresDataType] = [.int8, .int8, .int8, .int8, .int8]
+        typealias Row = (Int64, Int64?)
+
+        let account: Int64
+        /// Microseconds, inclusive; `Int64.min` when the filter has no start.
+        let lower: Int64
+        /// Microseconds, exclusive; `nil` when the filter has no end.
+        let upper: Int64?
+        let offset: Int64
+        let limit: Int64
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 5)
+            bindings.append(account)
+            bindings.append(lower)
+            bindings.append(upper)
+            bindings.append(offset)
+            bindings.append(limit)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+}
