@@ -14,11 +14,14 @@ struct DedicatedThreadExecutorTests {
     @Test("a task preferring it runs on its thread, across suspensions resumed from elsewhere")
     func runsTasksOnItsThread() async throws {
         let executor = DedicatedThreadExecutor(name: "test-writer")
-        let names = Mutex<Set<String>>([])
+        // Threads are told apart by identity: a name read back under load has come back as the
+        // name of the thread that started this one.
+        let executorThread = await Task(executorPreference: executor) { currentThread() }.value
+        let threads = Mutex<Set<UInt>>([])
         let total = await Task(executorPreference: executor) {
             var total = 0
             for step in 1...200 {
-                names.withLock { _ = $0.insert(currentThreadName()) }
+                threads.withLock { _ = $0.insert(currentThread()) }
                 // A suspension that resumes from another thread, as a statement's result does.
                 await withCheckedContinuation { continuation in
                     DispatchQueue.global().async { continuation.resume() }
@@ -28,7 +31,8 @@ struct DedicatedThreadExecutorTests {
             return total
         }.value
         #expect(total == 200 * 201 / 2)
-        #expect(names.withLock { $0 } == ["test-writer"])
+        #expect(threads.withLock { $0 } == [executorThread])
+        #expect(executorThread != currentThread())
         executor.shutdown()
     }
 
@@ -45,7 +49,7 @@ struct DedicatedThreadExecutorTests {
     }
 }
 
-/// The name of the thread running the caller.
-private func currentThreadName() -> String {
-    Thread.current.name ?? ""
+/// The identity of the thread running the caller.
+private func currentThread() -> UInt {
+    UInt(pthread_self())
 }
