@@ -91,19 +91,16 @@ enum PostgresStatements {
     }
 
     /// An unfiltered page near the front of a list: the entries are walked from the start, and the
-    /// count is the sum of the account's size shards. The LEFT JOIN keeps the count when the page
-    /// is empty.
+    /// count is the sum of the account's size shards. The page comes back as one array, which costs
+    /// both sides far less than a row per number.
     struct FrontPage: PostgresPreparedStatement {
         static let name = "engel_front_page"
         static let sql = """
-            SELECT total.n, page.number
-            FROM (SELECT coalesce(sum(entries), 0)::BIGINT AS n FROM blacklist_sizes WHERE account_id = $1) AS total
-            LEFT JOIN
-              (SELECT number, added_at, seq FROM blacklist WHERE account_id = $1
-               ORDER BY added_at, seq LIMIT $2 OFFSET $3) AS page ON TRUE
-            ORDER BY page.added_at, page.seq
+            SELECT (SELECT coalesce(sum(entries), 0)::BIGINT FROM blacklist_sizes WHERE account_id = $1),
+                   ARRAY(SELECT number FROM blacklist WHERE account_id = $1
+                         ORDER BY added_at, seq LIMIT $2 OFFSET $3)
             """
-        typealias Row = (Int64, Int64?)
+        typealias Row = (Int64, [Int64])
 
         let account: Int64
         let limit: Int64
@@ -120,6 +117,44 @@ enum PostgresStatements {
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
+    /// An unfiltered page near the end of a list (the newest entries), walked back from the end, or
+    /// no page (a NULL array) when it starts more than `reach` entries from the end. The count is
+    /// the sum of the account's size shards, in the same snapshot as the walk.
+    struct BackPage: PostgresPreparedStatement {
+        static let name = "engel_back_page"
+        static let sql = """
+            WITH total AS MATERIALIZED (
+                SELECT coalesce(sum(entries), 0)::BIGINT AS n FROM blacklist_sizes WHERE account_id = $1)
+            SELECT n,
+                   CASE WHEN n - $3 <= $4 THEN
+                     ARRAY(SELECT number FROM
+                             (SELECT number, added_at, seq FROM blacklist WHERE account_id = $1
+                              ORDER BY added_at DESC, seq DESC
+                              LIMIT greatest(least($2, (SELECT n FROM total) - $3), 0)
+                              OFFSET greatest((SELECT n FROM total) - $3 - $2, 0)) AS tail
+                           ORDER BY added_at, seq)
+                   END
+            FROM total
+            """
+        typealias Row = (Int64, [Int64]?)
+
+        let account: Int64
+        let limit: Int64
+        let offset: Int64
+        let reach: Int64
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 4)
+            bindings.append(account)
+            bindings.append(limit)
+            bindings.append(offset)
+            bindings.append(reach)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+
     /// Any page, found through the list's chunks, in one statement, so the count and the page share
     /// one snapshot even while others write.
     ///
@@ -128,7 +163,7 @@ enum PostgresStatements {
     /// filter's count is the rank of its upper bound less the rank of its lower one (an absent
     /// upper bound ranks after every entry); the page starts in the chunk holding entry
     /// `low + offset` and skips within it. Every scan of `blacklist` stays within one chunk, or
-    /// within the page.
+    /// within the page. The page comes back as one array, as in ``FrontPage``.
     struct ChunkedPage: PostgresPreparedStatement {
         static let name = "engel_chunked_page"
         static let sql = """
@@ -153,19 +188,17 @@ enum PostgresStatements {
             start AS MATERIALIZED (
                 SELECT a, s, before FROM placed WHERE before <= (SELECT low FROM bounds) + $4
                 ORDER BY a DESC, s DESC LIMIT 1)
-            SELECT greatest((SELECT high - low FROM bounds), 0)::BIGINT, page.number FROM (SELECT 1) AS one
-            LEFT JOIN LATERAL (
-                SELECT number, added_at, seq FROM blacklist
-                WHERE account_id = $1
-                  AND (added_at, seq) >= ((SELECT a FROM start), (SELECT s FROM start))
-                  AND added_at < coalesce($3, \(Int64.max))
-                ORDER BY added_at, seq
-                OFFSET (SELECT low FROM bounds) + $4 - (SELECT before FROM start) LIMIT $5) AS page ON TRUE
-            ORDER BY page.added_at, page.seq
+            SELECT greatest((SELECT high - low FROM bounds), 0)::BIGINT,
+                   ARRAY(SELECT number FROM blacklist
+                         WHERE account_id = $1
+                           AND (added_at, seq) >= ((SELECT a FROM start), (SELECT s FROM start))
+                           AND added_at < coalesce($3, \(Int64.max))
+                         ORDER BY added_at, seq
+                         OFFSET (SELECT low FROM bounds) + $4 - (SELECT before FROM start) LIMIT $5)
             """
         // Declared, because an absent upper bound is sent as a typeless NULL.
         static let bindingDataTypes: [PostgresDataType] = [.int8, .int8, .int8, .int8, .int8]
-        typealias Row = (Int64, Int64?)
+        typealias Row = (Int64, [Int64])
 
         let account: Int64
         /// Microseconds, inclusive; `Int64.min` when the filter has no start.

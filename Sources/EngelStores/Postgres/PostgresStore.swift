@@ -278,26 +278,39 @@ public final class PostgresStore: EngelStore {
     public func page(for account: Account.ID, filter: DateFilter, page: PageRequest) async throws -> BlacklistPage {
         let limit = Int64(page.rowCount)
         let offset = Int64(page.offset)
-        // Near the front of a list, walking the entries is cheaper than summing chunk sizes.
-        let found =
-            if filter.isUnbounded && offset < Int64(chunkTarget) {
-                try await run(PostgresStatements.FrontPage(account: account, limit: limit, offset: offset))
-            } else {
-                try await run(
-                    PostgresStatements.ChunkedPage(
-                        account: account, lower: filter.lowerMicroseconds ?? .min,
-                        upper: filter.upperMicrosecondsExclusive, offset: offset, limit: limit))
-            }
+        // Near either end of a list, walking the entries is cheaper than summing chunk sizes. A
+        // page deep in the middle asks twice (the back walk declines, then the chunks answer),
+        // each answer from one snapshot.
+        let reach = Int64(chunkTarget)
+        var found: [(Int64, [Int64])] = []
+        if filter.isUnbounded && offset < reach {
+            found = try await run(PostgresStatements.FrontPage(account: account, limit: limit, offset: offset))
+        } else if filter.isUnbounded,
+            let (count, nationals) = try await run(
+                PostgresStatements.BackPage(account: account, limit: limit, offset: offset, reach: reach)
+            ).first,
+            let nationals
+        {
+            found = [(count, nationals)]
+        }
+        if found.isEmpty {
+            found = try await run(
+                PostgresStatements.ChunkedPage(
+                    account: account, lower: filter.lowerMicroseconds ?? .min,
+                    upper: filter.upperMicrosecondsExclusive, offset: offset, limit: limit))
+        }
+        guard let (count, nationals) = found.first else {
+            throw StoreError.corrupt("no answer to a page of account \(account)")
+        }
         var numbers: [PhoneNumber] = []
-        numbers.reserveCapacity(found.count)
-        for (_, national) in found {
-            guard let national else { continue }
+        numbers.reserveCapacity(nationals.count)
+        for national in nationals {
             guard let number = PhoneNumber(storedNational: national) else {
                 throw StoreError.corrupt("unreadable number in account \(account)")
             }
             numbers.append(number)
         }
-        return BlacklistPage(numbers: numbers, count: Int(found.first?.0 ?? 0))
+        return BlacklistPage(numbers: numbers, count: Int(count))
     }
 
     // MARK: Chunk balancing
