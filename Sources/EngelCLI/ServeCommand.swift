@@ -11,6 +11,9 @@ struct ServeCommand: AsyncParsableCommand {
             environment, which wins over the default. On the first start with an empty database
             an account named "default" is created and its credentials are printed once.
 
+            ENGEL_METRICS_TOKEN (environment only) makes GET /metrics require
+            "Authorization: Bearer TOKEN"; without it /metrics is open.
+
             Examples:
               engel serve
               ENGEL_PORT=9000 engel serve --database /var/lib/engel/engel.sqlite

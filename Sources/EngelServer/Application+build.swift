@@ -33,7 +33,8 @@ public func buildRouter(
                 store: store, parser: PhoneNumberParser(prefixes: configuration.mobilePrefixes), now: now,
                 metrics: metrics),
             maximumBodyBytes: configuration.maximumBodyBytes),
-        store: store, metrics: metrics)
+        store: store, metrics: metrics,
+        metricsAuthorization: configuration.metricsToken.map { Array("Bearer \($0)".utf8) })
 }
 
 /// Builds the application serving `store` as `configuration` says: the router of ``buildRouter``

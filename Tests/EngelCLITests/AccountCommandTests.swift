@@ -241,6 +241,21 @@ struct ConfigurationTests {
         #expect(xdg.database == .sqlite(path: "/xdg/engel/engel.sqlite"))
     }
 
+    @Test("the /metrics token comes from the environment, and a short or spaced one is refused")
+    func metricsToken() throws {
+        let home = ["HOME": "/home/u"]
+        #expect(try ServerConfiguration.resolve(.init(), environment: home).metricsToken == nil)
+        let token = String(repeating: "ab", count: 16)
+        let configured = try ServerConfiguration.resolve(
+            .init(), environment: home.merging(["ENGEL_METRICS_TOKEN": token]) { $1 })
+        #expect(configured.metricsToken == token)
+        for bad in ["short", "sixteen chars ok", String(repeating: "x", count: 513)] {
+            #expect(throws: ConfigurationError.self) {
+                try ServerConfiguration.resolve(.init(), environment: home.merging(["ENGEL_METRICS_TOKEN": bad]) { $1 })
+            }
+        }
+    }
+
     @Test("timeouts, the shutdown grace and the 401 slowdown: defaults, environment, flags")
     func reliabilitySettings() throws {
         let defaults = try ServerConfiguration.resolve(.init(), environment: ["HOME": "/home/u"])

@@ -61,6 +61,34 @@ struct ObservabilityTests {
         #expect(Self.sample(exposition, #"engel_blacklist_entries{account="globex"}"#) == 0)
     }
 
+    @Test("with a token configured, /metrics answers only a request bearing it; the API is unaffected")
+    func metricsToken() async throws {
+        let harness = try await Harness.make()
+        var configuration = harness.configuration
+        let token = "0123456789abcdef0123456789abcdef"
+        configuration.metricsToken = token
+        let app = Application(router: buildRouter(store: harness.store, configuration: configuration))
+        try await app.test(.router) { client in
+            func metrics(_ authorization: String?) async throws -> (status: Int, body: String) {
+                var headers: HTTPFields = [:]
+                if let authorization { headers[.authorization] = authorization }
+                return try await client.execute(uri: "/metrics", method: .get, headers: headers) { response in
+                    (Int(response.status.code), String(buffer: response.body))
+                }
+            }
+            for refused in [nil, "Bearer wrong", "Bearer \(token)x", "Basic \(token)", token] {
+                let answer = try await metrics(refused)
+                #expect(answer.status == 401, "\(refused ?? "no header")")
+                #expect(answer.body.contains(#""code":401"#))
+                #expect(!answer.body.contains("engel_http_requests_total"))
+            }
+            let allowed = try await metrics("Bearer \(token)")
+            #expect(allowed.status == 200)
+            #expect(allowed.body.contains("engel_http_requests_total"))
+            #expect(try await client.add(harness, "905321234567").status == 200)
+        }
+    }
+
     @Test("a sane X-Request-Id is kept and echoed, anything else is replaced; the id is in the request's logs")
     func requestIDs() async throws {
         let harness = try await Harness.make()

@@ -21,6 +21,8 @@ public struct EngelResponder: HTTPResponder, HTTPResponderBuilder {
     let api: BlacklistAPI
     let store: any EngelStore
     let metrics: ServerMetrics
+    /// The whole `Authorization` value `/metrics` requires, when a token is configured.
+    let metricsAuthorization: [UInt8]?
 
     public func buildResponder() -> Self { self }
 
@@ -48,12 +50,26 @@ public struct EngelResponder: HTTPResponder, HTTPResponderBuilder {
                 return .envelope(.serviceUnavailable)
             }
         case .metrics? where request.method == .get:
+            if let expected = metricsAuthorization,
+                !Self.matches(request.headers[.authorization].map { Array($0.utf8) } ?? [], expected)
+            {
+                return .envelope(.unauthorized)
+            }
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
         case .health?, .metrics?, nil:
             throw HTTPError(.notFound)
         }
+    }
+
+    /// Compares in time that depends on the lengths only, so a wrong token's answer time does not
+    /// tell how much of it was right.
+    static func matches(_ given: [UInt8], _ expected: [UInt8]) -> Bool {
+        guard given.count == expected.count else { return false }
+        var difference: UInt8 = 0
+        for index in expected.indices { difference |= given[index] ^ expected[index] }
+        return difference == 0
     }
 }
 

@@ -9,6 +9,8 @@ public import Logging
 /// variable (`ENGEL_HOST`, `ENGEL_PORT`, `ENGEL_DATABASE`, `ENGEL_MAX_BODY_BYTES`, `ENGEL_IDLE_TIMEOUT`,
 /// `ENGEL_READ_TIMEOUT`, `ENGEL_SHUTDOWN_GRACE`, `ENGEL_AUTH_FAILURE_LIMIT`,
 /// `ENGEL_AUTH_FAILURE_WINDOW`, `ENGEL_AUTH_FAILURE_MAX_DELAY`, `ENGEL_LOG_LEVEL`), then the default.
+/// The `/metrics` token comes from the environment only (`ENGEL_METRICS_TOKEN`), so it never shows
+/// in a process list.
 public struct ServerConfiguration: Sendable {
     /// The address to listen on. Default `127.0.0.1`.
     public var host: String
@@ -31,6 +33,9 @@ public struct ServerConfiguration: Sendable {
     public var logLevel: Logger.Level
     /// The mobile prefixes accepted as Turkish mobile numbers.
     public var mobilePrefixes: MobilePrefixes
+    /// The bearer token `GET /metrics` requires (`Authorization: Bearer TOKEN`); `nil` leaves
+    /// `/metrics` open to anyone who can reach the port (`ENGEL_METRICS_TOKEN`, default unset).
+    public var metricsToken: String?
 
     /// Creates a configuration from explicit values.
     public init(
@@ -124,7 +129,8 @@ public struct ServerConfiguration: Sendable {
         let reader = ConfigReader(providers: [
             InMemoryProvider(name: "flags", values: flags),
             EnvironmentVariablesProvider(
-                environmentVariables: environment, secretsSpecifier: .specific(["ENGEL_DATABASE"])),
+                environmentVariables: environment,
+                secretsSpecifier: .specific(["ENGEL_DATABASE", "ENGEL_METRICS_TOKEN"])),
         ])
         return try resolve(reader.scoped(to: "engel"), environment: environment)
     }
@@ -174,6 +180,14 @@ public struct ServerConfiguration: Sendable {
                 "unknown log level \(levelText): use trace, debug, info, notice, warning, error or critical")
         }
         configuration.logLevel = level
+        if let token = reader.string(forKey: "metrics.token", isSecret: true) {
+            guard (16...512).contains(token.utf8.count), token.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+                throw ConfigurationError(
+                    "ENGEL_METRICS_TOKEN must be 16 to 512 visible ASCII characters (no spaces), such as the output of `openssl rand -hex 32`"
+                )
+            }
+            configuration.metricsToken = token
+        }
         return configuration
     }
 
