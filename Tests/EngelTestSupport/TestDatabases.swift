@@ -51,7 +51,8 @@ public enum TestDatabases {
     /// how soon a call gives up. Small chunks, balanced often, make small lists take the paths a
     /// million-entry list takes.
     public static func makePostgresStore(
-        operationTimeout: Duration = .seconds(60), chunkTarget: Int = 4096, balanceInterval: Duration = .seconds(1)
+        operationTimeout: Duration = .seconds(60), chunkTarget: Int = PostgresStore.defaultChunkTarget,
+        balanceInterval: Duration = .seconds(1)
     ) async throws -> PostgresStore {
         guard let server = postgresServer else { throw TestDatabaseUnavailable() }
         return try await PostgresStore.open(

@@ -112,18 +112,6 @@ enum PostgresSchema {
             PRIMARY KEY (account_id, start_added_at, start_seq, shard)
         )
         """,
-        """
-        INSERT INTO blacklist_chunks (account_id, start_added_at, start_seq, shard, entries)
-        SELECT account_id,
-               CASE WHEN position = 0 THEN \(unescaped: lowestKey) ELSE added_at END,
-               CASE WHEN position = 0 THEN \(unescaped: lowestKey) ELSE seq END,
-               0, least(\(unescaped: String(defaultChunkTarget)), total - position)
-        FROM (SELECT account_id, added_at, seq,
-                     row_number() OVER (PARTITION BY account_id ORDER BY added_at, seq) - 1 AS position,
-                     count(*) OVER (PARTITION BY account_id) AS total
-              FROM blacklist) AS numbered
-        WHERE position % \(unescaped: String(defaultChunkTarget)) = 0
-        """,
         // Lists are locked in account order, so two statements touching the same lists cannot
         // wait on each other's locks in a cycle.
         """
@@ -135,7 +123,7 @@ enum PostgresSchema {
                 RAISE EXCEPTION 'Engel writes its lists only in READ COMMITTED transactions'
                     USING HINT = 'chunk starts moved by a concurrent balance must be visible to this transaction';
             END IF;
-            PERFORM pg_advisory_xact_lock_shared(\(unescaped: String(listLockSpace)), (account_id % 2147483647)::INTEGER)
+            PERFORM pg_advisory_xact_lock_shared(\(unescaped: listLock("account_id")))
             FROM (SELECT DISTINCT account_id FROM changed ORDER BY account_id) AS touched;
             INSERT INTO blacklist_sizes AS sizes (account_id, shard, entries)
             SELECT account_id, pg_backend_pid() % 16, sign * count(*) FROM changed
@@ -177,7 +165,7 @@ enum PostgresSchema {
             IF current_setting('transaction_isolation') <> 'read committed' THEN
                 RAISE EXCEPTION 'Engel balances its lists only in READ COMMITTED transactions';
             END IF;
-            PERFORM pg_advisory_xact_lock(\(unescaped: String(listLockSpace)), (list % 2147483647)::INTEGER);
+            PERFORM pg_advisory_xact_lock(\(unescaped: listLock("list")));
             FOR oversized IN
                 SELECT start_added_at, start_seq FROM blacklist_chunks WHERE account_id = list
                 GROUP BY start_added_at, start_seq HAVING sum(entries) > 2 * target
@@ -231,21 +219,28 @@ enum PostgresSchema {
         END
         $$
         """,
+        // Lists already there start as one chunk each, which the balance splits as it splits any
+        // chunk that grew.
+        """
+        INSERT INTO blacklist_chunks (account_id, start_added_at, start_seq, shard, entries)
+        SELECT account_id, \(unescaped: lowestKey), \(unescaped: lowestKey), 0, count(*)
+        FROM blacklist GROUP BY account_id
+        """,
+        "SELECT engel_balance_chunks(id, \(unescaped: String(PostgresStore.defaultChunkTarget))) FROM accounts",
     ]
 
     /// The key the first chunk of every list starts at: below every (added_at, seq).
     static let lowestKey = String(Int64.min)
 
-    /// How many entries migration 4 puts in a chunk; stores rebalance to their own
-    /// `PostgresStore.chunkTarget`, which has the same default. A deep page costs a sum over every
-    /// chunk of its list plus a skip within one chunk: measured with pgbench on a million-entry
-    /// list, a last page ran at 2,900/s with chunks of 2,048, 4,600/s with 4,096 and 6,600/s with
-    /// 8,192, but a page at the far end of a chunk of 8,192 fell to 3,700/s.
-    static let defaultChunkTarget = 4096
-
     /// The first key of the two-key advisory locks that guard each list's chunk starts (the
     /// second is the account id); distinct from ``migrationLock``, which is a one-key lock.
     static let listLockSpace: Int32 = 0x656e_6765
+
+    /// The two keys of the advisory lock guarding the chunk starts of the list `account` names
+    /// (an SQL expression), spelt once so the triggers and the balance cannot lock different keys.
+    static func listLock(_ account: String) -> String {
+        "\(listLockSpace), (\(account) % 2147483647)::INTEGER"
+    }
 
     /// An arbitrary constant naming the advisory lock that serializes migrations across servers.
     static let migrationLock: Int64 = 0x656e_6765_6c00

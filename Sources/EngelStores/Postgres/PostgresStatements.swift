@@ -6,6 +6,11 @@ import PostgresNIO
 /// The SQL is written out in full here; PostgresStore's other statements (account administration,
 /// bulk loads, maintenance) are rare enough to be sent as they are.
 enum PostgresStatements {
+    /// A statement whose parameters are all integers (`nil` sent as NULL), bound in the order given.
+    protocol IntegerStatement: PostgresPreparedStatement {
+        var parameters: [Int64?] { get }
+    }
+
     static let accountColumns = "id, name, api_key, hash_digest, api_enabled, created_at"
 
     /// The account an API key names.
@@ -29,7 +34,7 @@ enum PostgresStatements {
     ///
     /// DO NOTHING keeps the first added-at time; concurrent adds of one number from any server meet
     /// on the primary key and make one entry.
-    struct Add: PostgresPreparedStatement {
+    struct Add: IntegerStatement {
         static let name = "engel_add"
         static let sql = """
             INSERT INTO blacklist (account_id, number, added_at) VALUES ($1, $2, $3)
@@ -41,19 +46,13 @@ enum PostgresStatements {
         let national: Int64
         let addedAt: Int64
 
-        func makeBindings() -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 3)
-            bindings.append(account)
-            bindings.append(national)
-            bindings.append(addedAt)
-            return bindings
-        }
+        var parameters: [Int64?] { [account, national, addedAt] }
 
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
     /// Removes a number; a row back means it was listed.
-    struct Remove: PostgresPreparedStatement {
+    struct Remove: IntegerStatement {
         static let name = "engel_remove"
         static let sql = "DELETE FROM blacklist WHERE account_id = $1 AND number = $2 RETURNING seq"
         typealias Row = Int64
@@ -61,18 +60,13 @@ enum PostgresStatements {
         let account: Int64
         let national: Int64
 
-        func makeBindings() -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 2)
-            bindings.append(account)
-            bindings.append(national)
-            return bindings
-        }
+        var parameters: [Int64?] { [account, national] }
 
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
     /// A row back means the number is listed.
-    struct Contains: PostgresPreparedStatement {
+    struct Contains: IntegerStatement {
         static let name = "engel_contains"
         static let sql = "SELECT seq FROM blacklist WHERE account_id = $1 AND number = $2"
         typealias Row = Int64
@@ -80,12 +74,7 @@ enum PostgresStatements {
         let account: Int64
         let national: Int64
 
-        func makeBindings() -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 2)
-            bindings.append(account)
-            bindings.append(national)
-            return bindings
-        }
+        var parameters: [Int64?] { [account, national] }
 
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
@@ -93,7 +82,7 @@ enum PostgresStatements {
     /// An unfiltered page near the front of a list: the entries are walked from the start, and the
     /// count is the sum of the account's size shards. The page comes back as one array, which costs
     /// both sides far less than a row per number.
-    struct FrontPage: PostgresPreparedStatement {
+    struct FrontPage: IntegerStatement {
         static let name = "engel_front_page"
         static let sql = """
             SELECT (SELECT coalesce(sum(entries), 0)::BIGINT FROM blacklist_sizes WHERE account_id = $1),
@@ -106,13 +95,7 @@ enum PostgresStatements {
         let limit: Int64
         let offset: Int64
 
-        func makeBindings() -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 3)
-            bindings.append(account)
-            bindings.append(limit)
-            bindings.append(offset)
-            return bindings
-        }
+        var parameters: [Int64?] { [account, limit, offset] }
 
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
@@ -120,7 +103,7 @@ enum PostgresStatements {
     /// An unfiltered page near the end of a list (the newest entries), walked back from the end, or
     /// no page (a NULL array) when it starts more than `reach` entries from the end. The count is
     /// the sum of the account's size shards, in the same snapshot as the walk.
-    struct BackPage: PostgresPreparedStatement {
+    struct BackPage: IntegerStatement {
         static let name = "engel_back_page"
         static let sql = """
             WITH total AS MATERIALIZED (
@@ -143,14 +126,7 @@ enum PostgresStatements {
         let offset: Int64
         let reach: Int64
 
-        func makeBindings() -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 4)
-            bindings.append(account)
-            bindings.append(limit)
-            bindings.append(offset)
-            bindings.append(reach)
-            return bindings
-        }
+        var parameters: [Int64?] { [account, limit, offset, reach] }
 
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
@@ -164,7 +140,7 @@ enum PostgresStatements {
     /// upper bound ranks after every entry); the page starts in the chunk holding entry
     /// `low + offset` and skips within it. Every scan of `blacklist` stays within one chunk, or
     /// within the page. The page comes back as one array, as in ``FrontPage``.
-    struct ChunkedPage: PostgresPreparedStatement {
+    struct ChunkedPage: IntegerStatement {
         static let name = "engel_chunked_page"
         static let sql = """
             WITH placed AS MATERIALIZED (
@@ -208,16 +184,17 @@ enum PostgresStatements {
         let offset: Int64
         let limit: Int64
 
-        func makeBindings() -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 5)
-            bindings.append(account)
-            bindings.append(lower)
-            bindings.append(upper)
-            bindings.append(offset)
-            bindings.append(limit)
-            return bindings
-        }
+        var parameters: [Int64?] { [account, lower, upper, offset, limit] }
 
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+}
+
+extension PostgresStatements.IntegerStatement {
+    func makeBindings() -> PostgresBindings {
+        let values = parameters
+        var bindings = PostgresBindings(capacity: values.count)
+        for value in values { bindings.append(value) }
+        return bindings
     }
 }
