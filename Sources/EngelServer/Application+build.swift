@@ -37,6 +37,9 @@ public func buildRouter(
         metricsAuthorization: configuration.metricsToken.map { Array("Bearer \($0)".utf8) })
 }
 
+/// The `Server` header of every answer.
+let serverName = "Engel"
+
 /// Builds the application serving `store` as `configuration` says: the router of ``buildRouter``
 /// behind an HTTP/1.1 server that closes idle connections and guards request bodies.
 ///
@@ -49,16 +52,18 @@ public func buildApplication(
 ) -> some ApplicationProtocol {
     let maximumBodyBytes = configuration.maximumBodyBytes
     let readTimeout = configuration.readTimeout
+    let responder = buildRouter(store: store, configuration: configuration, metrics: registry)
     return Application(
-        router: buildRouter(store: store, configuration: configuration, metrics: registry),
-        server: .http1(
+        router: responder,
+        server: .engelHTTP1(
             configuration: HTTP1Channel.Configuration(
                 additionalChannelHandlers: [
                     RequestGuardHandler(maximumBodyBytes: maximumBodyBytes, readTimeout: readTimeout)
                 ],
-                idleTimeout: TimeAmount(configuration.idleTimeout))),
+                idleTimeout: TimeAmount(configuration.idleTimeout)),
+            responder: responder, logger: logger, maximumBodyBytes: maximumBodyBytes, serverName: serverName),
         configuration: ApplicationConfiguration(
-            address: .hostname(configuration.host, port: configuration.port), serverName: "Engel"),
+            address: .hostname(configuration.host, port: configuration.port), serverName: serverName),
         services: services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger

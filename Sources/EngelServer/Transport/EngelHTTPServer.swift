@@ -1,0 +1,45 @@
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTPTypes
+
+/// Hummingbird's HTTP/1.1 channel with a ``DirectAnswerHandler`` added right before the async
+/// channel bridge, so that most requests are answered without crossing it.
+struct EngelHTTP1Channel: ServerChildChannel {
+    typealias Value = HTTP1Channel.Value
+
+    let base: HTTP1Channel
+    let makeDirectAnswers: @Sendable () -> DirectAnswerHandler
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        base.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            let pipeline = channel.pipeline.syncOperations
+            // After the connection state handler, so idle timeouts and graceful shutdown see every
+            // request and answer.
+            let connectionState = try pipeline.handler(type: HTTPConnectionStateHandler.self)
+            try pipeline.addHandler(makeDirectAnswers(), position: .after(connectionState))
+            return value
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await base.handle(value: value, logger: logger)
+    }
+}
+
+extension HTTPServerBuilder {
+    /// HTTP/1.1 as Hummingbird's `.http1(configuration:)` serves it, but with `responder` answering
+    /// requests straight from each connection's pipeline (see ``DirectAnswerHandler``).
+    static func engelHTTP1(
+        configuration: HTTP1Channel.Configuration, responder: EngelResponder, logger: Logger,
+        maximumBodyBytes: Int, serverName: String
+    ) -> HTTPServerBuilder {
+        .init { bridgeResponder in
+            EngelHTTP1Channel(base: HTTP1Channel(responder: bridgeResponder, configuration: configuration)) {
+                DirectAnswerHandler(
+                    responder: responder, logger: logger, maximumBodyBytes: maximumBodyBytes, serverName: serverName)
+            }
+        }
+    }
+}
