@@ -141,6 +141,10 @@ struct ShutdownUnderLoadTests {
         #expect(ContinuousClock.now - started < .seconds(10))
         // Cancelled work answers 503 if the connection still stands; either way no false 200.
         #expect(answer != 200)
+        // The connection closed, so the add's task was cancelled rather than left running.
+        let deadline = ContinuousClock.now + .seconds(2)
+        while slow.addsCancelled == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(slow.addsCancelled == 1)
     }
 }
 

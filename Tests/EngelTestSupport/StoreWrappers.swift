@@ -100,7 +100,8 @@ public final class RemoveThenFailOnceStore: ForwardingStore {
 public final class SlowAddStore: ForwardingStore {
     public let wrapping: any EngelStore
     private let delay: Duration
-    private let state = Mutex<(started: Int, waiters: [CheckedContinuation<Void, Never>])>((0, []))
+    private let state = Mutex<(started: Int, cancelled: Int, waiters: [CheckedContinuation<Void, Never>])>(
+        (0, 0, []))
 
     /// Delays the adds of `wrapping` by `delay`.
     public init(wrapping: any EngelStore, delay: Duration = .milliseconds(300)) {
@@ -110,6 +111,9 @@ public final class SlowAddStore: ForwardingStore {
 
     /// How many adds have started.
     public var addsStarted: Int { state.withLock { $0.started } }
+
+    /// How many adds were cancelled during their delay.
+    public var addsCancelled: Int { state.withLock { $0.cancelled } }
 
     /// Returns once an add has started.
     public func waitUntilAddStarted() async {
@@ -130,7 +134,12 @@ public final class SlowAddStore: ForwardingStore {
             return state.waiters
         }
         for waiter in waiters { waiter.resume() }
-        try await Task.sleep(for: delay)
+        do {
+            try await Task.sleep(for: delay)
+        } catch {
+            state.withLock { $0.cancelled += 1 }
+            throw error
+        }
         return try await wrapping.add(number, for: account, at: date)
     }
 }

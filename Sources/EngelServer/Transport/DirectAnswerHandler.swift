@@ -42,6 +42,9 @@ final class DirectAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var waiting = CircularBuffer<Arrival>()
     /// A read asked for while parts wait, made once they are taken.
     private var readHeld = false
+    /// The task making the answer in progress, cancelled if the connection goes first (the client
+    /// left, or the server's shutdown grace ran out).
+    private var inFlight: Task<Void, Never>?
 
     init(responder: EngelResponder, logger: Logger, maximumBodyBytes: Int, serverName: String) {
         self.responder = responder
@@ -88,9 +91,12 @@ final class DirectAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if requestEnded { takeWaiting(context: context) }
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    /// Called when the channel closes (the connection state handler before this one does not pass
+    /// `channelInactive` on).
+    func handlerRemoved(context: ChannelHandlerContext) {
         waiting.removeAll()
-        context.fireChannelInactive()
+        inFlight?.cancel()
+        inFlight = nil
     }
 
     /// Whether what arrives can be taken now, rather than wait for the answer in progress.
@@ -186,7 +192,7 @@ final class DirectAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let logger = self.logger
         let serverName = self.serverName
         let made = context.eventLoop.makePromise(of: CollectedResponse.self)
-        made.completeWithTask {
+        inFlight = Task {
             let response: Response
             do {
                 response = try await responder.respond(to: request, context: requestContext)
@@ -195,9 +201,12 @@ final class DirectAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 logger.error("responder failed", metadata: ["error": "\(String(reflecting: error))"])
                 response = Response(status: .internalServerError)
             }
-            return try await CollectedResponse(response, serverName: serverName)
+            do { made.succeed(try await CollectedResponse(response, serverName: serverName)) } catch {
+                made.fail(error)
+            }
         }
         made.futureResult.assumeIsolated().whenComplete { result in
+            self.inFlight = nil
             switch result {
             case .success(let collected):
                 context.write(self.wrapOutboundOut(.head(collected.head)), promise: nil)
