@@ -86,6 +86,18 @@ extension BlacklistStore {
     }
 }
 
+/// A store that can answer some reads at once, from memory, without suspending: the server makes
+/// those answers on the connection's own thread instead of in a task.
+///
+/// Each method returns `nil` when its answer is not at hand; the server then asks through
+/// ``EngelStore`` as usual, which answers the same as these would have.
+public protocol ImmediateReads: Sendable {
+    /// The account `apiKey` names, if memory holds it (as ``AccountStore/account(withKey:)``).
+    func accountAtOnce(withKey apiKey: String) -> Account?
+    /// The page, if memory holds the account's list (as ``BlacklistStore/page(for:filter:page:)``).
+    func pageAtOnce(for account: Account.ID, filter: DateFilter, page: PageRequest) -> BlacklistPage?
+}
+
 /// A store of accounts and their lists: what the server runs on.
 public protocol EngelStore: AccountStore, BlacklistStore {
     /// Gets ready to answer quickly from the first request (a store with caches fills them);

@@ -34,7 +34,8 @@ public func buildRouter(
                 metrics: metrics),
             maximumBodyBytes: configuration.maximumBodyBytes),
         store: store, metrics: metrics,
-        metricsAuthorization: configuration.metricsToken.map { Array("Bearer \($0)".utf8) })
+        metricsAuthorization: configuration.metricsToken.map { Array("Bearer \($0)".utf8) },
+        immediateReads: store as? any ImmediateReads)
 }
 
 /// The `Server` header of every answer.

@@ -1,4 +1,5 @@
 import EngelServer
+import EngelStores
 import EngelTestSupport
 import Foundation
 import Testing
@@ -48,6 +49,31 @@ struct PipeliningTests {
             await connection.close()
         }
         // What was sent after the page was applied after it.
+    }
+
+    @Test("on SQLite, pages answered at once keep their turn among answers made in tasks")
+    func immediateAnswersKeepTheirTurn() async throws {
+        let store = try await SQLiteStore.open(path: temporaryDatabasePath())
+        let harness = try await Harness.make(store: store)
+        try await EngelServerRun.with(
+            store: store, configuration: ServerConfiguration(database: .sqlite(path: "/unused"))
+        ) { server in
+            let connection = try await RawConnection.open(port: server.port)
+            let page = post("/v1/get-blacklist/json", harness.body(blacklist: nil))
+            // Page (at once), add (a task and a commit), page (at once, after the add), closing page.
+            try await connection.send(
+                page + post("/v1/add-blacklist/json", harness.body(blacklist: #"{"number":"905321111111"}"#)) + page
+                    + post(
+                        "/v1/get-blacklist/json", harness.body(blacklist: nil), extraHeaders: "Connection: close\r\n"))
+            #expect(try await connection.wait(upTo: .seconds(5)) { $0.isClosedByServer })
+            let answers = HTTPAnswers.split(connection.receivedText)
+            #expect(answers.map(\.status) == [200, 200, 200, 200])
+            guard answers.count == 4 else { return }
+            #expect(!answers[0].body.contains("5321111111"))
+            #expect(answers[2].body.contains("5321111111") && answers[3].body.contains("5321111111"))
+            await connection.close()
+        }
+        await store.close()
     }
 
     @Test("a refused body or broken HTTP behind a request still lets that request's answer out first")

@@ -38,6 +38,20 @@ struct BlacklistAPI: Sendable {
         }
     }
 
+    /// The answer to a get-blacklist request made at once from `reads`, or `nil` when it cannot be
+    /// (see ``BlacklistOperations/listAtOnce(_:from:)``); other methods are never answered at once.
+    func respondAtOnce(
+        method: BlacklistMethod, dialect: WireDialect, httpMethod: HTTPRequest.Method, body: ByteBuffer,
+        reads: any ImmediateReads
+    ) -> ImmediateResponse? {
+        guard method == .list, httpMethod == .post, body.readableBytes <= maximumBodyBytes else { return nil }
+        let codec = dialect.codec
+        guard let received = try? codec.decode(ListPayload.self, from: Array(body.readableBytesView)),
+            let answer = operations.listAtOnce(received, from: reads)
+        else { return nil }
+        return .envelope(answer, codec: codec)
+    }
+
     /// Reads at most ``maximumBodyBytes`` and decodes them with `codec`, whatever the content type
     /// says: clients label their bodies inconsistently or not at all.
     ///

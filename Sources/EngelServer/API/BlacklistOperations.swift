@@ -30,9 +30,31 @@ struct BlacklistOperations: Sendable {
 
     func list(_ received: ReceivedRequest<ListPayload>) async throws -> BlacklistAnswer {
         let account = try await authenticate(received)
+        let (filter, pageRequest) = try Self.pageAsked(in: received)
+        let page = try await store.page(for: account.id, filter: filter, page: pageRequest)
+        return answer(page, of: account, filter: filter)
+    }
+
+    /// The answer to `received` when `reads` has it at once and it is a page; `nil` for everything
+    /// else (credentials memory does not accept, a bad filter or page, a list not in memory), which
+    /// ``list(_:)`` then answers, failures with their envelopes.
+    func listAtOnce(_ received: ReceivedRequest<ListPayload>, from reads: any ImmediateReads) -> BlacklistAnswer? {
+        guard let credentials = try? received.credentials(),
+            let account = reads.accountAtOnce(withKey: credentials.key), account.accepts(credentials.hashDigest),
+            let (filter, pageRequest) = try? Self.pageAsked(in: received),
+            let page = reads.pageAtOnce(for: account.id, filter: filter, page: pageRequest)
+        else { return nil }
+        return answer(page, of: account, filter: filter)
+    }
+
+    private static func pageAsked(in received: ReceivedRequest<ListPayload>) throws(APIError) -> (
+        DateFilter, PageRequest
+    ) {
         let payload = try received.blacklist() ?? ListPayload()
-        let filter = try payload.dateFilter()
-        let page = try await store.page(for: account.id, filter: filter, page: try payload.pageRequest())
+        return (try payload.dateFilter(), try payload.pageRequest())
+    }
+
+    private func answer(_ page: BlacklistPage, of account: Account, filter: DateFilter) -> BlacklistAnswer {
         if filter.isUnbounded { metrics.listSize(account: account.name.value, entries: page.count) }
         return .page(page)
     }

@@ -23,6 +23,8 @@ public struct EngelResponder: HTTPResponder, HTTPResponderBuilder {
     let metrics: ServerMetrics
     /// The whole `Authorization` value `/metrics` requires, when a token is configured.
     let metricsAuthorization: [UInt8]?
+    /// The store's reads that can be answered at once, when it has any.
+    let immediateReads: (any ImmediateReads)?
 
     public func buildResponder() -> Self { self }
 
@@ -34,6 +36,33 @@ public struct EngelResponder: HTTPResponder, HTTPResponderBuilder {
                 }
             }
         }
+    }
+
+    /// The answer to a request that can be made without suspending, observed as every answer is;
+    /// `nil` when it cannot (see ``BlacklistAPI/respondAtOnce(method:dialect:httpMethod:body:reads:)``),
+    /// and the request must go through ``respond(to:context:)``.
+    ///
+    /// Only successes are made at once, so neither the authentication slowdown nor the envelope for
+    /// failures has anything to do with them.
+    func respondAtOnce(
+        to head: HTTPRequest, body: ByteBuffer, logger: Logger, clientAddress: @autoclosure () -> String?
+    ) -> ImmediateResponse? {
+        let started = ContinuousClock.now
+        // A query string, or a path spelled other than exactly, goes the ordinary way.
+        guard let reads = immediateReads, let path = head.path,
+            case .blacklist(let method, let dialect)? = KnownPath.exactly(path),
+            var response = api.respondAtOnce(
+                method: method, dialect: dialect, httpMethod: head.method, body: body, reads: reads)
+        else { return nil }
+        let id = ObservationMiddleware.requestID(head.headerFields)
+        var logger = logger
+        // Only the info line would carry it.
+        if logger.logLevel <= .info { logger[metadataKey: "hb.request.id"] = .string(id) }
+        response.head.headerFields.append(HTTPField(name: .requestID, value: id))
+        observation.record(
+            method: head.method, path: path, code: response.head.status.code, since: started, logger: logger,
+            client: clientAddress())
+        return response
     }
 
     private func answer(_ request: Request, context: Context) async throws -> Response {

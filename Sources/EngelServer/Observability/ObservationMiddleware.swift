@@ -18,22 +18,37 @@ struct ObservationMiddleware: RouterMiddleware {
     ) async throws -> Response {
         let started = ContinuousClock.now
         var context = context
-        // Hummingbird gave the logger an id already, but spelling it out costs more than making one.
-        let id = RequestIdentifier.accepting(request.headers[.requestID]) ?? RequestIdentifier.next()
+        let id = Self.requestID(request.headers)
         context.logger[metadataKey: "hb.request.id"] = .string(id)
         var response = try await next(request, context)
         // No route sets this header: appending skips the search for one to replace.
         response.headers.append(HTTPField(name: .requestID, value: id))
+        record(
+            method: request.method, path: request.uri.path, code: response.status.code, since: started,
+            logger: context.logger, client: context.clientAddress)
+        return response
+    }
+
+    /// The id of the request with `headers`: the client's when sane, else a fresh one.
+    static func requestID(_ headers: HTTPFields) -> String {
+        // Hummingbird gave the logger an id already, but spelling it out costs more than making one.
+        RequestIdentifier.accepting(headers[.requestID]) ?? RequestIdentifier.next()
+    }
+
+    /// Records an answer: the metrics, and the log line (`logger` carries the request's id).
+    func record(
+        method: HTTPRequest.Method, path: String, code: Int, since started: ContinuousClock.Instant, logger: Logger,
+        client: @autoclosure () -> String?
+    ) {
         let duration = ContinuousClock.now - started
-        let endpoint = EndpointLabel.of(path: request.uri.path)
-        metrics.requestAnswered(endpoint: endpoint, code: Int(response.status.code), duration: duration)
-        context.logger.info(
+        let endpoint = EndpointLabel.of(path: path)
+        metrics.requestAnswered(endpoint: endpoint, code: code, duration: duration)
+        logger.info(
             "answered",
             metadata: [
-                "method": "\(request.method)", "path": "\(endpoint)", "code": "\(response.status.code)",
-                "duration_ms": "\(duration.millisecondsText)", "client": "\(context.clientAddress ?? "-")",
+                "method": "\(method)", "path": "\(endpoint)", "code": "\(code)",
+                "duration_ms": "\(duration.millisecondsText)", "client": "\(client() ?? "-")",
             ])
-        return response
     }
 }
 

@@ -141,7 +141,7 @@ final class DirectAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             state = .collecting(head, body)
             return false
         case (.collecting(let head, let body), .end):
-            answer(head, body: RequestBody(buffer: body ?? ByteBuffer()), context: context)
+            answer(head, body: body ?? ByteBuffer(), context: context)
             return false
         case (.passingOn(_, let answerEnded), .end):
             state = answerEnded ? .idle : .passingOn(requestEnded: true, answerEnded: false)
@@ -183,6 +183,29 @@ final class DirectAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         return true
     }
 
+    /// Answers a complete request: at once when the responder can, otherwise in a task.
+    private func answer(_ head: HTTPRequest, body: ByteBuffer, context: ChannelHandlerContext) {
+        if let response = responder.respondAtOnce(
+            to: head, body: body, logger: logger, clientAddress: context.channel.remoteAddress?.ipAddress)
+        {
+            var head = response.head
+            head.headerFields[.date] = HTTPDate.now()
+            head.headerFields[.server] = serverName
+            write(head, body: response.body, trailers: nil, context: context)
+            return
+        }
+        answer(head, body: RequestBody(buffer: body), context: context)
+    }
+
+    /// Writes an answer in one go, and goes on with what waited for it.
+    private func write(_ head: HTTPResponse, body: ByteBuffer?, trailers: HTTPFields?, context: ChannelHandlerContext) {
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if let body { context.write(wrapOutboundOut(.body(body)), promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+        state = .idle
+        takeWaiting(context: context)
+    }
+
     private func answer(_ head: HTTPRequest, body: RequestBody, context: ChannelHandlerContext) {
         state = .answering
         let request = Request(head: head, body: body)
@@ -209,11 +232,7 @@ final class DirectAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.inFlight = nil
             switch result {
             case .success(let collected):
-                context.write(self.wrapOutboundOut(.head(collected.head)), promise: nil)
-                if let body = collected.body { context.write(self.wrapOutboundOut(.body(body)), promise: nil) }
-                context.writeAndFlush(self.wrapOutboundOut(.end(collected.trailers)), promise: nil)
-                self.state = .idle
-                self.takeWaiting(context: context)
+                self.write(collected.head, body: collected.body, trailers: collected.trailers, context: context)
             case .failure(let error):
                 logger.error("answer body failed", metadata: ["error": "\(String(reflecting: error))"])
                 context.close(promise: nil)

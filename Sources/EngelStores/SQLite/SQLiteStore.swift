@@ -211,7 +211,7 @@ public final class SQLiteStore: EngelStore {
     }
 
     public func account(withKey apiKey: String) async throws -> Account? {
-        caches.accounts.withLock { $0.byKey[apiKey] }
+        accountAtOnce(withKey: apiKey)
     }
 
     public func currentAccount(withKey apiKey: String) async throws -> Account? {
@@ -319,25 +319,29 @@ public final class SQLiteStore: EngelStore {
         // Another process's commit can drop a mirror between its load and this read; a few
         // attempts outlast any plausible run of those.
         for _ in 0..<5 {
-            let found = caches.lists.withLock { lists in
-                lists[account]?.page(
-                    lower: filter.lowerMicroseconds, upper: filter.upperMicrosecondsExclusive, offset: page.offset,
-                    limit: page.rowCount)
-            }
-            if let found {
-                var numbers: [PhoneNumber] = []
-                numbers.reserveCapacity(found.numbers.count)
-                for national in found.numbers {
-                    guard let number = PhoneNumber(storedNational: national) else {
-                        throw StoreError.corrupt("unreadable number in account \(account)")
-                    }
-                    numbers.append(number)
-                }
-                return BlacklistPage(numbers: numbers, count: found.count)
-            }
+            if let found = try memoryPage(for: account, filter: filter, page: page) { return found }
             try await loadList(account)
         }
         throw StoreError.contended("the list of account \(account) keeps changing under other processes")
+    }
+
+    /// The page from the list's mirror; `nil` when the list is not in memory.
+    private func memoryPage(for account: Account.ID, filter: DateFilter, page: PageRequest) throws -> BlacklistPage? {
+        let found = caches.lists.withLock { lists in
+            lists[account]?.page(
+                lower: filter.lowerMicroseconds, upper: filter.upperMicrosecondsExclusive, offset: page.offset,
+                limit: page.rowCount)
+        }
+        guard let found else { return nil }
+        var numbers: [PhoneNumber] = []
+        numbers.reserveCapacity(found.numbers.count)
+        for national in found.numbers {
+            guard let number = PhoneNumber(storedNational: national) else {
+                throw StoreError.corrupt("unreadable number in account \(account)")
+            }
+            numbers.append(number)
+        }
+        return BlacklistPage(numbers: numbers, count: found.count)
     }
 
     /// Has the writer read `account`'s list into memory, unless it is there already.
@@ -357,5 +361,17 @@ public final class SQLiteStore: EngelStore {
 
     public func checkHealth() async throws {
         _ = try await read("SELECT 1")
+    }
+}
+
+extension SQLiteStore: ImmediateReads {
+    public func accountAtOnce(withKey apiKey: String) -> Account? {
+        caches.accounts.withLock { $0.byKey[apiKey] }
+    }
+
+    /// A list not yet in memory, or an unreadable entry, is left to ``page(for:filter:page:)``,
+    /// which loads the list or reports the damage.
+    public func pageAtOnce(for account: Account.ID, filter: DateFilter, page: PageRequest) -> BlacklistPage? {
+        try? memoryPage(for: account, filter: filter, page: page)
     }
 }
