@@ -98,6 +98,16 @@ public protocol ImmediateReads: Sendable {
     func pageAtOnce(for account: Account.ID, filter: DateFilter, page: PageRequest) -> BlacklistPage?
 }
 
+/// A store that takes adds with a completion instead of a suspension, so that the server can make
+/// their answers without a task.
+public protocol CompletionWrites: Sendable {
+    /// Lists `number` as ``BlacklistStore/add(_:for:at:)`` does, and calls `completion` once, from
+    /// any thread, when the change is durable or has failed.
+    func add(
+        _ number: PhoneNumber, for account: Account.ID, at date: Date,
+        then completion: @escaping @Sendable (Result<AddOutcome, any Error>) -> Void)
+}
+
 /// A store of accounts and their lists: what the server runs on.
 public protocol EngelStore: AccountStore, BlacklistStore {
     /// Gets ready to answer quickly from the first request (a store with caches fills them);

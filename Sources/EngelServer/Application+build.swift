@@ -35,7 +35,7 @@ public func buildRouter(
             maximumBodyBytes: configuration.maximumBodyBytes),
         store: store, metrics: metrics,
         metricsAuthorization: configuration.metricsToken.map { Array("Bearer \($0)".utf8) },
-        immediateReads: store as? any ImmediateReads)
+        immediateReads: store as? any ImmediateReads, completionWrites: store as? any CompletionWrites)
 }
 
 /// The `Server` header of every answer.

@@ -7,6 +7,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import NIOPosix
 import Testing
 
 @testable import EngelServer
@@ -147,5 +148,84 @@ struct ImmediateAnswerTests {
             exposition.contains(#"engel_http_requests_total{endpoint="/v1/get-blacklist/json",code="200"} 1"#),
             "\(exposition)")
         #expect(exposition.contains(#"engel_blacklist_entries{account="acme"} 20"#))
+    }
+
+    /// Starts an add without a task and waits for its answer (`nil`: left to the ordinary path);
+    /// `nil` as well, at once, when it did not start.
+    static func addWithoutSuspending(
+        _ responder: EngelResponder, path: String = "/v1/add-blacklist/json", method: HTTPRequest.Method = .post,
+        body: String
+    ) async -> (started: Bool, answer: ImmediateResponse?) {
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let head = HTTPRequest(method: method, scheme: nil, authority: nil, path: path)
+        return await withCheckedContinuation { continuation in
+            let began = responder.startAddWithoutSuspending(
+                to: head, body: ByteBuffer(string: body), on: loop, logger: quiet, clientAddress: { nil }
+            ) { answer in
+                #expect(loop.inEventLoop)
+                continuation.resume(returning: (true, answer))
+            }
+            if !began { continuation.resume(returning: (false, nil)) }
+        }
+    }
+
+    @Test("an add is answered without a task once durable, with the bytes the ordinary path answers")
+    func addsWithoutATask() async throws {
+        try await Self.withFixture { harness, responder in
+            for (dialect, path, body) in [
+                ("JSON", "/v1/add-blacklist/json", harness.body(blacklist: #"{"number":"+90 532 777 00 01"}"#)),
+                ("JSON, listed", "/v1/add-blacklist/json", harness.body(blacklist: #"{"number":"905321000003"}"#)),
+                (
+                    "XML", "/v1/add-blacklist",
+                    "<request><authentication><key>\(harness.accounts["acme"]?.key ?? "")</key><hash>\(harness.accounts["acme"]?.hash ?? "")</hash></authentication><blacklist><number>05327770002</number></blacklist></request>"
+                ),
+            ] {
+                let (started, answer) = await Self.addWithoutSuspending(responder, path: path, body: body)
+                #expect(started, "\(dialect)")
+                let expected = try await Application(router: responder).test(.router) { client in
+                    try await client.post(path, body)
+                }
+                let immediate = try #require(answer, "\(dialect)")
+                #expect(Int(immediate.head.status.code) == expected.status)
+                #expect(immediate.head.headerFields[.contentType] == expected.contentType)
+                #expect(String(buffer: immediate.body) == expected.body, "\(dialect)")
+                #expect(immediate.head.headerFields[.requestID]?.count == 32)
+            }
+            let acme = try #require(try await harness.store.account(named: AccountName("acme")))
+            for number in ["905327770001", "905327770002"] {
+                #expect(try await harness.store.contains(PhoneNumberParser().parse(number), for: acme.id))
+            }
+            let exposition = String(decoding: responder.metrics.exposition(), as: UTF8.self)
+            #expect(exposition.contains(#"engel_http_requests_total{endpoint="/v1/add-blacklist/json",code="200"} 4"#))
+        }
+    }
+
+    @Test("adds that fail or cannot be checked at once are left to the ordinary path")
+    func addsTheOrdinaryWay() async throws {
+        try await Self.withFixture { harness, responder in
+            let good = harness.body(blacklist: #"{"number":"905327770009"}"#)
+            let wrongHash = good.replacingOccurrences(
+                of: harness.accounts["acme"]?.hash ?? "", with: String(repeating: "0", count: 64))
+            for (path, method, body, why) in [
+                ("/v1/add-blacklist/json", HTTPRequest.Method.post, wrongHash, "a wrong hash"),
+                (
+                    "/v1/add-blacklist/json", .post, harness.body("closed", blacklist: #"{"number":"905327770009"}"#),
+                    "API off"
+                ),
+                ("/v1/add-blacklist/json", .post, harness.body(blacklist: #"{"number":"12"}"#), "a bad number"),
+                ("/v1/add-blacklist/json", .post, harness.body(blacklist: nil), "no number"),
+                ("/v1/add-blacklist/json", .get, good, "GET"),
+                ("/v1/delete-blacklist/json", .post, good, "a delete"),
+                ("/v1/get-blacklist/json", .post, good, "a page"),
+            ] {
+                let (started, _) = await Self.addWithoutSuspending(responder, path: path, method: method, body: body)
+                #expect(!started, "\(why)")
+            }
+            // A write that fails (here: the store is closed) is handed back for the ordinary path.
+            await harness.store.close()
+            let (started, answer) = await Self.addWithoutSuspending(responder, body: good)
+            #expect(started)
+            #expect(answer == nil)
+        }
     }
 }

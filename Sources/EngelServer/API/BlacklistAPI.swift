@@ -52,6 +52,24 @@ struct BlacklistAPI: Sendable {
         return .envelope(answer, codec: codec)
     }
 
+    /// Starts an add-blacklist request without a task (see
+    /// ``BlacklistOperations/addWithoutSuspending(_:reads:writes:completion:)``) and calls `answer`,
+    /// from any thread, with its success envelope once the number is durable, or with `nil` when the
+    /// add failed and the ordinary path must answer it; returns `false` when nothing was started.
+    func addWithoutSuspending(
+        dialect: WireDialect, httpMethod: HTTPRequest.Method, body: ByteBuffer, reads: any ImmediateReads,
+        writes: any CompletionWrites, answer: @escaping @Sendable (ImmediateResponse?) -> Void
+    ) -> Bool {
+        guard httpMethod == .post, body.readableBytes <= maximumBodyBytes else { return false }
+        let codec = dialect.codec
+        guard let received = try? codec.decode(NumberPayload.self, from: Array(body.readableBytesView)) else {
+            return false
+        }
+        return operations.addWithoutSuspending(received, reads: reads, writes: writes) { durable in
+            answer(durable ? .envelope(.status(.success), codec: codec) : nil)
+        }
+    }
+
     /// Reads at most ``maximumBodyBytes`` and decodes them with `codec`, whatever the content type
     /// says: clients label their bodies inconsistently or not at all.
     ///

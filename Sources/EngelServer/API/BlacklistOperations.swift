@@ -39,12 +39,37 @@ struct BlacklistOperations: Sendable {
     /// else (credentials memory does not accept, a bad filter or page, a list not in memory), which
     /// ``list(_:)`` then answers, failures with their envelopes.
     func listAtOnce(_ received: ReceivedRequest<ListPayload>, from reads: any ImmediateReads) -> BlacklistAnswer? {
-        guard let credentials = try? received.credentials(),
-            let account = reads.accountAtOnce(withKey: credentials.key), account.accepts(credentials.hashDigest),
+        guard let account = Self.acceptedAtOnce(received, by: reads),
             let (filter, pageRequest) = try? Self.pageAsked(in: received),
             let page = reads.pageAtOnce(for: account.id, filter: filter, page: pageRequest)
         else { return nil }
         return answer(page, of: account, filter: filter)
+    }
+
+    /// Starts the add `received` asks for when memory accepts its credentials and its number
+    /// parses, and calls `completion` with whether it is durable (it failed when not); returns
+    /// `false`, having started nothing, for everything else, which ``add(_:)`` then answers.
+    func addWithoutSuspending(
+        _ received: ReceivedRequest<NumberPayload>, reads: any ImmediateReads, writes: any CompletionWrites,
+        completion: @escaping @Sendable (Bool) -> Void
+    ) -> Bool {
+        guard let account = Self.acceptedAtOnce(received, by: reads),
+            let payload = try? received.requiredBlacklist(), let number = try? parser.parse(payload.number)
+        else { return false }
+        writes.add(number, for: account.id, at: now()) { result in
+            if case .success = result { completion(true) } else { completion(false) }
+        }
+        return true
+    }
+
+    /// The account whose credentials `received` carries, when memory has it and accepts them.
+    private static func acceptedAtOnce<Payload>(_ received: ReceivedRequest<Payload>, by reads: any ImmediateReads)
+        -> Account?
+    {
+        guard let credentials = try? received.credentials(),
+            let account = reads.accountAtOnce(withKey: credentials.key), account.accepts(credentials.hashDigest)
+        else { return nil }
+        return account
     }
 
     private static func pageAsked(in received: ReceivedRequest<ListPayload>) throws(APIError) -> (

@@ -25,6 +25,8 @@ public struct EngelResponder: HTTPResponder, HTTPResponderBuilder {
     let metricsAuthorization: [UInt8]?
     /// The store's reads that can be answered at once, when it has any.
     let immediateReads: (any ImmediateReads)?
+    /// The store's adds that complete without a suspension, when it has them.
+    let completionWrites: (any CompletionWrites)?
 
     public func buildResponder() -> Self { self }
 
@@ -63,6 +65,38 @@ public struct EngelResponder: HTTPResponder, HTTPResponderBuilder {
             method: head.method, path: path, code: response.head.status.code, since: started, logger: logger,
             client: clientAddress())
         return response
+    }
+
+    /// Starts an add-blacklist request without a task, when the store allows it and the request
+    /// is sound, and calls `answer` on `loop` with its answer, observed as every answer is; with
+    /// `nil` when the add failed and the request must go through ``respond(to:context:)`` after all
+    /// (adds are idempotent, so it is tried again there and its failure answered). Returns `false`,
+    /// having started nothing, for every other request.
+    func startAddWithoutSuspending(
+        to head: HTTPRequest, body: ByteBuffer, on loop: any EventLoop, logger: Logger,
+        clientAddress: @escaping @Sendable () -> String?,
+        answer: @escaping @Sendable (ImmediateResponse?) -> Void
+    ) -> Bool {
+        let started = ContinuousClock.now
+        guard let reads = immediateReads, let writes = completionWrites, let path = head.path,
+            case .blacklist(.add, let dialect)? = KnownPath.exactly(path)
+        else { return false }
+        let observation = observation
+        return api.addWithoutSuspending(
+            dialect: dialect, httpMethod: head.method, body: body, reads: reads, writes: writes
+        ) { response in
+            loop.execute {
+                guard var response else { return answer(nil) }
+                let id = ObservationMiddleware.requestID(head.headerFields)
+                var logger = logger
+                if logger.logLevel <= .info { logger[metadataKey: "hb.request.id"] = .string(id) }
+                response.head.headerFields.append(HTTPField(name: .requestID, value: id))
+                observation.record(
+                    method: head.method, path: path, code: response.head.status.code, since: started,
+                    logger: logger, client: clientAddress())
+                answer(response)
+            }
+        }
     }
 
     private func answer(_ request: Request, context: Context) async throws -> Response {

@@ -183,18 +183,47 @@ final class DirectAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         return true
     }
 
-    /// Answers a complete request: at once when the responder can, otherwise in a task.
+    /// Answers a complete request: at once, or once its add is durable, when the responder can;
+    /// otherwise in a task.
     private func answer(_ head: HTTPRequest, body: ByteBuffer, context: ChannelHandlerContext) {
+        let channel = context.channel
         if let response = responder.respondAtOnce(
-            to: head, body: body, logger: logger, clientAddress: context.channel.remoteAddress?.ipAddress)
+            to: head, body: body, logger: logger, clientAddress: channel.remoteAddress?.ipAddress)
         {
-            var head = response.head
-            head.headerFields[.date] = HTTPDate.now()
-            head.headerFields[.server] = serverName
-            write(head, body: response.body, trailers: nil, context: context)
+            write(response, context: context)
             return
         }
-        answer(head, body: RequestBody(buffer: body), context: context)
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        let answered: @Sendable (ImmediateResponse?) -> Void = { response in
+            let (handler, context) = bound.value
+            handler.finishAdd(response, head: head, body: body, context: context)
+        }
+        if responder.startAddWithoutSuspending(
+            to: head, body: body, on: context.eventLoop, logger: logger,
+            clientAddress: { channel.remoteAddress?.ipAddress }, answer: answered)
+        {
+            state = .answering
+        } else {
+            answer(head, body: RequestBody(buffer: body), context: context)
+        }
+    }
+
+    /// Writes an add's answer, or, when the add failed, has the ordinary path answer it.
+    private func finishAdd(
+        _ response: ImmediateResponse?, head: HTTPRequest, body: ByteBuffer, context: ChannelHandlerContext
+    ) {
+        if let response {
+            write(response, context: context)
+        } else {
+            answer(head, body: RequestBody(buffer: body), context: context)
+        }
+    }
+
+    private func write(_ response: ImmediateResponse, context: ChannelHandlerContext) {
+        var head = response.head
+        head.headerFields[.date] = HTTPDate.now()
+        head.headerFields[.server] = serverName
+        write(head, body: response.body, trailers: nil, context: context)
     }
 
     /// Writes an answer in one go, and goes on with what waited for it.

@@ -270,10 +270,7 @@ public final class SQLiteStore: EngelStore {
 
     public func add(_ number: PhoneNumber, for account: Account.ID, at date: Date) async throws -> AddOutcome {
         try await withCheckedThrowingContinuation { continuation in
-            let addition = Addition(
-                account: account, national: number.national, addedAt: date.microsecondsSince1970,
-                continuation: continuation)
-            submit(.write(.add(addition)), orFail: continuation)
+            add(number, for: account, at: date) { continuation.resume(with: $0) }
         }
     }
 
@@ -373,5 +370,20 @@ extension SQLiteStore: ImmediateReads {
     /// which loads the list or reports the damage.
     public func pageAtOnce(for account: Account.ID, filter: DateFilter, page: PageRequest) -> BlacklistPage? {
         try? memoryPage(for: account, filter: filter, page: page)
+    }
+}
+
+extension SQLiteStore: CompletionWrites {
+    public func add(
+        _ number: PhoneNumber, for account: Account.ID, at date: Date,
+        then completion: @escaping @Sendable (Result<AddOutcome, any Error>) -> Void
+    ) {
+        let addition = Addition(
+            account: account, national: number.national, addedAt: date.microsecondsSince1970, completion: completion)
+        do {
+            try queue.submit(.write(.add(addition)))
+        } catch {
+            completion(.failure(error))
+        }
     }
 }

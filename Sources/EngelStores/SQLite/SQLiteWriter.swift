@@ -27,7 +27,8 @@ struct Addition: Sendable {
     let account: Account.ID
     let national: Int64
     let addedAt: Int64
-    let continuation: CheckedContinuation<AddOutcome, any Error>
+    /// Called once, on the writer's thread, when the addition is durable or has failed.
+    let completion: @Sendable (Result<AddOutcome, any Error>) -> Void
 }
 
 struct Removal: Sendable {
@@ -184,7 +185,7 @@ struct SQLiteWriter {
         for (job, outcome) in zip(writes, outcomes) {
             switch (job, outcome) {
             case (.add(let addition), .added(let added)):
-                addition.continuation.resume(returning: added ? .added : .alreadyListed)
+                addition.completion(.success(added ? .added : .alreadyListed))
             case (.remove(let removal), .removed(let removed)): removal.continuation.resume(returning: removed)
             case (.custom(let write), .custom): write.complete(commitError: nil)
             default: break
@@ -342,7 +343,7 @@ struct SQLiteWriter {
     private static func fail(_ writes: [WriteJob], _ error: any Error) {
         for job in writes {
             switch job {
-            case .add(let addition): addition.continuation.resume(throwing: error)
+            case .add(let addition): addition.completion(.failure(error))
             case .remove(let removal): removal.continuation.resume(throwing: error)
             case .custom(let write): write.complete(commitError: error)
             }
