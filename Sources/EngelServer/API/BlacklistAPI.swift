@@ -44,9 +44,9 @@ struct BlacklistAPI: Sendable {
         method: BlacklistMethod, dialect: WireDialect, httpMethod: HTTPRequest.Method, body: ByteBuffer,
         reads: any ImmediateReads
     ) -> ImmediateResponse? {
-        guard method == .list, httpMethod == .post, body.readableBytes <= maximumBodyBytes else { return nil }
         let codec = dialect.codec
-        guard let received = try? codec.decode(ListPayload.self, from: Array(body.readableBytesView)),
+        guard method == .list,
+            let received = receivedAtOnce(ListPayload.self, httpMethod: httpMethod, body: body, codec: codec),
             let answer = operations.listAtOnce(received, from: reads)
         else { return nil }
         return .envelope(answer, codec: codec)
@@ -60,14 +60,21 @@ struct BlacklistAPI: Sendable {
         dialect: WireDialect, httpMethod: HTTPRequest.Method, body: ByteBuffer, reads: any ImmediateReads,
         writes: any CompletionWrites, answer: @escaping @Sendable (ImmediateResponse?) -> Void
     ) -> Bool {
-        guard httpMethod == .post, body.readableBytes <= maximumBodyBytes else { return false }
         let codec = dialect.codec
-        guard let received = try? codec.decode(NumberPayload.self, from: Array(body.readableBytesView)) else {
-            return false
-        }
+        guard let received = receivedAtOnce(NumberPayload.self, httpMethod: httpMethod, body: body, codec: codec)
+        else { return false }
         return operations.addWithoutSuspending(received, reads: reads, writes: writes) { durable in
             answer(durable ? .envelope(.status(.success), codec: codec) : nil)
         }
+    }
+
+    /// A POST's whole body decoded by `codec`; `nil` for anything ``respond(to:method:dialect:)``
+    /// would refuse at this step, which it then answers.
+    private func receivedAtOnce<Payload: WirePayload>(
+        _ type: Payload.Type, httpMethod: HTTPRequest.Method, body: ByteBuffer, codec: any WireCodec
+    ) -> ReceivedRequest<Payload>? {
+        guard httpMethod == .post, body.readableBytes <= maximumBodyBytes else { return nil }
+        return try? codec.decode(type, from: Array(body.readableBytesView))
     }
 
     /// Reads at most ``maximumBodyBytes`` and decodes them with `codec`, whatever the content type

@@ -53,18 +53,10 @@ public struct EngelResponder: HTTPResponder, HTTPResponderBuilder {
         // A query string, or a path spelled other than exactly, goes the ordinary way.
         guard let reads = immediateReads, let path = head.path,
             case .blacklist(let method, let dialect)? = KnownPath.exactly(path),
-            var response = api.respondAtOnce(
+            let response = api.respondAtOnce(
                 method: method, dialect: dialect, httpMethod: head.method, body: body, reads: reads)
         else { return nil }
-        let id = ObservationMiddleware.requestID(head.headerFields)
-        var logger = logger
-        // Only the info line would carry it.
-        if logger.logLevel <= .info { logger[metadataKey: "hb.request.id"] = .string(id) }
-        response.head.headerFields.append(HTTPField(name: .requestID, value: id))
-        observation.record(
-            method: head.method, path: path, code: response.head.status.code, since: started, logger: logger,
-            client: clientAddress())
-        return response
+        return observed(response, to: head, path: path, since: started, logger: logger, client: clientAddress())
     }
 
     /// Starts an add-blacklist request without a task, when the store allows it and the request
@@ -81,22 +73,32 @@ public struct EngelResponder: HTTPResponder, HTTPResponderBuilder {
         guard let reads = immediateReads, let writes = completionWrites, let path = head.path,
             case .blacklist(.add, let dialect)? = KnownPath.exactly(path)
         else { return false }
-        let observation = observation
         return api.addWithoutSuspending(
             dialect: dialect, httpMethod: head.method, body: body, reads: reads, writes: writes
-        ) { response in
+        ) { [self] response in
             loop.execute {
-                guard var response else { return answer(nil) }
-                let id = ObservationMiddleware.requestID(head.headerFields)
-                var logger = logger
-                if logger.logLevel <= .info { logger[metadataKey: "hb.request.id"] = .string(id) }
-                response.head.headerFields.append(HTTPField(name: .requestID, value: id))
-                observation.record(
-                    method: head.method, path: path, code: response.head.status.code, since: started,
-                    logger: logger, client: clientAddress())
-                answer(response)
+                guard let response else { return answer(nil) }
+                answer(
+                    observed(response, to: head, path: path, since: started, logger: logger, client: clientAddress()))
             }
         }
+    }
+
+    /// `response` with the request's id, recorded as ``ObservationMiddleware`` records every answer.
+    private func observed(
+        _ response: ImmediateResponse, to head: HTTPRequest, path: String, since started: ContinuousClock.Instant,
+        logger: Logger, client: @autoclosure () -> String?
+    ) -> ImmediateResponse {
+        var response = response
+        let id = ObservationMiddleware.requestID(head.headerFields)
+        var logger = logger
+        // Only the info line would carry it.
+        if logger.logLevel <= .info { logger[metadataKey: "hb.request.id"] = .string(id) }
+        response.head.headerFields.append(HTTPField(name: .requestID, value: id))
+        observation.record(
+            method: head.method, path: path, code: response.head.status.code, since: started, logger: logger,
+            client: client())
+        return response
     }
 
     private func answer(_ request: Request, context: Context) async throws -> Response {

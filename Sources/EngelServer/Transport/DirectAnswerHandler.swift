@@ -220,14 +220,15 @@ final class DirectAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func write(_ response: ImmediateResponse, context: ChannelHandlerContext) {
-        var head = response.head
-        head.headerFields[.date] = HTTPDate.now()
-        head.headerFields[.server] = serverName
-        write(head, body: response.body, trailers: nil, context: context)
+        write(response.head, body: response.body, trailers: nil, context: context)
     }
 
-    /// Writes an answer in one go, and goes on with what waited for it.
+    /// Writes an answer in one go, with the `Date` and `Server` every answer carries, and goes on
+    /// with what waited for it.
     private func write(_ head: HTTPResponse, body: ByteBuffer?, trailers: HTTPFields?, context: ChannelHandlerContext) {
+        var head = head
+        head.headerFields[.date] = HTTPDate.now()
+        head.headerFields[.server] = serverName
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         if let body { context.write(wrapOutboundOut(.body(body)), promise: nil) }
         context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
@@ -242,7 +243,6 @@ final class DirectAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             source: ApplicationRequestContextSource(channel: context.channel, logger: logger))
         let responder = self.responder
         let logger = self.logger
-        let serverName = self.serverName
         let made = context.eventLoop.makePromise(of: CollectedResponse.self)
         inFlight = Task {
             let response: Response
@@ -253,7 +253,7 @@ final class DirectAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 logger.error("responder failed", metadata: ["error": "\(String(reflecting: error))"])
                 response = Response(status: .internalServerError)
             }
-            do { made.succeed(try await CollectedResponse(response, serverName: serverName)) } catch {
+            do { made.succeed(try await CollectedResponse(response)) } catch {
                 made.fail(error)
             }
         }
@@ -276,12 +276,10 @@ private struct CollectedResponse: Sendable {
     var body: ByteBuffer?
     var trailers: HTTPFields?
 
-    init(_ response: Response, serverName: String) async throws {
+    init(_ response: Response) async throws {
         let collector = BodyCollector()
         try await response.body.write(collector)
         var head = response.head
-        head.headerFields[.date] = HTTPDate.now()
-        head.headerFields[.server] = serverName
         if head.headerFields[.contentLength] == nil, collector.trailers == nil {
             head.headerFields[.contentLength] = String(collector.body?.readableBytes ?? 0)
         }

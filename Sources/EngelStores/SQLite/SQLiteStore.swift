@@ -174,10 +174,15 @@ public final class SQLiteStore: EngelStore {
     }
 
     private func submit<Value>(_ job: WriterJob, orFail continuation: CheckedContinuation<Value, any Error>) {
+        submit(job) { continuation.resume(throwing: $0) }
+    }
+
+    /// Queues `job` for the writer, or calls `fail` when the store no longer takes work.
+    private func submit(_ job: WriterJob, orFail fail: (any Error) -> Void) {
         do {
             try queue.submit(job)
         } catch {
-            continuation.resume(throwing: error)
+            fail(error)
         }
     }
 
@@ -380,10 +385,6 @@ extension SQLiteStore: CompletionWrites {
     ) {
         let addition = Addition(
             account: account, national: number.national, addedAt: date.microsecondsSince1970, completion: completion)
-        do {
-            try queue.submit(.write(.add(addition)))
-        } catch {
-            completion(.failure(error))
-        }
+        submit(.write(.add(addition))) { completion(.failure($0)) }
     }
 }
