@@ -94,7 +94,6 @@ let package = Package(
             name: "EngelCLI",
             dependencies: [
                 "EngelCore",
-                "EngelStores",
                 "EngelServer",
                 "IletiMerkezi",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

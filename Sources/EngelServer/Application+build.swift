@@ -17,7 +17,7 @@ public import UnixSignals
 ///   - metrics: The registry the server's metrics are made in and `/metrics` shows (a fresh one
 ///     by default: nothing is bootstrapped globally).
 ///   - now: The clock stamping added-at times (tests pass a fixed one).
-public func buildRouter(
+public func buildResponder(
     store: any EngelStore, configuration: ServerConfiguration,
     metrics registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
     now: @escaping @Sendable () -> Date = { Date() }
@@ -41,7 +41,7 @@ public func buildRouter(
 /// The `Server` header of every answer.
 let serverName = "Engel"
 
-/// Builds the application serving `store` as `configuration` says: the router of ``buildRouter``
+/// Builds the application serving `store` as `configuration` says: the router of ``buildResponder``
 /// behind an HTTP/1.1 server that closes idle connections and guards request bodies.
 ///
 /// `services` run beside the server and are shut down after it, so a store closed by one of them
@@ -53,7 +53,7 @@ public func buildApplication(
 ) -> some ApplicationProtocol {
     let maximumBodyBytes = configuration.maximumBodyBytes
     let readTimeout = configuration.readTimeout
-    let responder = buildRouter(store: store, configuration: configuration, metrics: registry)
+    let responder = buildResponder(store: store, configuration: configuration, metrics: registry)
     return Application(
         router: responder,
         server: .engelHTTP1(

@@ -78,7 +78,7 @@ struct Harness {
         var quiet = Logger(label: "engel-test")
         quiet.logLevel = .warning
         return Application(
-            router: buildRouter(store: store ?? self.store, configuration: configuration, metrics: metrics) {
+            router: buildResponder(store: store ?? self.store, configuration: configuration, metrics: metrics) {
                 clock.now
             },
             logger: logger ?? quiet)

@@ -32,7 +32,7 @@ struct ImmediateAnswerTests {
         _ = try await store.setAPIAccess(false, forAccountNamed: AccountName("closed"))
         _ = try await store.prepareForServing()
         do {
-            try await body(harness, buildRouter(store: store, configuration: harness.configuration))
+            try await body(harness, buildResponder(store: store, configuration: harness.configuration))
         } catch {
             await store.close()
             throw error

@@ -67,7 +67,7 @@ struct ObservabilityTests {
         var configuration = harness.configuration
         let token = "0123456789abcdef0123456789abcdef"
         configuration.metricsToken = token
-        let app = Application(router: buildRouter(store: harness.store, configuration: configuration))
+        let app = Application(router: buildResponder(store: harness.store, configuration: configuration))
         try await app.test(.router) { client in
             func metrics(_ authorization: String?) async throws -> (status: Int, body: String) {
                 var headers: HTTPFields = [:]

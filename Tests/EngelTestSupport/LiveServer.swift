@@ -43,7 +43,7 @@ public struct LiveServer: Sendable {
         }
         let clock = ManualClock()
         let issued = accounts
-        let router = buildRouter(
+        let router = buildResponder(
             store: store, configuration: ServerConfiguration(port: 0, database: .sqlite(path: "/unused"))
         ) { clock.now }
         return try await withServer(router: router) { port in

@@ -46,7 +46,7 @@ extension ForwardingStore {
 }
 
 /// What a ``FailingStore`` throws: the database went away.
-public struct StoreUnavailable: Error {
+public struct SimulatedOutage: Error {
     /// Creates the error.
     public init() {}
 }
@@ -63,18 +63,18 @@ public final class FailingStore: ForwardingStore {
 
     public func add(_ number: PhoneNumber, for account: Account.ID, at date: Date) async throws -> AddOutcome {
         attempts.withLock { $0 += 1 }
-        throw StoreUnavailable()
+        throw SimulatedOutage()
     }
     public func remove(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool {
-        throw StoreUnavailable()
+        throw SimulatedOutage()
     }
     public func contains(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool {
-        throw StoreUnavailable()
+        throw SimulatedOutage()
     }
     public func page(for account: Account.ID, filter: DateFilter, page: PageRequest) async throws -> BlacklistPage {
-        throw StoreUnavailable()
+        throw SimulatedOutage()
     }
-    public func checkHealth() async throws { throw StoreUnavailable() }
+    public func checkHealth() async throws { throw SimulatedOutage() }
 }
 
 /// A store whose first remove is applied and then reported as failed: a reply lost after the commit.
@@ -91,7 +91,7 @@ public final class RemoveThenFailOnceStore: ForwardingStore {
             defer { failed = true }
             return !failed
         }
-        if failNow { throw StoreUnavailable() }
+        if failNow { throw SimulatedOutage() }
         return removed
     }
 }

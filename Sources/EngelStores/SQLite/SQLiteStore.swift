@@ -25,7 +25,7 @@ public final class SQLiteStore: EngelStore {
     private let readers: [SQLiteConnection]
     private let checkpointer: SQLiteConnection
     private let nextReader = Atomic<Int>(0)
-    private let queue: WriteQueue<WriterJob>
+    private let queue: WriteQueue<WriterCommand>
     private let caches: SQLiteCaches
     private let writerTask: Mutex<Task<Void, Never>?>
     private let writerExecutor: Mutex<DedicatedThreadExecutor?>
@@ -173,12 +173,12 @@ public final class SQLiteStore: EngelStore {
         }
     }
 
-    private func submit<Value>(_ job: WriterJob, orFail continuation: CheckedContinuation<Value, any Error>) {
+    private func submit<Value>(_ job: WriterCommand, orFail continuation: CheckedContinuation<Value, any Error>) {
         submit(job) { continuation.resume(throwing: $0) }
     }
 
     /// Queues `job` for the writer, or calls `fail` when the store no longer takes work.
-    private func submit(_ job: WriterJob, orFail fail: (any Error) -> Void) {
+    private func submit(_ job: WriterCommand, orFail fail: (any Error) -> Void) {
         do {
             try queue.submit(job)
         } catch {

@@ -4,7 +4,7 @@ import SQLiteNIO
 import Synchronization
 
 /// Work for the writer connection.
-enum WriterJob: Sendable {
+enum WriterCommand: Sendable {
     /// A change, committed with the other writes of its batch.
     case write(WriteJob)
     /// Reads an account's list into memory.
@@ -70,7 +70,7 @@ struct SQLiteWriter {
     }
 
     /// Runs one batch: its writes in one transaction, then its loads and checks.
-    mutating func run(_ batch: [WriterJob]) async {
+    mutating func run(_ batch: [WriterCommand]) async {
         var writes: [WriteJob] = []
         var loads: [ListLoad] = []
         var checkForOtherWriters = false
