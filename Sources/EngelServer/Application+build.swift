@@ -45,15 +45,16 @@ let serverName = "Engel"
 /// behind an HTTP/1.1 server that closes idle connections and guards request bodies.
 ///
 /// `services` run beside the server and are shut down after it, so a store closed by one of them
-/// outlives every in-flight request.
+/// outlives every in-flight request. `now` stamps added-at times (tests pass a clock they move).
 public func buildApplication(
     store: any EngelStore, configuration: ServerConfiguration, services: [any Service] = [],
     metrics registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), logger: Logger,
+    now: @escaping @Sendable () -> Date = { Date() },
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let maximumBodyBytes = configuration.maximumBodyBytes
     let readTimeout = configuration.readTimeout
-    let responder = buildResponder(store: store, configuration: configuration, metrics: registry)
+    let responder = buildResponder(store: store, configuration: configuration, metrics: registry, now: now)
     return Application(
         router: responder,
         server: .engelHTTP1(
