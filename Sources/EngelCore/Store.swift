@@ -86,30 +86,11 @@ extension BlacklistStore {
     }
 }
 
-/// A store that can answer some reads at once, from memory, without suspending: the server makes
-/// those answers on the connection's own thread instead of in a task.
-///
-/// Each method returns `nil` when its answer is not at hand; the server then asks through
-/// ``EngelStore`` as usual, which answers the same as these would have.
-public protocol ImmediateReads: Sendable {
-    /// The account `apiKey` names, if memory holds it (as ``AccountStore/account(withKey:)``).
-    func accountAtOnce(withKey apiKey: String) -> Account?
-    /// The page, if memory holds the account's list (as ``BlacklistStore/page(for:filter:page:)``).
-    func pageAtOnce(for account: Account.ID, filter: DateFilter, page: PageRequest) -> BlacklistPage?
-}
-
-/// A store that takes adds with a completion instead of a suspension, so that the server can make
-/// their answers without a task.
-public protocol CompletionWrites: Sendable {
-    /// Lists `number` as ``BlacklistStore/add(_:for:at:)`` does, and calls `completion` once, from
-    /// any thread, when the change is durable or has failed.
-    func add(
-        _ number: PhoneNumber, for account: Account.ID, at date: Date,
-        then completion: @escaping @Sendable (Result<AddOutcome, any Error>) -> Void)
-}
-
 /// A store of accounts and their lists: what the server runs on.
 public protocol EngelStore: AccountStore, BlacklistStore {
+    /// Authenticates `call` and carries its operation out, as ``carryOut(_:)`` does; the reply is
+    /// at hand when the store needs no suspension for it (see ``Reply``).
+    func reply(to call: ListCall) -> Reply<Result<ListCallResult, any Error>>
     /// Gets ready to answer quickly from the first request (a store with caches fills them);
     /// returns a line for the operator when it did something worth telling (the caller adds how
     /// long it took).
@@ -119,6 +100,11 @@ public protocol EngelStore: AccountStore, BlacklistStore {
 }
 
 extension EngelStore {
+    /// Stores without answers at hand carry every call out in a task.
+    public func reply(to call: ListCall) -> Reply<Result<ListCallResult, any Error>> {
+        .suspending { await carryOut(call) }
+    }
+
     /// Stores without caches have nothing to prepare.
     public func prepareForServing() async throws -> String? { nil }
 }

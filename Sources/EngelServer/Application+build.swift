@@ -9,7 +9,7 @@ public import ServiceLifecycle
 public import UnixSignals
 
 /// Builds the responder: the blacklist methods in JSON and XML, `/healthz`, `/metrics`, and the
-/// envelope for every failure.
+/// envelope for every failure, all answered by one ``RequestPipeline``.
 ///
 /// - Parameters:
 ///   - store: Where accounts and lists live.
@@ -24,18 +24,11 @@ public func buildResponder(
 ) -> EngelResponder {
     let metrics = ServerMetrics(registry: registry)
     return EngelResponder(
-        observation: ObservationMiddleware(metrics: metrics),
-        slowdown: AuthenticationSlowdownMiddleware(
-            throttle: AuthenticationThrottle(policy: configuration.authenticationSlowdown), metrics: metrics),
-        envelopeErrors: EnvelopeErrorMiddleware(metrics: metrics),
-        api: BlacklistAPI(
-            operations: BlacklistOperations(
-                store: store, parser: PhoneNumberParser(prefixes: configuration.mobilePrefixes), now: now,
-                metrics: metrics),
-            maximumBodyBytes: configuration.maximumBodyBytes),
-        store: store, metrics: metrics,
-        metricsAuthorization: configuration.metricsToken.map { Array("Bearer \($0)".utf8) },
-        immediateReads: store as? any ImmediateReads, completionWrites: store as? any CompletionWrites)
+        pipeline: RequestPipeline(
+            routes: RouteTable(configuration: configuration), store: store,
+            parser: PhoneNumberParser(prefixes: configuration.mobilePrefixes), now: now, metrics: metrics,
+            throttle: AuthenticationThrottle(policy: configuration.authenticationSlowdown),
+            metricsAuthorization: configuration.metricsToken.map { Array("Bearer \($0)".utf8) }))
 }
 
 /// The `Server` header of every answer.
@@ -48,22 +41,22 @@ let serverName = "Engel"
 /// outlives every in-flight request. `now` stamps added-at times (tests pass a clock they move).
 public func buildApplication(
     store: any EngelStore, configuration: ServerConfiguration, services: [any Service] = [],
-    metrics registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), logger: Logger,
-    now: @escaping @Sendable () -> Date = { Date() },
+    metrics registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+    now: @escaping @Sendable () -> Date = { Date() }, logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let maximumBodyBytes = configuration.maximumBodyBytes
     let readTimeout = configuration.readTimeout
     let responder = buildResponder(store: store, configuration: configuration, metrics: registry, now: now)
+    let routes = responder.pipeline.routes
     return Application(
         router: responder,
         server: .engelHTTP1(
             configuration: HTTP1Channel.Configuration(
                 additionalChannelHandlers: [
-                    RequestGuardHandler(maximumBodyBytes: maximumBodyBytes, readTimeout: readTimeout)
+                    RequestGuardHandler(routes: routes, readTimeout: readTimeout)
                 ],
                 idleTimeout: TimeAmount(configuration.idleTimeout)),
-            responder: responder, logger: logger, maximumBodyBytes: maximumBodyBytes, serverName: serverName),
+            pipeline: responder.pipeline, logger: logger, serverName: serverName),
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port), serverName: serverName),
         services: services,

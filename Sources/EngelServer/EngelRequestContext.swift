@@ -1,8 +1,8 @@
 public import Hummingbird
 public import NIOCore
 
-/// The request context every Engel route sees: Hummingbird's, plus the client's address, which the
-/// authentication slowdown and the logs use.
+/// The request context of Hummingbird's requests to Engel: Hummingbird's, plus the connection, so
+/// that the client's address is asked for only when it is needed.
 public struct EngelRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     private let channel: any Channel
@@ -13,9 +13,8 @@ public struct EngelRequestContext: RequestContext, RemoteAddressRequestContext {
     }
 
     /// The peer of the connection; `nil` for requests that came through no socket (router tests).
-    /// Asked for only when needed: a channel answers under a lock.
     public var remoteAddress: SocketAddress? { channel.remoteAddress }
 
-    /// The client's IP address as text, without the port.
-    var clientAddress: String? { remoteAddress?.ipAddress }
+    /// Where the request came from, as the pipeline asks.
+    var origin: RequestOrigin { RequestOrigin(channel: channel) }
 }

@@ -66,7 +66,7 @@ struct ServerMetrics: Sendable {
     }
 }
 
-/// Answers are counted by endpoint and code. Endpoints are the fixed labels of `EndpointLabel`, and
+/// Answers are counted by endpoint and code. Endpoints are the labels of `RouteTable`, and
 /// codes a handful, so there are few of these.
 private struct AnswerKey: Hashable {
     let endpoint: String
@@ -95,13 +95,5 @@ extension Duration {
         let (seconds, attoseconds) = components
         let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         return overflow ? .max : scaled &+ attoseconds / 1_000_000_000
-    }
-}
-
-/// How metrics name the path of a request: the API's own paths as they are, anything else as one
-/// value, so a client cannot create series at will.
-enum EndpointLabel {
-    static func of(path: String) -> String {
-        KnownPath.exactly(path) != nil ? path : "other"
     }
 }

@@ -1,3 +1,4 @@
+import EngelCore
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -5,17 +6,20 @@ import NIOCore
 import NIOHTTPTypes
 
 /// Answers the requests of a connection from inside its channel pipeline: collects each request on
-/// the event loop, runs ``EngelResponder`` in a task, and writes the answer back in one go.
+/// the event loop, hands it to the ``RequestPipeline``, and writes the answer back in one go: at
+/// once, on this thread, when the pipeline's reply is at hand, otherwise when it comes.
 ///
-/// Hummingbird hands every request to the responder through an async channel bridge (an async
-/// sequence of request parts, an async writer of response parts); profiles showed that bridge as
-/// much of a request's cost. This handler sits between Hummingbird's connection state handler
-/// (which keeps idle timeouts and graceful shutdown working, as it sees every part) and the bridge.
+/// Hummingbird hands every request to its responder through an async channel bridge (an async
+/// sequence of request parts, an async writer of response parts). Going around it cut the server's
+/// CPU per first page from 52-86 to 40-50 us, and answering at once without a task cut an add's
+/// from 75-95 to 63 us (Benchmarks/RESULTS.md, "2026-11-29 (session 6)", CPU per request).
+/// This handler sits between Hummingbird's connection state handler (which keeps idle timeouts and
+/// graceful shutdown working, as it sees every part) and the bridge.
 ///
-/// Requests it does not answer itself go on to the bridge unchanged: those carrying
-/// `Connection: close` or `Expect`, and those declaring a body over the limit. Answers leave in the
-/// order their requests came: while one request is answered or passed on, later parts wait here, and
-/// no more is read from the socket until they are taken.
+/// Requests it does not answer itself go on to the bridge unchanged, to the same pipeline through
+/// ``EngelResponder``: those carrying `Connection: close` or `Expect`. Answers leave in the order
+/// their requests came: while one request is answered or passed on, later parts wait here, and no
+/// more is read from the socket until they are taken.
 final class DirectAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -33,23 +37,23 @@ final class DirectAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case passingOn(requestEnded: Bool, answerEnded: Bool)
     }
 
-    private let responder: EngelResponder
+    private let pipeline: RequestPipeline
     private let logger: Logger
-    private let maximumBodyBytes: Int
     private let serverName: String
     private var state = State.idle
     /// What came while an earlier request was still being answered.
     private var waiting = CircularBuffer<Arrival>()
     /// A read asked for while parts wait, made once they are taken.
     private var readHeld = false
-    /// The task making the answer in progress, cancelled if the connection goes first (the client
-    /// left, or the server's shutdown grace ran out).
-    private var inFlight: Task<Void, Never>?
+    /// The answer on its way, cancelled if the connection goes first (the client left, or the
+    /// server's shutdown grace ran out).
+    private var inFlight: PendingReply<OutgoingAnswer>?
+    /// The connection is gone: an answer that comes now has nowhere to go.
+    private var removed = false
 
-    init(responder: EngelResponder, logger: Logger, maximumBodyBytes: Int, serverName: String) {
-        self.responder = responder
+    init(pipeline: RequestPipeline, logger: Logger, serverName: String) {
+        self.pipeline = pipeline
         self.logger = logger
-        self.maximumBodyBytes = maximumBodyBytes
         self.serverName = serverName
     }
 
@@ -94,6 +98,7 @@ final class DirectAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Called when the channel closes (the connection state handler before this one does not pass
     /// `channelInactive` on).
     func handlerRemoved(context: ChannelHandlerContext) {
+        removed = true
         waiting.removeAll()
         inFlight?.cancel()
         inFlight = nil
@@ -116,10 +121,10 @@ final class DirectAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .part(let arrived):
             part = arrived
         case .failure(let error):
-            // The request guard refused the body being collected: the responder reads that failure
-            // from the body and answers it as it would on the bridge. Other failures are the bridge's.
+            // The request guard refused the body being collected: the pipeline answers that. Other
+            // failures are the bridge's.
             if case .collecting(let head, _) = state, let rejected = error as? RequestBodyRejected {
-                answer(head, body: RequestBody(asyncSequence: FailingBody(error: rejected)), context: context)
+                answer(IncomingRequest(head: head, body: .failure(rejected)), context: context)
                 return false
             }
             context.fireErrorCaught(error)
@@ -141,7 +146,7 @@ final class DirectAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             state = .collecting(head, body)
             return false
         case (.collecting(let head, let body), .end):
-            answer(head, body: body ?? ByteBuffer(), context: context)
+            answer(IncomingRequest(head: head, body: .success(body ?? ByteBuffer())), context: context)
             return false
         case (.passingOn(_, let answerEnded), .end):
             state = answerEnded ? .idle : .passingOn(requestEnded: true, answerEnded: false)
@@ -170,149 +175,51 @@ final class DirectAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// Requests the bridge keeps: closing ones (the bridge ends the connection after them), ones
-    /// expecting an interim answer, and bodies declared too large, refused before they are read.
+    /// Requests the bridge keeps: closing ones (the bridge ends the connection after them) and ones
+    /// expecting an interim answer.
     private func answersDirectly(_ head: HTTPRequest) -> Bool {
         let fields = head.headerFields
-        if fields[.connection]?.lowercased().contains("close") == true || fields[.expect] != nil { return false }
-        if let declared = fields.first(where: { $0.name == .contentLength }),
-            Int(declared.value) ?? 0 > maximumBodyBytes
-        {
-            return false
-        }
-        return true
+        return fields[.connection]?.lowercased().contains("close") != true && fields[.expect] == nil
     }
 
-    /// Answers a complete request: at once, or once its add is durable, when the responder can;
-    /// otherwise in a task.
-    private func answer(_ head: HTTPRequest, body: ByteBuffer, context: ChannelHandlerContext) {
-        let channel = context.channel
-        if let response = responder.respondAtOnce(
-            to: head, body: body, logger: logger, clientAddress: channel.remoteAddress?.ipAddress)
-        {
-            write(response, context: context)
-            return
-        }
-        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
-        let answered: @Sendable (ImmediateResponse?) -> Void = { response in
-            let (handler, context) = bound.value
-            handler.finishAdd(response, head: head, body: body, context: context)
-        }
-        if responder.startAddWithoutSuspending(
-            to: head, body: body, on: context.eventLoop, logger: logger,
-            clientAddress: { channel.remoteAddress?.ipAddress }, answer: answered)
-        {
-            state = .answering
-        } else {
-            answer(head, body: RequestBody(buffer: body), context: context)
+    /// Answers a complete request: at once when the pipeline's reply is at hand, else when it comes.
+    private func answer(_ request: IncomingRequest, context: ChannelHandlerContext) {
+        state = .answering
+        switch pipeline.answer(request, from: RequestOrigin(channel: context.channel), logger: logger) {
+        case .now(let answer):
+            write(answer, context: context)
+        case .later(let pending):
+            inFlight = pending
+            let loop = context.eventLoop
+            let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
+            pending.whenReady { answer in
+                // Fulfilled on this loop already when the reply came before this was registered.
+                if loop.inEventLoop {
+                    bound.value.handler.finish(answer, context: bound.value.context)
+                } else {
+                    loop.execute { bound.value.handler.finish(answer, context: bound.value.context) }
+                }
+            }
         }
     }
 
-    /// Writes an add's answer, or, when the add failed, has the ordinary path answer it.
-    private func finishAdd(
-        _ response: ImmediateResponse?, head: HTTPRequest, body: ByteBuffer, context: ChannelHandlerContext
-    ) {
-        if let response {
-            write(response, context: context)
-        } else {
-            answer(head, body: RequestBody(buffer: body), context: context)
-        }
+    private func finish(_ answer: OutgoingAnswer, context: ChannelHandlerContext) {
+        inFlight = nil
+        guard !removed else { return }
+        write(answer, context: context)
     }
 
-    private func write(_ response: ImmediateResponse, context: ChannelHandlerContext) {
-        write(response.head, body: response.body, trailers: nil, context: context)
-    }
-
-    /// Writes an answer in one go, with the `Date` and `Server` every answer carries, and goes on
-    /// with what waited for it.
-    private func write(_ head: HTTPResponse, body: ByteBuffer?, trailers: HTTPFields?, context: ChannelHandlerContext) {
-        var head = head
+    /// Writes an answer in one go, with the `Date`, `Server` and length every answer carries, and
+    /// goes on with what waited for it.
+    private func write(_ answer: OutgoingAnswer, context: ChannelHandlerContext) {
+        var head = answer.head
         head.headerFields[.date] = HTTPDate.now()
         head.headerFields[.server] = serverName
+        head.headerFields[.contentLength] = String(answer.body.readableBytes)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
-        if let body { context.write(wrapOutboundOut(.body(body)), promise: nil) }
-        context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+        context.write(wrapOutboundOut(.body(answer.body)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         state = .idle
         takeWaiting(context: context)
     }
-
-    private func answer(_ head: HTTPRequest, body: RequestBody, context: ChannelHandlerContext) {
-        state = .answering
-        let request = Request(head: head, body: body)
-        let requestContext = EngelRequestContext(
-            source: ApplicationRequestContextSource(channel: context.channel, logger: logger))
-        let responder = self.responder
-        let logger = self.logger
-        let made = context.eventLoop.makePromise(of: CollectedResponse.self)
-        inFlight = Task {
-            let response: Response
-            do {
-                response = try await responder.respond(to: request, context: requestContext)
-            } catch {
-                // The envelope middleware answers every failure; this is only a last resort.
-                logger.error("responder failed", metadata: ["error": "\(String(reflecting: error))"])
-                response = Response(status: .internalServerError)
-            }
-            do { made.succeed(try await CollectedResponse(response)) } catch {
-                made.fail(error)
-            }
-        }
-        made.futureResult.assumeIsolated().whenComplete { result in
-            self.inFlight = nil
-            switch result {
-            case .success(let collected):
-                self.write(collected.head, body: collected.body, trailers: collected.trailers, context: context)
-            case .failure(let error):
-                logger.error("answer body failed", metadata: ["error": "\(String(reflecting: error))"])
-                context.close(promise: nil)
-            }
-        }
-    }
-}
-
-/// A response with its body read whole, ready to write in one go.
-private struct CollectedResponse: Sendable {
-    var head: HTTPResponse
-    var body: ByteBuffer?
-    var trailers: HTTPFields?
-
-    init(_ response: Response) async throws {
-        let collector = BodyCollector()
-        try await response.body.write(collector)
-        var head = response.head
-        if head.headerFields[.contentLength] == nil, collector.trailers == nil {
-            head.headerFields[.contentLength] = String(collector.body?.readableBytes ?? 0)
-        }
-        self.head = head
-        self.body = collector.body
-        self.trailers = collector.trailers
-    }
-}
-
-/// Gathers what a response body writes; used by one task at a time.
-private final class BodyCollector: ResponseBodyWriter {
-    var body: ByteBuffer?
-    var trailers: HTTPFields?
-
-    func write(_ buffer: ByteBuffer) async throws {
-        var buffer = buffer
-        if body == nil { body = buffer } else { body?.writeBuffer(&buffer) }
-    }
-
-    func finish(_ trailingHeaders: HTTPFields?) async throws {
-        trailers = trailingHeaders
-    }
-}
-
-/// A request body that fails at once, as a refused body does on the bridge.
-private struct FailingBody: AsyncSequence, Sendable {
-    typealias Element = ByteBuffer
-    let error: RequestBodyRejected
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        let error: RequestBodyRejected
-        mutating func next() async throws -> ByteBuffer? { throw error }
-    }
-
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(error: error) }
 }

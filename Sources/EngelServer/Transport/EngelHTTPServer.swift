@@ -29,16 +29,14 @@ struct EngelHTTP1Channel: ServerChildChannel {
 }
 
 extension HTTPServerBuilder {
-    /// HTTP/1.1 as Hummingbird's `.http1(configuration:)` serves it, but with `responder` answering
+    /// HTTP/1.1 as Hummingbird's `.http1(configuration:)` serves it, but with `pipeline` answering
     /// requests straight from each connection's pipeline (see ``DirectAnswerHandler``).
     static func engelHTTP1(
-        configuration: HTTP1Channel.Configuration, responder: EngelResponder, logger: Logger,
-        maximumBodyBytes: Int, serverName: String
+        configuration: HTTP1Channel.Configuration, pipeline: RequestPipeline, logger: Logger, serverName: String
     ) -> HTTPServerBuilder {
         .init { bridgeResponder in
             EngelHTTP1Channel(base: HTTP1Channel(responder: bridgeResponder, configuration: configuration)) {
-                DirectAnswerHandler(
-                    responder: responder, logger: logger, maximumBodyBytes: maximumBodyBytes, serverName: serverName)
+                DirectAnswerHandler(pipeline: pipeline, logger: logger, serverName: serverName)
             }
         }
     }

@@ -26,7 +26,7 @@ enum HTTPDate {
             Self.formatter.string(from: Date(timeIntervalSince1970: TimeInterval(secondsSince1970)))
         }
 
-        nonisolated(unsafe) private static let formatter: DateFormatter = {
+        private static let formatter: DateFormatter = {
             let formatter = DateFormatter()
             formatter.locale = Locale(identifier: "en_US_POSIX")
             formatter.timeZone = TimeZone(identifier: "GMT")

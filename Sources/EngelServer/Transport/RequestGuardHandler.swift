@@ -5,8 +5,9 @@ import NIOHTTPTypes
 /// Guards each connection against clients that send too much or too slowly, below the router so it
 /// covers every path, those that never read their body included.
 ///
-/// - A body past `maximumBodyBytes`, or one not complete `readTimeout` after its head, fails the
-///   request's body stream with ``RequestBodyRejected``; nothing more is read from the connection.
+/// - A body past its route's limit (``RouteTable``), declared so or found so, or one not complete
+///   `readTimeout` after its head, fails the request with ``RequestBodyRejected``; nothing more is
+///   read from the connection.
 /// - After an answer carrying `Connection: close` (every rejected body gets one), whatever the client
 ///   still sends is read and dropped for a short linger before the connection is closed: closing
 ///   with unread data would reset the connection and could destroy the answer before the client
@@ -17,10 +18,12 @@ final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
-    private let maximumBodyBytes: Int
+    private let routes: RouteTable
     private let readTimeout: Duration
     private let linger: Duration
 
+    /// The target of the request being read, to find its limit when its body passes the smallest.
+    private var target: String?
     private var bodyBytes = 0
     /// When the head of the request whose end has not arrived yet came; `nil` between requests.
     private var incompleteSince: NIODeadline?
@@ -32,8 +35,8 @@ final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var lingerTimer: Scheduled<Void>?
     private var pendingClose: EventLoopPromise<Void>?
 
-    init(maximumBodyBytes: Int, readTimeout: Duration, linger: Duration = .seconds(2)) {
-        self.maximumBodyBytes = maximumBodyBytes
+    init(routes: RouteTable, readTimeout: Duration, linger: Duration = .seconds(2)) {
+        self.routes = routes
         self.readTimeout = readTimeout
         self.linger = linger
     }
@@ -41,13 +44,23 @@ final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !discarding else { return }
         switch unwrapInboundIn(data) {
-        case .head:
+        case .head(let head):
             bodyBytes = 0
+            target = head.path
             incompleteSince = .now()
+            // The first field, not the subscript: that joins repeated fields into a new string.
+            if let declared = head.headerFields.first(where: { $0.name == .contentLength }).flatMap({ Int($0.value) }),
+                let limit = exceededLimit(declared)
+            {
+                // The request is answered, so it must arrive; its body never does.
+                context.fireChannelRead(data)
+                reject(context, .tooLarge(limit: limit))
+                return
+            }
         case .body(let buffer):
             bodyBytes += buffer.readableBytes
-            if bodyBytes > maximumBodyBytes {
-                reject(context, .tooLarge(limit: maximumBodyBytes))
+            if let limit = exceededLimit(bodyBytes) {
+                reject(context, .tooLarge(limit: limit))
                 return
             }
         case .end:
@@ -120,6 +133,14 @@ final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let promise = pendingClose
         pendingClose = nil
         promise?.succeed(())
+    }
+
+    /// The limit of the request being read when `bytes` exceed it; the route is looked up only for
+    /// bodies past the smallest limit.
+    private func exceededLimit(_ bytes: Int) -> Int? {
+        guard bytes > routes.smallestBodyLimit else { return nil }
+        let limit = routes.bodyLimit(for: target ?? "")
+        return bytes > limit ? limit : nil
     }
 
     private func reject(_ context: ChannelHandlerContext, _ reason: RequestBodyRejected.Reason) {

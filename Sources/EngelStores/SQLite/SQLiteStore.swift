@@ -28,7 +28,6 @@ public final class SQLiteStore: EngelStore {
     private let queue: WriteQueue<WriterCommand>
     private let caches: SQLiteCaches
     private let writerTask: Mutex<Task<Void, Never>?>
-    private let writerExecutor: Mutex<DedicatedThreadExecutor?>
     private let periodicTasks: Mutex<[Task<Void, Never>]>
     private let logger: Logger
 
@@ -46,7 +45,6 @@ public final class SQLiteStore: EngelStore {
         self.queue = WriteQueue(maximumBatch: maximumBatch)
         self.caches = caches
         self.writerTask = Mutex(nil)
-        self.writerExecutor = Mutex(nil)
         self.periodicTasks = Mutex([])
         self.logger = logger
     }
@@ -122,7 +120,6 @@ public final class SQLiteStore: EngelStore {
             await task.value
         }
         await writerTask.withLock({ $0 })?.value
-        writerExecutor.withLock({ $0 })?.shutdown()
         for connection in readers + [checkpointer, writer] {
             do { try await connection.close() } catch {
                 logger.warning("closing an SQLite connection failed", metadata: ["error": "\(error)"])
@@ -136,9 +133,7 @@ public final class SQLiteStore: EngelStore {
     private func start(
         _ writer: SQLiteWriter, checkingEvery checkInterval: Duration, checkpointingEvery checkpointInterval: Duration
     ) {
-        let executor = DedicatedThreadExecutor(name: "engel-writer")
-        writerExecutor.withLock { $0 = executor }
-        let writing = Task(executorPreference: executor) { [queue] in
+        let writing = Task { [queue] in
             var writer = writer
             while let batch = await queue.nextBatch() {
                 await writer.run(batch)
@@ -216,7 +211,7 @@ public final class SQLiteStore: EngelStore {
     }
 
     public func account(withKey apiKey: String) async throws -> Account? {
-        accountAtOnce(withKey: apiKey)
+        caches.accounts.withLock { $0.byKey[apiKey] }
     }
 
     public func currentAccount(withKey apiKey: String) async throws -> Account? {
@@ -303,9 +298,7 @@ public final class SQLiteStore: EngelStore {
 
     public func remove(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool {
         try await withCheckedThrowingContinuation { continuation in
-            submit(
-                .write(.remove(Removal(account: account, national: number.national, continuation: continuation))),
-                orFail: continuation)
+            remove(number, for: account) { continuation.resume(with: $0) }
         }
     }
 
@@ -366,25 +359,56 @@ public final class SQLiteStore: EngelStore {
     }
 }
 
-extension SQLiteStore: ImmediateReads {
-    public func accountAtOnce(withKey apiKey: String) -> Account? {
-        caches.accounts.withLock { $0.byKey[apiKey] }
+// MARK: Replies
+
+extension SQLiteStore {
+    /// Authenticates from memory and answers pages from memory at once; writes reply when their
+    /// group commits. Anything memory cannot settle (a refusal, which is checked against the file; a
+    /// list not loaded yet; an unreadable entry) is carried out by the suspending methods.
+    public func reply(to call: ListCall) -> Reply<Result<ListCallResult, any Error>> {
+        guard let account = caches.accounts.withLock({ $0.byKey[call.apiKey] }), account.accepts(call.hashDigest)
+        else { return .suspending { await self.carryOut(call) } }
+        let operation: ListOperation
+        switch call.operation {
+        case .success(let asked): operation = asked
+        case .failure(let error): return .now(.failure(error))
+        }
+        @Sendable func result(_ outcome: ListCallResult.Outcome) -> ListCallResult {
+            ListCallResult(account: account, outcome: outcome)
+        }
+        switch operation {
+        case .page(let filter, let page):
+            if let found = try? memoryPage(for: account.id, filter: filter, page: page) {
+                return .now(.success(result(.page(found))))
+            }
+            return .suspending { await self.carryOut(call) }
+        case .add(let number, let date):
+            let pending = PendingReply<Result<ListCallResult, any Error>>()
+            add(number, for: account.id, at: date) { pending.fulfil($0.map { result(.added($0)) }) }
+            return .later(pending)
+        case .remove(let number):
+            let pending = PendingReply<Result<ListCallResult, any Error>>()
+            remove(number, for: account.id) { pending.fulfil($0.map { result(.removed($0)) }) }
+            return .later(pending)
+        }
     }
 
-    /// A list not yet in memory, or an unreadable entry, is left to ``page(for:filter:page:)``,
-    /// which loads the list or reports the damage.
-    public func pageAtOnce(for account: Account.ID, filter: DateFilter, page: PageRequest) -> BlacklistPage? {
-        try? memoryPage(for: account, filter: filter, page: page)
-    }
-}
-
-extension SQLiteStore: CompletionWrites {
-    public func add(
+    /// Queues an addition; `completion` runs on the writer's thread once it is durable or failed.
+    private func add(
         _ number: PhoneNumber, for account: Account.ID, at date: Date,
         then completion: @escaping @Sendable (Result<AddOutcome, any Error>) -> Void
     ) {
         let addition = Addition(
             account: account, national: number.national, addedAt: date.microsecondsSince1970, completion: completion)
         submit(.write(.add(addition))) { completion(.failure($0)) }
+    }
+
+    /// Queues a removal; `completion` runs on the writer's thread once it is durable or failed.
+    private func remove(
+        _ number: PhoneNumber, for account: Account.ID,
+        then completion: @escaping @Sendable (Result<Bool, any Error>) -> Void
+    ) {
+        let removal = Removal(account: account, national: number.national, completion: completion)
+        submit(.write(.remove(removal))) { completion(.failure($0)) }
     }
 }

@@ -34,7 +34,8 @@ struct Addition: Sendable {
 struct Removal: Sendable {
     let account: Account.ID
     let national: Int64
-    let continuation: CheckedContinuation<Bool, any Error>
+    /// Called once, on the writer's thread, when the removal is durable or has failed.
+    let completion: @Sendable (Result<Bool, any Error>) -> Void
 }
 
 struct ListLoad: Sendable {
@@ -186,7 +187,7 @@ struct SQLiteWriter {
             switch (job, outcome) {
             case (.add(let addition), .added(let added)):
                 addition.completion(.success(added ? .added : .alreadyListed))
-            case (.remove(let removal), .removed(let removed)): removal.continuation.resume(returning: removed)
+            case (.remove(let removal), .removed(let removed)): removal.completion(.success(removed))
             case (.custom(let write), .custom): write.complete(commitError: nil)
             default: break
             }
@@ -344,7 +345,7 @@ struct SQLiteWriter {
         for job in writes {
             switch job {
             case .add(let addition): addition.completion(.failure(error))
-            case .remove(let removal): removal.continuation.resume(throwing: error)
+            case .remove(let removal): removal.completion(.failure(error))
             case .custom(let write): write.complete(commitError: error)
             }
         }

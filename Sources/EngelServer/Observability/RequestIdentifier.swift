@@ -1,59 +1,18 @@
 import HTTPTypes
-import Hummingbird
-import Logging
 import Synchronization
 
-/// Gives every request an id, and records every answer: the metrics, and one log line.
+/// Request ids: as clients may send them, or made here.
 ///
 /// The id is the client's `X-Request-Id` when it is sane (1 to 128 letters, digits, `-`, `_`, `.`
 /// or `:`), otherwise a fresh one; it is echoed in the answer's `X-Request-Id` and is the
 /// `hb.request.id` of every log line about the request.
-struct ObservationMiddleware: RouterMiddleware {
-    typealias Context = EngelRequestContext
-
-    let metrics: ServerMetrics
-
-    func handle(
-        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
-    ) async throws -> Response {
-        let started = ContinuousClock.now
-        var context = context
-        let id = Self.requestID(request.headers)
-        context.logger[metadataKey: "hb.request.id"] = .string(id)
-        var response = try await next(request, context)
-        // No route sets this header: appending skips the search for one to replace.
-        response.headers.append(HTTPField(name: .requestID, value: id))
-        record(
-            method: request.method, path: request.uri.path, code: response.status.code, since: started,
-            logger: context.logger, client: context.clientAddress)
-        return response
-    }
-
-    /// The id of the request with `headers`: the client's when sane, else a fresh one.
-    static func requestID(_ headers: HTTPFields) -> String {
-        // Hummingbird gave the logger an id already, but spelling it out costs more than making one.
-        RequestIdentifier.accepting(headers[.requestID]) ?? RequestIdentifier.next()
-    }
-
-    /// Records an answer: the metrics, and the log line (`logger` carries the request's id).
-    func record(
-        method: HTTPRequest.Method, path: String, code: Int, since started: ContinuousClock.Instant, logger: Logger,
-        client: @autoclosure () -> String?
-    ) {
-        let duration = ContinuousClock.now - started
-        let endpoint = EndpointLabel.of(path: path)
-        metrics.requestAnswered(endpoint: endpoint, code: code, duration: duration)
-        logger.info(
-            "answered",
-            metadata: [
-                "method": "\(method)", "path": "\(endpoint)", "code": "\(code)",
-                "duration_ms": "\(duration.millisecondsText)", "client": "\(client() ?? "-")",
-            ])
-    }
-}
-
-/// Request ids: as clients may send them, or made here.
 enum RequestIdentifier {
+    /// The id of the request with `headers`: the client's when sane, else a fresh one.
+    static func of(_ headers: HTTPFields) -> String {
+        // Hummingbird gave the logger an id already, but spelling it out costs more than making one.
+        accepting(headers[.requestID]) ?? next()
+    }
+
     /// A fresh id: 32 hex digits, a random half fixed for the process and a counting half.
     static func next() -> String {
         let sequence = counter.wrappingAdd(1, ordering: .relaxed).oldValue

@@ -1,0 +1,101 @@
+import Foundation
+
+/// One request's work for a store: whose list (by the credentials sent) and what to do with it.
+///
+/// The credentials are checked before the operation is looked at, so a request with wrong
+/// credentials is refused (401) even when what it asks for is malformed; that is why the operation
+/// may be a failure, reported only once the account is known.
+public struct ListCall: Sendable {
+    /// The API key sent.
+    public let apiKey: String
+    /// The digest of the hash sent, made once per request.
+    public let hashDigest: HashDigest
+    /// What to do with the account's list, or why the request cannot say.
+    public let operation: Result<ListOperation, APIError>
+
+    /// Creates a call made with `credentials`.
+    public init(credentials: Credentials, operation: Result<ListOperation, APIError>) {
+        apiKey = credentials.key
+        hashDigest = credentials.hashDigest
+        self.operation = operation
+    }
+}
+
+/// What a call does to an account's list.
+public enum ListOperation: Sendable {
+    /// Lists a number at a time (``BlacklistStore/add(_:for:at:)``).
+    case add(PhoneNumber, at: Date)
+    /// Unlists a number (``BlacklistStore/remove(_:for:)``).
+    case remove(PhoneNumber)
+    /// Reads one page (``BlacklistStore/page(for:filter:page:)``).
+    case page(DateFilter, PageRequest)
+}
+
+/// What a call did, and as which account.
+public struct ListCallResult: Sendable, Hashable {
+    /// The account the credentials belong to.
+    public let account: Account
+    /// What the operation did.
+    public let outcome: Outcome
+
+    /// What an operation did.
+    public enum Outcome: Sendable, Hashable {
+        /// What adding did.
+        case added(AddOutcome)
+        /// Whether the number was listed before it was removed.
+        case removed(Bool)
+        /// The page read.
+        case page(BlacklistPage)
+    }
+
+    /// Creates a result.
+    public init(account: Account, outcome: Outcome) {
+        self.account = account
+        self.outcome = outcome
+    }
+}
+
+extension AccountStore {
+    /// The account `apiKey` belongs to when `hashDigest` authenticates it, or 401. An unknown key
+    /// costs a digest comparison too, so timing does not reveal whether a key exists.
+    public func authenticate(apiKey: String, hashDigest: HashDigest) async throws -> Account {
+        var found = try await account(withKey: apiKey)
+        if found.map({ !$0.accepts(hashDigest) }) ?? true {
+            // A cached account may lag a change another process just made; refuse only on what the
+            // database holds now.
+            found = try await currentAccount(withKey: apiKey)
+        }
+        guard let account = found else {
+            _ = decoyDigest.matches(hashDigest)
+            throw APIError(.unauthorized, "unknown key")
+        }
+        guard account.accepts(hashDigest) else {
+            throw APIError(.unauthorized, account.apiEnabled ? "wrong hash" : "API access is off")
+        }
+        return account
+    }
+}
+
+private let decoyDigest = HashDigest(of: "decoy")
+
+extension EngelStore {
+    /// Carries `call` out through the store's suspending methods: authenticate, then act.
+    public func carryOut(_ call: ListCall) async -> Result<ListCallResult, any Error> {
+        do {
+            let account = try await authenticate(apiKey: call.apiKey, hashDigest: call.hashDigest)
+            return .success(
+                ListCallResult(account: account, outcome: try await perform(call.operation.get(), for: account.id)))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Carries `operation` out for `account`, which is authenticated already.
+    public func perform(_ operation: ListOperation, for account: Account.ID) async throws -> ListCallResult.Outcome {
+        switch operation {
+        case .add(let number, let date): .added(try await add(number, for: account, at: date))
+        case .remove(let number): .removed(try await remove(number, for: account))
+        case .page(let filter, let page): .page(try await self.page(for: account, filter: filter, page: page))
+        }
+    }
+}
