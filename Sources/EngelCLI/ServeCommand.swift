@@ -11,68 +11,74 @@ struct ServeCommand: AsyncParsableCommand {
             environment, which wins over the default. On the first start with an empty database
             an account named "default" is created and its credentials are printed once.
 
-            ENGEL_METRICS_TOKEN (environment only) makes GET /metrics require
-            "Authorization: Bearer TOKEN"; without it /metrics is open.
+            \(environmentOnly)
 
             Examples:
               engel serve
               ENGEL_PORT=9000 engel serve --database /var/lib/engel/engel.sqlite
             """)
 
-    @Option(help: "The address to listen on (env ENGEL_HOST, default 127.0.0.1).")
+    /// The settings without a flag, for the discussion.
+    private static var environmentOnly: String {
+        ServerSetting.all.filter { !$0.hasFlag }
+            .map { "\($0.environmentName) (no flag): \($0.summary)." }
+            .joined(separator: "\n\n")
+    }
+
+    @Option(name: .setting(.host), help: .setting(.host))
     var host: String?
 
-    @Option(help: "The port to listen on, 0 for any free one (env ENGEL_PORT, default 8080).")
+    @Option(name: .setting(.port), help: .setting(.port))
     var port: Int?
 
     @OptionGroup var store: DatabaseOptions
 
-    @Option(
-        help:
-            "The largest request body accepted, in bytes; larger ones answer 400 (env ENGEL_MAX_BODY_BYTES, default 65536)."
-    )
+    @Option(name: .setting(.maximumBodyBytes), help: .setting(.maximumBodyBytes))
     var maxBodyBytes: Int?
 
-    @Option(help: "Seconds a connection may send nothing before it is closed (env ENGEL_IDLE_TIMEOUT, default 30).")
+    @Option(name: .setting(.maximumBulkBodyBytes), help: .setting(.maximumBulkBodyBytes))
+    var maxBulkBodyBytes: Int?
+
+    @Option(name: .setting(.idleTimeout), help: .setting(.idleTimeout))
     var idleTimeout: Double?
 
-    @Option(
-        help:
-            "Seconds a client may take to send a request body; slower ones answer 400 (env ENGEL_READ_TIMEOUT, default 10)."
-    )
+    @Option(name: .setting(.readTimeout), help: .setting(.readTimeout))
     var readTimeout: Double?
 
-    @Option(
-        help:
-            "Seconds a shutdown waits for in-flight requests before cancelling them (env ENGEL_SHUTDOWN_GRACE, default 10)."
-    )
+    @Option(name: .setting(.shutdownGrace), help: .setting(.shutdownGrace))
     var shutdownGrace: Double?
 
-    @Option(
-        help:
-            "401s from one address answered at once within the window; later ones are delayed (env ENGEL_AUTH_FAILURE_LIMIT, default 10)."
-    )
+    @Option(name: .setting(.authenticationFailureLimit), help: .setting(.authenticationFailureLimit))
     var authFailureLimit: Int?
 
-    @Option(help: "Seconds a failed authentication is remembered (env ENGEL_AUTH_FAILURE_WINDOW, default 60).")
+    @Option(name: .setting(.authenticationFailureWindow), help: .setting(.authenticationFailureWindow))
     var authFailureWindow: Double?
 
-    @Option(
-        help:
-            "The longest delay of a 401, in seconds; 0 turns the slowdown off (env ENGEL_AUTH_FAILURE_MAX_DELAY, default 5)."
-    )
+    @Option(name: .setting(.authenticationFailureMaximumDelay), help: .setting(.authenticationFailureMaximumDelay))
     var authFailureMaxDelay: Double?
 
-    @Option(help: "trace, debug, info, notice, warning, error or critical (env ENGEL_LOG_LEVEL, default info).")
+    @Option(name: .setting(.logLevel), help: .setting(.logLevel))
     var logLevel: String?
 
+    /// The flags given, by setting.
+    var overrides: ServerConfiguration.Overrides {
+        var overrides = ServerConfiguration.Overrides()
+        overrides.set(.host, host)
+        overrides.set(.port, port)
+        overrides.set(.maximumBodyBytes, maxBodyBytes)
+        overrides.set(.maximumBulkBodyBytes, maxBulkBodyBytes)
+        overrides.set(.idleTimeout, idleTimeout)
+        overrides.set(.readTimeout, readTimeout)
+        overrides.set(.shutdownGrace, shutdownGrace)
+        overrides.set(.authenticationFailureLimit, authFailureLimit)
+        overrides.set(.authenticationFailureWindow, authFailureWindow)
+        overrides.set(.authenticationFailureMaximumDelay, authFailureMaxDelay)
+        overrides.set(.logLevel, logLevel)
+        return overrides
+    }
+
     func run() async throws {
-        let configuration = try store.resolve(
-            .init(
-                host: host, port: port, maximumBodyBytes: maxBodyBytes, idleTimeout: idleTimeout,
-                readTimeout: readTimeout, shutdownGrace: shutdownGrace, authenticationFailureLimit: authFailureLimit,
-                authenticationFailureWindow: authFailureWindow, authenticationFailureMaximumDelay: authFailureMaxDelay,
-                logLevel: logLevel))
+        let configuration = try store.resolve(overrides)
         let logLevel = configuration.logLevel
         LoggingSystem.bootstrap { label in LineLogHandler(label: label, logLevel: logLevel) }
         let output = StandardOutput()

@@ -22,7 +22,7 @@ final class CapturedOutput: TextOutput {
 func temporaryConfiguration() throws -> ServerConfiguration {
     let path = FileManager.default.temporaryDirectory
         .appendingPathComponent("engel-cli-\(UUID().uuidString)").appendingPathComponent("engel.sqlite").path
-    return try ServerConfiguration.resolve(.init(database: "sqlite:" + path), environment: [:])
+    return try ServerConfiguration.resolve([.database: "sqlite:" + path], environment: [:])
 }
 
 @Suite("engel account")
@@ -123,7 +123,7 @@ struct AccountCommandTests {
         let url =
             "postgres://\(database.username)@\(database.host):\(database.port)/\(database.database)"
             + "?sslmode=disable"
-        let configuration = try ServerConfiguration.resolve(.init(database: url), environment: [:])
+        let configuration = try ServerConfiguration.resolve([.database: url], environment: [:])
         let actions = AccountActions(configuration: configuration)
         let created = CapturedOutput()
         try await actions.create(name: "acme", json: true, to: created)
@@ -215,17 +215,19 @@ struct ConfigurationTests {
     func precedence() throws {
         let environment = [
             "ENGEL_HOST": "0.0.0.0", "ENGEL_PORT": "9001", "ENGEL_DATABASE": "/data/env.sqlite",
-            "ENGEL_MAX_BODY_BYTES": "2048", "ENGEL_LOG_LEVEL": "debug", "HOME": "/home/u",
+            "ENGEL_MAX_BODY_BYTES": "2048", "ENGEL_MAX_BULK_BODY_BYTES": "4096", "ENGEL_LOG_LEVEL": "debug",
+            "HOME": "/home/u",
         ]
         let fromEnvironment = try ServerConfiguration.resolve(.init(), environment: environment)
         #expect(fromEnvironment.host == "0.0.0.0")
         #expect(fromEnvironment.port == 9001)
         #expect(fromEnvironment.database == .sqlite(path: "/data/env.sqlite"))
         #expect(fromEnvironment.maximumBodyBytes == 2048)
+        #expect(fromEnvironment.maximumBulkBodyBytes == 4096)
         #expect(fromEnvironment.logLevel == .debug)
 
         let fromFlags = try ServerConfiguration.resolve(
-            .init(host: "127.0.0.2", port: 9002, database: "sqlite:/data/flag.sqlite", logLevel: "error"),
+            [.host: "127.0.0.2", .port: "9002", .database: "sqlite:/data/flag.sqlite", .logLevel: "error"],
             environment: environment)
         #expect(fromFlags.host == "127.0.0.2")
         #expect(fromFlags.port == 9002)
@@ -237,6 +239,7 @@ struct ConfigurationTests {
         #expect(defaults.port == 8080)
         #expect(defaults.database == .sqlite(path: "/home/u/.local/share/engel/engel.sqlite"))
         #expect(defaults.maximumBodyBytes == 65536)
+        #expect(defaults.maximumBulkBodyBytes == 2_097_152)
         let xdg = try ServerConfiguration.resolve(.init(), environment: ["XDG_DATA_HOME": "/xdg"])
         #expect(xdg.database == .sqlite(path: "/xdg/engel/engel.sqlite"))
     }
@@ -276,9 +279,10 @@ struct ConfigurationTests {
             fromEnvironment.authenticationSlowdown
                 == AuthenticationSlowdown(allowedFailures: 4, window: .seconds(120), maximumDelay: .zero))
         let fromFlags = try ServerConfiguration.resolve(
-            .init(
-                idleTimeout: 60, readTimeout: 0.5, shutdownGrace: 30, authenticationFailureLimit: 20,
-                authenticationFailureWindow: 10, authenticationFailureMaximumDelay: 2),
+            [
+                .idleTimeout: "60", .readTimeout: "0.5", .shutdownGrace: "30", .authenticationFailureLimit: "20",
+                .authenticationFailureWindow: "10", .authenticationFailureMaximumDelay: "2",
+            ],
             environment: environment)
         #expect(fromFlags.idleTimeout == .seconds(60))
         #expect(fromFlags.readTimeout == .milliseconds(500))
@@ -292,7 +296,7 @@ struct ConfigurationTests {
         "bad values are clear errors",
         arguments: [
             ["ENGEL_PORT": "eighty"], ["ENGEL_PORT": "70000"], ["ENGEL_LOG_LEVEL": "loud"],
-            ["ENGEL_MAX_BODY_BYTES": "12"], ["ENGEL_DATABASE": "sqlite:"],
+            ["ENGEL_MAX_BODY_BYTES": "12"], ["ENGEL_MAX_BULK_BODY_BYTES": "255"], ["ENGEL_DATABASE": "sqlite:"],
             ["ENGEL_DATABASE": "postgres://h/db"], ["ENGEL_DATABASE": "postgres://u@h"],
             ["ENGEL_DATABASE": "postgres://u@h/db?sslmode=maybe"], ["ENGEL_IDLE_TIMEOUT": "0"],
             ["ENGEL_IDLE_TIMEOUT": "soon"], ["ENGEL_READ_TIMEOUT": "-1"], ["ENGEL_SHUTDOWN_GRACE": "nan"],
@@ -301,6 +305,53 @@ struct ConfigurationTests {
         ])
     func badValues(environment: [String: String]) {
         #expect(throws: ConfigurationError.self) { try ServerConfiguration.resolve(.init(), environment: environment) }
+    }
+
+    @Test(
+        "each kind of bad value has its own message",
+        arguments: [
+            ("ENGEL_PORT", "eighty", "the port must be a number from 0 to 65535"),
+            ("ENGEL_MAX_BODY_BYTES", "255", "the body limit must be a number of bytes, at least 256"),
+            ("ENGEL_MAX_BULK_BODY_BYTES", "x", "the bulk body limit must be a number of bytes, at least 256"),
+            ("ENGEL_IDLE_TIMEOUT", "0", "the idle timeout must be a number of seconds from 0.1 to 86400"),
+            ("ENGEL_READ_TIMEOUT", "-1", "the read timeout must be a number of seconds from 0.1 to 86400"),
+            ("ENGEL_SHUTDOWN_GRACE", "nan", "the shutdown grace period must be a number of seconds from 0 to 3600"),
+            ("ENGEL_AUTH_FAILURE_LIMIT", "0", "the authentication failure limit must be a whole number, at least 1"),
+            (
+                "ENGEL_AUTH_FAILURE_WINDOW", "0.5",
+                "the authentication failure window must be a number of seconds from 1 to 86400"
+            ),
+            (
+                "ENGEL_AUTH_FAILURE_MAX_DELAY", "61",
+                "the authentication failure delay must be a number of seconds from 0 to 60"
+            ),
+            (
+                "ENGEL_LOG_LEVEL", "loud",
+                "unknown log level loud: use trace, debug, info, notice, warning, error or critical"
+            ),
+            ("ENGEL_DATABASE", "sqlite:", "the SQLite location sqlite: names no file"),
+            (
+                "ENGEL_METRICS_TOKEN", "short",
+                "ENGEL_METRICS_TOKEN must be 16 to 512 visible ASCII characters (no spaces), such as the output of `openssl rand -hex 32`"
+            ),
+        ])
+    func badValueMessages(name: String, value: String, message: String) {
+        let error = #expect(throws: ConfigurationError.self) {
+            try ServerConfiguration.resolve(.init(), environment: [name: value, "HOME": "/home/u"])
+        }
+        #expect(error?.description == message)
+    }
+
+    @Test("a flag given as text is read as its environment variable would be, and wins over it")
+    func flagText() throws {
+        let configuration = try ServerConfiguration.resolve(
+            [.maximumBulkBodyBytes: "1024", .idleTimeout: "0.25"],
+            environment: ["ENGEL_MAX_BULK_BODY_BYTES": "9999", "HOME": "/home/u"])
+        #expect(configuration.maximumBulkBodyBytes == 1024)
+        #expect(configuration.idleTimeout == .milliseconds(250))
+        #expect(throws: ConfigurationError.self) {
+            try ServerConfiguration.resolve([.port: "http"], environment: ["HOME": "/home/u"])
+        }
     }
 
     @Test(

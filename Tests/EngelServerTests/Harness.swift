@@ -62,8 +62,7 @@ struct Harness {
         }
         return Harness(
             store: store,
-            configuration: ServerConfiguration(
-                database: .sqlite(path: "/unused"), maximumBodyBytes: maximumBodyBytes),
+            configuration: ServerConfiguration(maximumBodyBytes: maximumBodyBytes),
             accounts: accounts)
     }
 

@@ -120,7 +120,7 @@ struct ShutdownUnderLoadTests {
     func graceExpires() async throws {
         let slow = SlowAddStore(wrapping: MemoryStore(), delay: .seconds(60))
         let harness = try await Harness.make(store: slow)
-        let configuration = ServerConfiguration(database: .sqlite(path: "/unused"), shutdownGrace: .milliseconds(500))
+        let configuration = ServerConfiguration(shutdownGrace: .milliseconds(500))
         let started = ContinuousClock.now
         let (stopped, answer): (Duration, Int?) = try await EngelServerRun.with(
             store: slow, configuration: configuration

@@ -12,7 +12,7 @@ struct PipeliningTests {
     func withServer(_ body: @Sendable (Harness, EngelServerRun) async throws -> Void) async throws {
         let harness = try await Harness.make()
         try await EngelServerRun.with(
-            store: harness.store, configuration: ServerConfiguration(database: .sqlite(path: "/unused"))
+            store: harness.store, configuration: ServerConfiguration()
         ) { server in
             try await body(harness, server)
         }
@@ -56,7 +56,7 @@ struct PipeliningTests {
         let store = try await SQLiteStore.open(path: temporaryDatabasePath())
         let harness = try await Harness.make(store: store)
         try await EngelServerRun.with(
-            store: store, configuration: ServerConfiguration(database: .sqlite(path: "/unused"))
+            store: store, configuration: ServerConfiguration()
         ) { server in
             let connection = try await RawConnection.open(port: server.port)
             let page = post("/v1/get-blacklist/json", harness.body(blacklist: nil))

@@ -18,7 +18,7 @@ struct RequestLimitsTests {
     ) async throws {
         let harness = try await Harness.make()
         let configuration = ServerConfiguration(
-            database: .sqlite(path: "/unused"), maximumBodyBytes: maximumBodyBytes, idleTimeout: idleTimeout,
+            maximumBodyBytes: maximumBodyBytes, idleTimeout: idleTimeout,
             readTimeout: readTimeout)
         try await EngelServerRun.with(store: harness.store, configuration: configuration) { server in
             try await body(harness, server)

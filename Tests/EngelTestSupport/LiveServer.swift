@@ -44,7 +44,7 @@ public struct LiveServer: Sendable {
         let clock = ManualClock()
         let issued = accounts
         let router = buildResponder(
-            store: store, configuration: ServerConfiguration(port: 0, database: .sqlite(path: "/unused"))
+            store: store, configuration: ServerConfiguration(port: 0)
         ) { clock.now }
         return try await withServer(router: router) { port in
             try await body(

@@ -77,8 +77,7 @@ struct ClientTests {
         let failing = FailingStore(wrapping: healthy)
         let administration = AccountAdministration(store: healthy)
         let issued = try await administration.create(named: "acme").credentials
-        let router = buildResponder(
-            store: failing, configuration: ServerConfiguration(database: .sqlite(path: "/unused")))
+        let router = buildResponder(store: failing, configuration: ServerConfiguration())
         try await withServer(router: router) { port in
             let client = BlacklistClient(
                 configuration: .init(

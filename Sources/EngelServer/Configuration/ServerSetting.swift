@@ -1,0 +1,271 @@
+import Configuration
+import Foundation
+import Logging
+
+/// One setting of `engel serve`, described once: its flag and environment variable (both made from
+/// one name), its default, what it means and what values it accepts.
+///
+/// ``ServerConfiguration/resolve(_:environment:)`` reads every setting in ``all``; `engel serve
+/// --help` takes its flags and help from here, and a test holds the README's configuration table
+/// to these rows, so a setting is added or changed in this file alone (plus its property).
+public struct ServerSetting: Sendable, Hashable, CustomStringConvertible {
+    /// The words of the name, such as `["max", "body", "bytes"]`: the configuration key under `engel`.
+    let words: [String]
+    /// Whether the setting may be given as a flag.
+    public let hasFlag: Bool
+    /// The default, in Markdown (code spans only).
+    public let defaultText: String
+    /// What the setting means, in Markdown (code spans only).
+    public let meaning: String
+    /// Whether the value may hold a password, so that the configuration library never prints it.
+    let isSecret: Bool
+    /// Reads the setting into a configuration, or says what is wrong with its value.
+    private let reader: Reader
+
+    private typealias Reader =
+        @Sendable (ServerSetting, SettingSources, inout ServerConfiguration)
+        throws(ConfigurationError) -> Void
+
+    private init(
+        _ flag: String, hasFlag: Bool = true, defaultText: String, meaning: String, isSecret: Bool = false,
+        read: @escaping Reader
+    ) {
+        self.words = flag.split(separator: "-").map(String.init)
+        self.hasFlag = hasFlag
+        self.defaultText = defaultText
+        self.meaning = meaning
+        self.isSecret = isSecret
+        self.reader = read
+    }
+
+    /// Reads the setting from `sources` into `configuration`, which it leaves alone when no source has it.
+    func read(from sources: SettingSources, into configuration: inout ServerConfiguration) throws(ConfigurationError) {
+        try reader(self, sources, &configuration)
+    }
+
+    /// The long flag without its dashes, such as `max-body-bytes`.
+    public var flag: String { words.joined(separator: "-") }
+
+    /// The environment variable, such as `ENGEL_MAX_BODY_BYTES`: the name swift-configuration's
+    /// environment provider reads for the setting's key.
+    public var environmentName: String { (["engel"] + words).joined(separator: "_").uppercased() }
+
+    /// The configuration key, relative to `engel`.
+    var key: ConfigKey { ConfigKey(words) }
+
+    /// The meaning as plain text starting with a capital, for help screens.
+    public var summary: String {
+        let meaning = Self.plain(meaning)
+        return meaning.prefix(1).uppercased() + meaning.dropFirst()
+    }
+
+    /// The help of the setting's flag: its meaning, environment variable and default, as plain text.
+    public var help: String {
+        "\(summary) (env \(environmentName), default \(Self.plain(defaultText)))."
+    }
+
+    public var description: String { hasFlag ? "--\(flag)" : environmentName }
+
+    public static func == (left: ServerSetting, right: ServerSetting) -> Bool { left.words == right.words }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(words) }
+
+    /// Markdown code spans as plain text.
+    private static func plain(_ markdown: String) -> String {
+        markdown.replacingOccurrences(of: "`", with: "")
+    }
+}
+
+/// What a setting is read from.
+struct SettingSources {
+    /// Flags, then the environment, scoped to `engel`.
+    var reader: ConfigReader
+    /// The environment, for defaults that depend on it.
+    var environment: [String: String]
+}
+
+extension ServerSetting {
+    /// Every setting, in the order the README lists them (and validation reports them).
+    public static let all: [ServerSetting] = [
+        .host, .port, .database, .maximumBodyBytes, .maximumBulkBodyBytes, .idleTimeout, .readTimeout,
+        .shutdownGrace, .authenticationFailureLimit, .authenticationFailureWindow,
+        .authenticationFailureMaximumDelay, .logLevel, .metricsToken,
+    ]
+
+    /// `--host`, ``ServerConfiguration/host``.
+    public static let host = text("host", \.host, meaning: "address to listen on")
+
+    /// `--port`, ``ServerConfiguration/port``.
+    public static let port = integer(
+        "port", \.port, allowed: 0...65535, name: "the port", unit: "a number",
+        meaning: "port to listen on (`0`: any free port, printed at start)")
+
+    /// `--database`, ``ServerConfiguration/database``.
+    public static let database = ServerSetting(
+        "database",
+        defaultText: "`$XDG_DATA_HOME/engel/engel.sqlite`, else `~/.local/share/engel/engel.sqlite`",
+        meaning: "the store: an SQLite file path, `sqlite:PATH`, or "
+            + "`postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=disable|prefer|require` "
+            + "(schema migrations run at start-up)",
+        // A PostgreSQL URL may carry a password.
+        isSecret: true
+    ) { setting, sources, configuration throws(ConfigurationError) in
+        configuration.database =
+            if let text = sources.reader.string(forKey: setting.key, isSecret: true) {
+                try DatabaseLocation(parsing: text)
+            } else {
+                // The default depends on the environment resolved, not on this process's.
+                DatabaseLocation.defaultLocation(environment: sources.environment)
+            }
+    }
+
+    /// `--max-body-bytes`, ``ServerConfiguration/maximumBodyBytes``.
+    public static let maximumBodyBytes = integer(
+        "max-body-bytes", \.maximumBodyBytes, allowed: 256...Int.max, name: "the body limit",
+        unit: "a number of bytes",
+        meaning: "a larger body answers 400 as soon as the limit is passed (or at once when `Content-Length` "
+            + "says so), without being read whole; the connection is then closed")
+
+    /// `--max-bulk-body-bytes`, ``ServerConfiguration/maximumBulkBodyBytes``.
+    public static let maximumBulkBodyBytes = integer(
+        "max-bulk-body-bytes", \.maximumBulkBodyBytes, allowed: 256...Int.max, name: "the bulk body limit",
+        unit: "a number of bytes",
+        meaning: "the body limit of Engel's bulk methods (not served yet); the three iletiMerkezi methods keep "
+            + "`--max-body-bytes`")
+
+    /// `--idle-timeout`, ``ServerConfiguration/idleTimeout``.
+    public static let idleTimeout = seconds(
+        "idle-timeout", \.idleTimeout, allowed: 0.1...86_400, name: "the idle timeout",
+        meaning: "seconds a connection may send nothing (a request's head included) before it is closed")
+
+    /// `--read-timeout`, ``ServerConfiguration/readTimeout``.
+    public static let readTimeout = seconds(
+        "read-timeout", \.readTimeout, allowed: 0.1...86_400, name: "the read timeout",
+        meaning: "seconds a client may take to send a request's body once its head has arrived; "
+            + "a slower one answers 400 and is cut off")
+
+    /// `--shutdown-grace`, ``ServerConfiguration/shutdownGrace``.
+    public static let shutdownGrace = seconds(
+        "shutdown-grace", \.shutdownGrace, allowed: 0...3_600, name: "the shutdown grace period",
+        meaning: "seconds SIGTERM/Ctrl-C waits for in-flight requests before cancelling them")
+
+    /// `--auth-failure-limit`, ``AuthenticationSlowdown/allowedFailures``.
+    public static let authenticationFailureLimit = integer(
+        "auth-failure-limit", \.authenticationSlowdown.allowedFailures, allowed: 1...Int.max,
+        name: "the authentication failure limit", unit: "a whole number",
+        meaning: "401s one client address gets at once within the window; each further one is answered late")
+
+    /// `--auth-failure-window`, ``AuthenticationSlowdown/window``.
+    public static let authenticationFailureWindow = seconds(
+        "auth-failure-window", \.authenticationSlowdown.window, allowed: 1...86_400,
+        name: "the authentication failure window", meaning: "seconds a failed authentication is remembered")
+
+    /// `--auth-failure-max-delay`, ``AuthenticationSlowdown/maximumDelay``.
+    public static let authenticationFailureMaximumDelay = seconds(
+        "auth-failure-max-delay", \.authenticationSlowdown.maximumDelay, allowed: 0...60,
+        name: "the authentication failure delay",
+        meaning: "the longest delay of a 401 (100 ms, doubled per further failure, up to this); "
+            + "`0` turns the slowdown off")
+
+    /// `--log-level`, ``ServerConfiguration/logLevel``.
+    public static let logLevel = ServerSetting(
+        "log-level", defaultText: "`\(ServerConfiguration().logLevel)`",
+        meaning: "how much is logged: `trace`, `debug`, `info`, `notice`, `warning`, `error`, `critical` "
+            + "(logs go to stderr; `info` logs one line per answer)"
+    ) { setting, sources, configuration throws(ConfigurationError) in
+        let text = sources.reader.string(forKey: setting.key, default: configuration.logLevel.rawValue)
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            throw ConfigurationError(
+                "unknown log level \(text): use trace, debug, info, notice, warning, error or critical")
+        }
+        configuration.logLevel = level
+    }
+
+    /// `ENGEL_METRICS_TOKEN`, ``ServerConfiguration/metricsToken``: environment only, so that it
+    /// never shows in a process list.
+    public static let metricsToken = ServerSetting(
+        "metrics-token", hasFlag: false, defaultText: "unset",
+        meaning: "when set (16 to 512 visible ASCII characters, e.g. `openssl rand -hex 32`), `GET /metrics` "
+            + "answers only requests with `Authorization: Bearer TOKEN`, and 401 in the envelope otherwise; "
+            + "environment only, so it never shows in a process list",
+        isSecret: true
+    ) { setting, sources, configuration throws(ConfigurationError) in
+        guard let token = sources.reader.string(forKey: setting.key, isSecret: true) else { return }
+        guard (16...512).contains(token.utf8.count), token.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            throw ConfigurationError(
+                "\(setting.environmentName) must be 16 to 512 visible ASCII characters (no spaces), such as the output of `openssl rand -hex 32`"
+            )
+        }
+        configuration.metricsToken = token
+    }
+}
+
+extension ServerSetting {
+    /// A setting taken as given.
+    private static func text(
+        _ flag: String, _ property: any WritableKeyPath<ServerConfiguration, String> & Sendable, meaning: String
+    ) -> ServerSetting {
+        ServerSetting(flag, defaultText: "`\(ServerConfiguration()[keyPath: property])`", meaning: meaning) {
+            setting, sources, configuration throws(ConfigurationError) in
+            if let text = sources.reader.string(forKey: setting.key) {
+                configuration[keyPath: property] = text
+            }
+        }
+    }
+
+    /// A whole number within `allowed`; `name` and `unit` word the error.
+    private static func integer(
+        _ flag: String, _ property: any WritableKeyPath<ServerConfiguration, Int> & Sendable,
+        allowed: ClosedRange<Int>, name: String, unit: String, meaning: String
+    ) -> ServerSetting {
+        let range =
+            allowed.upperBound == .max
+            ? ", at least \(allowed.lowerBound)" : " from \(allowed.lowerBound) to \(allowed.upperBound)"
+        return ServerSetting(flag, defaultText: "`\(ServerConfiguration()[keyPath: property])`", meaning: meaning) {
+            setting, sources, configuration throws(ConfigurationError) in
+            let value: Int?
+            if let number = sources.reader.int(forKey: setting.key) {
+                value = number
+            } else if let text = sources.reader.string(forKey: setting.key) {
+                // Environment variables are always text.
+                value = Int(text.trimmingCharacters(in: .whitespaces))
+            } else {
+                return
+            }
+            guard let value, allowed.contains(value) else {
+                throw ConfigurationError("\(name) must be \(unit)\(range)")
+            }
+            configuration[keyPath: property] = value
+        }
+    }
+
+    /// A number of seconds (a flag's double, or text such as `30` or `0.5`) within `allowed`.
+    private static func seconds(
+        _ flag: String, _ property: any WritableKeyPath<ServerConfiguration, Duration> & Sendable,
+        allowed: ClosedRange<Double>, name: String, meaning: String
+    ) -> ServerSetting {
+        let (wholeSeconds, attoseconds) = ServerConfiguration()[keyPath: property].components
+        let defaultSeconds = Double(wholeSeconds) + Double(attoseconds) / 1e18
+        return ServerSetting(flag, defaultText: "`\(secondsText(defaultSeconds))`", meaning: meaning) {
+            setting, sources, configuration throws(ConfigurationError) in
+            let seconds: Double?
+            if let value = sources.reader.double(forKey: setting.key) {
+                seconds = value
+            } else if let text = sources.reader.string(forKey: setting.key) {
+                seconds = Double(text.trimmingCharacters(in: .whitespaces))
+            } else {
+                return
+            }
+            guard let seconds, seconds.isFinite, allowed.contains(seconds) else {
+                throw ConfigurationError(
+                    "\(name) must be a number of seconds from \(secondsText(allowed.lowerBound)) to \(secondsText(allowed.upperBound))"
+                )
+            }
+            configuration[keyPath: property] = .milliseconds(Int64((seconds * 1000).rounded()))
+        }
+    }
+
+    private static func secondsText(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
+    }
+}
