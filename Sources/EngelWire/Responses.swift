@@ -2,7 +2,9 @@ public import EngelCore
 
 /// An answer as it travels: `{"response":{"status":{…},"blacklist":{…}}}`.
 ///
-/// Clients decode it; the server writes the same bytes with ``ResponseWriter``.
+/// Clients, the SDK among them, decode it; the server writes the same bytes with ``ResponseWriter``.
+/// Decoding is lenient where the live API has been seen to differ from its documentation: `code`
+/// and `count` may arrive as strings of digits, `message` and `number` may be missing.
 public struct ResponseEnvelope: Codable, Sendable, Hashable {
     /// The body under `response`.
     public var response: ResponseBody
@@ -44,6 +46,15 @@ public struct StatusPayload: Codable, Sendable, Hashable {
     public init(_ status: APIStatus) {
         self.init(code: status.code, message: status.message)
     }
+
+    private enum CodingKeys: String, CodingKey { case code, message }
+
+    /// Reads a `code` given as a number or a string of digits, and a missing `message` as empty.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        code = try container.decode(LooseInteger.self, forKey: .code).strictValue(for: .code, in: container)
+        message = try container.decodeIfPresent(String.self, forKey: .message) ?? ""
+    }
 }
 
 /// `response.blacklist` of get-blacklist.
@@ -57,5 +68,29 @@ public struct ListResultPayload: Codable, Sendable, Hashable {
     public init(count: Int, number: [String]) {
         self.count = count
         self.number = number
+    }
+
+    private enum CodingKeys: String, CodingKey { case count, number }
+
+    /// Reads a `count` given as a number or a string of digits, and a missing or `null` `number` as
+    /// no numbers.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        count = try container.decode(LooseInteger.self, forKey: .count).strictValue(for: .count, in: container)
+        number = try container.decodeIfPresent([String].self, forKey: .number) ?? []
+    }
+}
+
+extension LooseInteger {
+    /// The integer, or a decoding error at `key` when the text is not a decimal integer.
+    fileprivate func strictValue<Key: CodingKey>(for key: Key, in container: KeyedDecodingContainer<Key>) throws
+        -> Int
+    {
+        do {
+            return try value(field: key.stringValue)
+        } catch {
+            throw DecodingError.dataCorruptedError(
+                forKey: key, in: container, debugDescription: "\(key.stringValue) is not a number")
+        }
     }
 }

@@ -65,10 +65,7 @@ public struct BlacklistClient: Sendable {
         guard let list = answer.blacklist else {
             throw IletiMerkeziError(.unexpectedAnswer, code: 200, message: "a list answer without a blacklist")
         }
-        guard let count = try? list.count.value(field: "count") else {
-            throw IletiMerkeziError(.unexpectedAnswer, code: 200, message: "a list answer whose count is not a number")
-        }
-        return Page(numbers: list.number ?? [], count: count, page: max(page, 1), rowCount: rowCount)
+        return Page(numbers: list.number, count: list.count, page: max(page, 1), rowCount: rowCount)
     }
 
     /// Every page of the list in turn, stopping once `count` entries have been seen.
@@ -81,7 +78,7 @@ public struct BlacklistClient: Sendable {
 
     /// Sends one method's request, retrying as configured, and returns the successful answer.
     private func send(_ method: String, _ payload: some Codable & Sendable, notListedMeansDone: Bool = false)
-        async throws(IletiMerkeziError) -> AnswerBody
+        async throws(IletiMerkeziError) -> ResponseBody
     {
         let body: Data
         do {
@@ -101,7 +98,7 @@ public struct BlacklistClient: Sendable {
                 return try await sendOnce(url: url, body: body)
             } catch {
                 if notListedMeansDone, error.kind == .notListed, earlierOutcomeUnknown {
-                    return AnswerBody(status: AnswerStatus(code: .integer(200), message: error.message))
+                    return ResponseBody(status: StatusPayload(code: 200, message: error.message))
                 }
                 guard error.isRetryable, attempt < configuration.retry.maximumAttempts, !Task.isCancelled else {
                     throw error
@@ -114,7 +111,7 @@ public struct BlacklistClient: Sendable {
         }
     }
 
-    private func sendOnce(url: String, body: Data) async throws(IletiMerkeziError) -> AnswerBody {
+    private func sendOnce(url: String, body: Data) async throws(IletiMerkeziError) -> ResponseBody {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
@@ -132,7 +129,7 @@ public struct BlacklistClient: Sendable {
         } catch {
             throw IletiMerkeziError(.transport, code: nil, message: Self.describeTransport(error))
         }
-        return try AnswerBody.decode(bytes, httpStatus: status)
+        return try ResponseBody.decode(bytes, httpStatus: status)
     }
 
     private static func describeTransport(_ error: any Error) -> String {

@@ -286,6 +286,41 @@ struct ClientTests {
             #expect(page.numbers.count == 2)
         }
     }
+
+    @Test("a code sent as a string, a missing message and a missing number list are read; a count in words is not")
+    func lenientAnswers() async throws {
+        let fake = FakeResponder()
+        let router = fake.router([
+            "text-code": [
+                .init(status: 466, body: #"{"response":{"status":{"code":"466","message":"Hatalı numara"}}}"#)
+            ],
+            "no-message": [.init(status: 200, body: #"{"response":{"status":{"code":"200"}}}"#)],
+            "no-numbers": [
+                .init(status: 200, body: #"{"response":{"status":{"code":200},"blacklist":{"count":"0"}}}"#)
+            ],
+            "word-count": [
+                .init(
+                    status: 200, body: #"{"response":{"status":{"code":200},"blacklist":{"count":"two","number":[]}}}"#)
+            ],
+        ])
+        try await withServer(router: router) { port in
+            func client(_ name: String) -> BlacklistClient {
+                BlacklistClient(
+                    configuration: .init(
+                        baseURL: "http://127.0.0.1:\(port)/\(name)/v1/", credentials: .init(key: "k", hash: "h"),
+                        retry: .none))
+            }
+            let invalid = await #expect(throws: IletiMerkeziError.self) { try await client("text-code").add("5") }
+            #expect(invalid == IletiMerkeziError(.invalidNumber, code: 466, message: "Hatalı numara"))
+            try await client("no-message").add("5321234567")
+            #expect(
+                try await client("no-numbers").page()
+                    == BlacklistClient.Page(numbers: [], count: 0, page: 1, rowCount: 1000))
+            let words = await #expect(throws: IletiMerkeziError.self) { try await client("word-count").page() }
+            #expect(words?.kind == .unexpectedAnswer)
+            #expect(words?.code == 200)
+        }
+    }
 }
 
 @Suite("BlacklistClient configuration")
