@@ -131,12 +131,7 @@ struct ClientTests {
             "bad": [.envelope(400, "İstek çözümlenemedi")],
         ])
         try await withServer(router: router) { port in
-            func client(_ name: String) -> BlacklistClient {
-                BlacklistClient(
-                    configuration: .init(
-                        baseURL: "http://127.0.0.1:\(port)/\(name)/v1/", credentials: .init(key: "k", hash: "h"),
-                        retry: .none))
-            }
+            func client(_ name: String) -> BlacklistClient { scriptedClient(port: port, name) }
             let html = await #expect(throws: IletiMerkeziError.self) { try await client("html").page() }
             #expect(html?.kind == .unexpectedAnswer)
             #expect(html?.code == 200)
@@ -304,12 +299,7 @@ struct ClientTests {
             ],
         ])
         try await withServer(router: router) { port in
-            func client(_ name: String) -> BlacklistClient {
-                BlacklistClient(
-                    configuration: .init(
-                        baseURL: "http://127.0.0.1:\(port)/\(name)/v1/", credentials: .init(key: "k", hash: "h"),
-                        retry: .none))
-            }
+            func client(_ name: String) -> BlacklistClient { scriptedClient(port: port, name) }
             let invalid = await #expect(throws: IletiMerkeziError.self) { try await client("text-code").add("5") }
             #expect(invalid == IletiMerkeziError(.invalidNumber, code: 466, message: "Hatalı numara"))
             try await client("no-message").add("5321234567")
@@ -359,4 +349,11 @@ struct ConfigurationTests {
             ])
         #expect(BlacklistClient.RetryPolicy(maximumAttempts: 0).maximumAttempts == 1)
     }
+}
+
+/// A client, without retries, of the `FakeResponder` script `name` served on `port`.
+private func scriptedClient(port: Int, _ name: String) -> BlacklistClient {
+    BlacklistClient(
+        configuration: .init(
+            baseURL: "http://127.0.0.1:\(port)/\(name)/v1/", credentials: .init(key: "k", hash: "h"), retry: .none))
 }

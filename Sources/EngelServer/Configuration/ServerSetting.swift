@@ -78,7 +78,8 @@ public struct ServerSetting: Sendable, Hashable, CustomStringConvertible {
 
 /// What a setting is read from.
 struct SettingSources {
-    /// Flags, then the environment, scoped to `engel`.
+    /// Flags, then the environment, scoped to `engel`. Every value is text (flags are given as the
+    /// environment would carry them), so a setting parses one form.
     var reader: ConfigReader
     /// The environment, for defaults that depend on it.
     var environment: [String: String]
@@ -223,23 +224,15 @@ extension ServerSetting {
             ? ", at least \(allowed.lowerBound)" : " from \(allowed.lowerBound) to \(allowed.upperBound)"
         return ServerSetting(flag, defaultText: "`\(ServerConfiguration()[keyPath: property])`", meaning: meaning) {
             setting, sources, configuration throws(ConfigurationError) in
-            let value: Int?
-            if let number = sources.reader.int(forKey: setting.key) {
-                value = number
-            } else if let text = sources.reader.string(forKey: setting.key) {
-                // Environment variables are always text.
-                value = Int(text.trimmingCharacters(in: .whitespaces))
-            } else {
-                return
-            }
-            guard let value, allowed.contains(value) else {
+            guard let text = sources.reader.string(forKey: setting.key) else { return }
+            guard let value = Int(text.trimmingCharacters(in: .whitespaces)), allowed.contains(value) else {
                 throw ConfigurationError("\(name) must be \(unit)\(range)")
             }
             configuration[keyPath: property] = value
         }
     }
 
-    /// A number of seconds (a flag's double, or text such as `30` or `0.5`) within `allowed`.
+    /// A number of seconds, such as `30` or `0.5`, within `allowed`.
     private static func seconds(
         _ flag: String, _ property: any WritableKeyPath<ServerConfiguration, Duration> & Sendable,
         allowed: ClosedRange<Double>, name: String, meaning: String
@@ -248,15 +241,10 @@ extension ServerSetting {
         let defaultSeconds = Double(wholeSeconds) + Double(attoseconds) / 1e18
         return ServerSetting(flag, defaultText: "`\(secondsText(defaultSeconds))`", meaning: meaning) {
             setting, sources, configuration throws(ConfigurationError) in
-            let seconds: Double?
-            if let value = sources.reader.double(forKey: setting.key) {
-                seconds = value
-            } else if let text = sources.reader.string(forKey: setting.key) {
-                seconds = Double(text.trimmingCharacters(in: .whitespaces))
-            } else {
-                return
-            }
-            guard let seconds, seconds.isFinite, allowed.contains(seconds) else {
+            guard let text = sources.reader.string(forKey: setting.key) else { return }
+            guard let seconds = Double(text.trimmingCharacters(in: .whitespaces)), seconds.isFinite,
+                allowed.contains(seconds)
+            else {
                 throw ConfigurationError(
                     "\(name) must be a number of seconds from \(secondsText(allowed.lowerBound)) to \(secondsText(allowed.upperBound))"
                 )
