@@ -14,6 +14,8 @@ local key = os.getenv("ENGEL_BENCH_KEY") or ""
 local hash = os.getenv("ENGEL_BENCH_HASH") or ""
 local seeded_first = tonumber(os.getenv("ENGEL_BENCH_SEEDED_FIRST") or "905320000000")
 local seeded_count = tonumber(os.getenv("ENGEL_BENCH_SEEDED_COUNT") or "1000000")
+-- Where add-new's numbers start, past those of earlier add-new rows.
+local new_offset = tonumber(os.getenv("ENGEL_BENCH_NEW_OFFSET") or "0")
 local threads = {}
 local next_id = 0
 
@@ -68,7 +70,7 @@ request = function()
     counter = counter + 1
     local path, n
     if mode == "add-new" then
-        path, n = "/v1/add-blacklist/json", 905330000000 + (tonumber(id) or 0) * 1000000 + counter
+        path, n = "/v1/add-blacklist/json", 905330000000 + new_offset + (tonumber(id) or 0) * 1000000 + counter
     elseif mode == "add-listed" then
         path, n = "/v1/add-blacklist/json", seeded_first + (base + counter * 7) % seeded_count
     else
