@@ -31,7 +31,7 @@ public final class PostgresStore: EngelStore {
     /// A deep page costs a sum over every chunk of its list plus a skip within one chunk: measured
     /// with pgbench on a million-entry list, a last page ran at 2,900/s with chunks of 2,048,
     /// 4,600/s with 4,096 and 6,600/s with 8,192, but a page at the far end of a chunk of 8,192 fell
-    /// to 3,700/s.
+    /// to 3,700/s (commit ae2c1d8, and session 5's notes on issue 5).
     public static let defaultChunkTarget = 4096
     /// How often the store balances the chunks of lists that writes have grown or thinned.
     public let balanceInterval: Duration

@@ -28,6 +28,7 @@ public final class SQLiteStore: EngelStore {
     private let queue: WriteQueue<WriterCommand>
     private let caches: SQLiteCaches
     private let writerTask: Mutex<Task<Void, Never>?>
+    private let writerExecutor: Mutex<DedicatedThreadExecutor?>
     private let periodicTasks: Mutex<[Task<Void, Never>]>
     private let logger: Logger
 
@@ -45,6 +46,7 @@ public final class SQLiteStore: EngelStore {
         self.queue = WriteQueue(maximumBatch: maximumBatch)
         self.caches = caches
         self.writerTask = Mutex(nil)
+        self.writerExecutor = Mutex(nil)
         self.periodicTasks = Mutex([])
         self.logger = logger
     }
@@ -120,6 +122,7 @@ public final class SQLiteStore: EngelStore {
             await task.value
         }
         await writerTask.withLock({ $0 })?.value
+        writerExecutor.withLock({ $0 })?.shutdown()
         for connection in readers + [checkpointer, writer] {
             do { try await connection.close() } catch {
                 logger.warning("closing an SQLite connection failed", metadata: ["error": "\(error)"])
@@ -133,7 +136,9 @@ public final class SQLiteStore: EngelStore {
     private func start(
         _ writer: SQLiteWriter, checkingEvery checkInterval: Duration, checkpointingEvery checkpointInterval: Duration
     ) {
-        let writing = Task { [queue] in
+        let executor = DedicatedThreadExecutor(name: "engel-writer")
+        writerExecutor.withLock { $0 = executor }
+        let writing = Task(executorPreference: executor) { [queue] in
             var writer = writer
             while let batch = await queue.nextBatch() {
                 await writer.run(batch)
