@@ -7,154 +7,156 @@ import Testing
 
 @testable import EngelCLI
 
-/// The client commands' actions for `server`'s account, capturing stdout and stderr.
+/// The client commands' actions for `account` on `server`, capturing stdout and stderr.
 struct ClientRun: Sendable {
     let output = CapturedOutput()
     let diagnostics = CapturedOutput()
     let actions: ClientActions
 
-    init(_ server: LiveServer, account: String = "acme", concurrency: Int = 8) {
+    init(_ server: TestServer, _ account: TestAccount, concurrency: Int = 8) {
         actions = ClientActions(
             client: server.client(account), output: output, diagnostics: diagnostics, concurrency: concurrency,
             progress: .silent)
     }
 }
 
-@Suite("engel client commands against a live server")
+/// One server for the suite, as `engel serve` runs it over SQLite; each test has its own accounts.
+@Suite("engel client commands against a live server", .sharedServer)
 struct ClientCommandTests {
     @Test("import of a few thousand numbers with invalid lines: failures reported by line, safe to rerun")
     func bulkImport() async throws {
-        try await LiveServer.with { server in
-            var lines = ["number,name"]
-            var invalidLines: [Int] = []
-            for index in 0..<3000 {
-                if index % 600 == 17 {
-                    lines.append("905999\(100_000 + index),bad")
-                    invalidLines.append(lines.count)
-                } else {
-                    lines.append("90532\(1_000_000 + index),person \(index)")
-                }
+        let server = try TestServer.current
+        let account = try await server.account()
+        var lines = ["number,name"]
+        var invalidLines: [Int] = []
+        for index in 0..<3000 {
+            if index % 600 == 17 {
+                lines.append("905999\(100_000 + index),bad")
+                invalidLines.append(lines.count)
+            } else {
+                lines.append("90532\(1_000_000 + index),person \(index)")
             }
-            let file = lines.joined(separator: "\n") + "\n"
-            for _ in 0..<2 {
-                let run = ClientRun(server)
-                await #expect(throws: ExitCode.failure) { try await run.actions.importNumbers(from: file) }
-                let report = run.diagnostics.contents
-                #expect(report.hasPrefix("imported 2995 of 3000, 5 failed\n"))
-                for line in invalidLines {
-                    #expect(report.contains("line \(line)\t"))
-                }
-                #expect(report.components(separatedBy: "\t466\tinvalid number: Hatalı numara").count == 6)
-                let listed1 = try await server.client().page(rowCount: 1)
-                #expect(listed1.count == 2995)
+        }
+        let file = lines.joined(separator: "\n") + "\n"
+        for _ in 0..<2 {
+            let run = ClientRun(server, account)
+            await #expect(throws: ExitCode.failure) { try await run.actions.importNumbers(from: file) }
+            let report = run.diagnostics.contents
+            #expect(report.hasPrefix("imported 2995 of 3000, 5 failed\n"))
+            for line in invalidLines {
+                #expect(report.contains("line \(line)\t"))
             }
+            #expect(report.components(separatedBy: "\t466\tinvalid number: Hatalı numara").count == 6)
+            let listed1 = try await server.client(account).page(rowCount: 1)
+            #expect(listed1.count == 2995)
         }
     }
 
     @Test("export round-trips through import, as CSV and as plain lines")
     func exportRoundTrip() async throws {
-        try await LiveServer.with(accounts: ["source", "copy", "plain"]) { server in
-            let numbers = (0..<1234).map { "90544\(2_000_000 + $0 * 7)" }
-            try await ClientRun(server, account: "source").actions.add(numbers)
+        let server = try TestServer.current
+        let source = try await server.account("source")
+        let copy = try await server.account("copy")
+        let plainCopy = try await server.account("plain")
+        let numbers = (0..<1234).map { "90544\(2_000_000 + $0 * 7)" }
+        try await ClientRun(server, source).actions.add(numbers)
 
-            let exported = ClientRun(server, account: "source")
-            try await exported.actions.export(csv: true, to: nil)
-            #expect(exported.output.contents.hasPrefix("number\n+90544"))
-            #expect(exported.diagnostics.contents == "exported 1234 numbers\n")
-            try await ClientRun(server, account: "copy").actions.importNumbers(from: exported.output.contents)
-            let copied = ClientRun(server, account: "copy")
-            try await copied.actions.export(csv: true, to: nil)
-            #expect(
-                Set(copied.output.contents.split(separator: "\n"))
-                    == Set(exported.output.contents.split(separator: "\n")))
+        let exported = ClientRun(server, source)
+        try await exported.actions.export(csv: true, to: nil)
+        #expect(exported.output.contents.hasPrefix("number\n+90544"))
+        #expect(exported.diagnostics.contents == "exported 1234 numbers\n")
+        try await ClientRun(server, copy).actions.importNumbers(from: exported.output.contents)
+        let copied = ClientRun(server, copy)
+        try await copied.actions.export(csv: true, to: nil)
+        #expect(
+            Set(copied.output.contents.split(separator: "\n"))
+                == Set(exported.output.contents.split(separator: "\n")))
 
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("engel-\(UUID().uuidString).txt")
-            try await ClientRun(server, account: "source").actions.export(csv: false, to: path.path)
-            let plain = try String(contentsOf: path, encoding: .utf8)
-            #expect(plain.split(separator: "\n").count == 1234)
-            try await ClientRun(server, account: "plain").actions.importNumbers(from: plain)
-            let listed2 = try await server.client("plain").page(rowCount: 1)
-            #expect(listed2.count == 1234)
-        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("engel-\(UUID().uuidString).txt")
+        defer { try? FileManager.default.removeItem(at: path) }
+        try await ClientRun(server, source).actions.export(csv: false, to: path.path)
+        let plain = try String(contentsOf: path, encoding: .utf8)
+        #expect(plain.split(separator: "\n").count == 1234)
+        try await ClientRun(server, plainCopy).actions.importNumbers(from: plain)
+        let listed2 = try await server.client(plainCopy).page(rowCount: 1)
+        #expect(listed2.count == 1234)
     }
 
     @Test("add is idempotent; remove fails with 474 unless --ignore-missing")
     func addAndRemove() async throws {
-        try await LiveServer.with { server in
-            try await ClientRun(server).actions.add(["905321234567", "5441234567"])
-            let again = ClientRun(server)
-            try await again.actions.add(["+905321234567"])
-            #expect(again.diagnostics.contents == "added 1 of 1\n")
+        let server = try TestServer.current
+        let account = try await server.account()
+        try await ClientRun(server, account).actions.add(["905321234567", "5441234567"])
+        let again = ClientRun(server, account)
+        try await again.actions.add(["+905321234567"])
+        #expect(again.diagnostics.contents == "added 1 of 1\n")
 
-            let strict = ClientRun(server)
-            await #expect(throws: ExitCode.failure) {
-                try await strict.actions.remove(["905321234567", "905301234567"], ignoringMissing: false)
-            }
-            #expect(strict.diagnostics.contents.contains("removed 1 of 2, 1 failed"))
-            #expect(strict.diagnostics.contents.contains("line 2\t905301234567\t474\tnot on the list"))
-
-            let lenient = ClientRun(server)
-            try await lenient.actions.remove(["905321234567", "5441234567"], ignoringMissing: true)
-            #expect(lenient.diagnostics.contents == "removed 2 of 2\n")
-            let listed3 = try await server.client().page()
-            #expect(listed3.count == 0)
+        let strict = ClientRun(server, account)
+        await #expect(throws: ExitCode.failure) {
+            try await strict.actions.remove(["905321234567", "905301234567"], ignoringMissing: false)
         }
+        #expect(strict.diagnostics.contents.contains("removed 1 of 2, 1 failed"))
+        #expect(strict.diagnostics.contents.contains("line 2\t905301234567\t474\tnot on the list"))
+
+        let lenient = ClientRun(server, account)
+        try await lenient.actions.remove(["905321234567", "5441234567"], ignoringMissing: true)
+        #expect(lenient.diagnostics.contents == "removed 2 of 2\n")
+        let listed3 = try await server.client(account).page()
+        #expect(listed3.count == 0)
     }
 
     @Test("list prints every page as text, JSON or CSV, within date bounds")
     func list() async throws {
-        try await LiveServer.with { server in
-            let client = server.client()
-            try await client.add("905321234567")
-            server.clock.advance(by: 86_400)
-            let second = server.clock.now
-            try await client.add("905321234568")
+        let server = try TestServer.current
+        let account = try await server.account()
+        // Listed a day apart at known times: the server's clock is the real one, shared by the suite.
+        let first = Date(timeIntervalSince1970: 1_775_000_000)
+        let second = first.addingTimeInterval(86_400)
+        try await server.load(["905321234567"], into: account, at: first)
+        try await server.load(["905321234568"], into: account, at: second)
 
-            let text = ClientRun(server)
-            try await text.actions.list(from: nil, to: nil, format: .text)
-            #expect(text.output.contents == "+905321234567\n+905321234568\n")
-            let json = ClientRun(server)
-            try await json.actions.list(from: second, to: nil, format: .json)
-            #expect(try JSONDecoder().decode([String].self, from: Data(json.output.contents.utf8)) == ["+905321234568"])
-            let csv = ClientRun(server)
-            try await csv.actions.list(from: nil, to: second.addingTimeInterval(-1), format: .csv)
-            #expect(csv.output.contents == "number\n+905321234567\n")
-            let empty = ClientRun(server)
-            try await empty.actions.list(from: second.addingTimeInterval(10), to: nil, format: .json)
-            #expect(empty.output.contents == "[]\n")
-        }
+        let text = ClientRun(server, account)
+        try await text.actions.list(from: nil, to: nil, format: .text)
+        #expect(text.output.contents == "+905321234567\n+905321234568\n")
+        let json = ClientRun(server, account)
+        try await json.actions.list(from: second, to: nil, format: .json)
+        #expect(try JSONDecoder().decode([String].self, from: Data(json.output.contents.utf8)) == ["+905321234568"])
+        let csv = ClientRun(server, account)
+        try await csv.actions.list(from: nil, to: second.addingTimeInterval(-1), format: .csv)
+        #expect(csv.output.contents == "number\n+905321234567\n")
+        let empty = ClientRun(server, account)
+        try await empty.actions.list(from: second.addingTimeInterval(10), to: nil, format: .json)
+        #expect(empty.output.contents == "[]\n")
     }
 
     @Test("check walks the list once and tells listed, not listed and invalid apart")
     func check() async throws {
-        try await LiveServer.with { server in
-            try await ClientRun(server).actions.add((0..<30).map { "90532\(1_000_000 + $0)" })
-            let listed = ClientRun(server)
-            try await listed.actions.check(["5321000029", "+90 532 100 00 00"])
-            #expect(listed.output.contents == "+905321000029\tlisted\n+905321000000\tlisted\n")
+        let server = try TestServer.current
+        let account = try await server.account()
+        try await ClientRun(server, account).actions.add((0..<30).map { "90532\(1_000_000 + $0)" })
+        let listed = ClientRun(server, account)
+        try await listed.actions.check(["5321000029", "+90 532 100 00 00"])
+        #expect(listed.output.contents == "+905321000029\tlisted\n+905321000000\tlisted\n")
 
-            let mixed = ClientRun(server)
-            await #expect(throws: ExitCode.failure) {
-                try await mixed.actions.check(["905321000001", "905441234567", "12"])
-            }
-            #expect(mixed.output.contents == "+905321000001\tlisted\n+905441234567\tnot listed\n12\tinvalid number\n")
+        let mixed = ClientRun(server, account)
+        await #expect(throws: ExitCode.failure) {
+            try await mixed.actions.check(["905321000001", "905441234567", "12"])
         }
+        #expect(mixed.output.contents == "+905321000001\tlisted\n+905441234567\tnot listed\n12\tinvalid number\n")
     }
 
     @Test("wrong credentials stop a bulk run at once instead of failing every number")
     func stopsOnAuthentication() async throws {
-        try await LiveServer.with { server in
-            let client = BlacklistClient(
-                configuration: .init(
-                    baseURL: server.baseURL, credentials: .init(key: "k", hash: "h"), retry: .none))
-            let output = CapturedOutput()
-            let actions = ClientActions(client: client, output: output, diagnostics: output, concurrency: 2)
-            await #expect(throws: ExitCode.failure) {
-                try await actions.add((0..<500).map { "90532\(1_000_000 + $0)" })
-            }
-            #expect(output.contents.contains("stopped early: authentication failed (401 Üyelik bilgileri hatalı)"))
-            #expect(output.contents.contains("not attempted"))
+        let client = BlacklistClient(
+            configuration: .init(
+                baseURL: try TestServer.current.baseURL, credentials: .init(key: "k", hash: "h"), retry: .none))
+        let output = CapturedOutput()
+        let actions = ClientActions(client: client, output: output, diagnostics: output, concurrency: 2)
+        await #expect(throws: ExitCode.failure) {
+            try await actions.add((0..<500).map { "90532\(1_000_000 + $0)" })
         }
+        #expect(output.contents.contains("stopped early: authentication failed (401 Üyelik bilgileri hatalı)"))
+        #expect(output.contents.contains("not attempted"))
     }
 }
 

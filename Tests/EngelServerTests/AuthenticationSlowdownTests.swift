@@ -52,11 +52,11 @@ struct AuthenticationSlowdownTests {
 
     @Test("over real connections: one address is slowed, other addresses and valid credentials are not")
     func live() async throws {
-        let harness = try await Harness.make()
+        let harness = try await Harness.make(.live).configured {
+            $0.authenticationSlowdown = AuthenticationSlowdown(
+                allowedFailures: 3, window: .seconds(60), maximumDelay: .milliseconds(400))
+        }
         let credentials = try #require(harness.accounts["acme"])
-        var configuration = harness.configuration
-        configuration.authenticationSlowdown = AuthenticationSlowdown(
-            allowedFailures: 3, window: .seconds(60), maximumDelay: .milliseconds(400))
         let wrong =
             #"{"request":{"authentication":{"key":"\#(credentials.key)","hash":"\#(String(repeating: "0", count: 64))"}}}"#
         let right = harness.body(blacklist: nil)
@@ -68,7 +68,7 @@ struct AuthenticationSlowdownTests {
             }
             return line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
         }
-        try await EngelServerRun.with(store: harness.store, configuration: configuration, metrics: registry) { server in
+        try await harness.withServer(metrics: registry) { server in
             /// Posts `body` from `address` on a fresh connection; returns the status line and the time taken.
             @Sendable func post(_ body: String, from address: String) async throws -> (String, Duration) {
                 let connection = try await RawConnection.open(port: server.port, from: address)

@@ -257,9 +257,10 @@ struct ErrorCodeTests {
         (badRequests + malformedXML + unauthorized + unknownMethods
         + invalidNumbers).flatMap { testCase in testCase.dialects.map { (testCase, $0) } }
 
-    @Test("each bad request answers its code in the envelope of its dialect", arguments: allCases)
-    func table(testCase: Case, dialect: WireDialect) async throws {
-        let harness = try await Harness.make()
+    @Test("each bad request answers its code in the envelope of its dialect", arguments: Transport.allCases, allCases)
+    func table(transport: Transport, example: (testCase: Case, dialect: WireDialect)) async throws {
+        let (testCase, dialect) = example
+        let harness = try await Harness.make(transport)
         try await harness.withClient { client in
             let answer = try await client.post(
                 testCase.target.path(dialect), testCase.body(harness).rendered(in: dialect),
@@ -273,9 +274,9 @@ struct ErrorCodeTests {
         }
     }
 
-    @Test("474: deleting a number that is not listed", arguments: WireDialect.allCases)
-    func notListed(dialect: WireDialect) async throws {
-        let harness = try await Harness.make()
+    @Test("474: deleting a number that is not listed", arguments: Transport.allCases, WireDialect.allCases)
+    func notListed(transport: Transport, dialect: WireDialect) async throws {
+        let harness = try await Harness.make(transport)
         try await harness.withClient { client in
             let answer = try await client.delete(harness, "905321234567", in: dialect)
             #expect(answer.status == 474)
@@ -283,9 +284,11 @@ struct ErrorCodeTests {
         }
     }
 
-    @Test("401 when the account's API access is off, 200 again when back on", arguments: WireDialect.allCases)
-    func apiAccessSwitch(dialect: WireDialect) async throws {
-        let harness = try await Harness.make()
+    @Test(
+        "401 when the account's API access is off, 200 again when back on",
+        arguments: Transport.allCases, WireDialect.allCases)
+    func apiAccessSwitch(transport: Transport, dialect: WireDialect) async throws {
+        let harness = try await Harness.make(transport)
         let administration = AccountAdministration(store: harness.store)
         try await harness.withClient { client in
             try await administration.setAPIAccess(false, named: "acme")
@@ -301,9 +304,9 @@ struct ErrorCodeTests {
         }
     }
 
-    @Test("a rotated hash stops working at once; the new one works")
-    func rotation() async throws {
-        let harness = try await Harness.make()
+    @Test("a rotated hash stops working at once; the new one works", arguments: Transport.allCases)
+    func rotation(transport: Transport) async throws {
+        let harness = try await Harness.make(transport)
         let rotated = try await AccountAdministration(store: harness.store).rotate(named: "acme")
         try await harness.withClient { client in
             let old = try await client.list(harness)
@@ -316,9 +319,10 @@ struct ErrorCodeTests {
 
     @Test(
         "GET, PUT, PATCH and DELETE on a method answer 400 in the envelope",
-        arguments: ["GET", "PUT", "PATCH", "DELETE"], WireDialect.allCases)
-    func otherVerbs(verb: String, dialect: WireDialect) async throws {
-        let harness = try await Harness.make()
+        arguments: Transport.allCases, pairs(["GET", "PUT", "PATCH", "DELETE"], WireDialect.allCases))
+    func otherVerbs(transport: Transport, request: (verb: String, dialect: WireDialect)) async throws {
+        let (verb, dialect) = request
+        let harness = try await Harness.make(transport)
         try await harness.withClient { client in
             let answer = try await client.post(
                 Endpoint.add.path(dialect),
@@ -329,9 +333,11 @@ struct ErrorCodeTests {
         }
     }
 
-    @Test("paths match with empty segments ignored; other verbs, and unknown paths, find no method (404)")
-    func pathMatching() async throws {
-        let harness = try await Harness.make()
+    @Test(
+        "paths match with empty segments ignored; other verbs, and unknown paths, find no method (404)",
+        arguments: Transport.allCases)
+    func pathMatching(transport: Transport) async throws {
+        let harness = try await Harness.make(transport)
         try await harness.withClient { client in
             for path in ["/v1/get-blacklist/json/", "//v1//get-blacklist/json", "/v1/get-blacklist/json?page=9"] {
                 let answer = try await client.post(path, harness.body(blacklist: nil))
@@ -349,9 +355,9 @@ struct ErrorCodeTests {
         }
     }
 
-    @Test("a body over the limit answers 400")
-    func oversizedBody() async throws {
-        let harness = try await Harness.make(maximumBodyBytes: 1024)
+    @Test("a body over the limit answers 400", arguments: Transport.allCases)
+    func oversizedBody(transport: Transport) async throws {
+        let harness = try await Harness.make(transport, maximumBodyBytes: 1024)
         try await harness.withClient { client in
             let padding = String(repeating: " ", count: 2048)
             let answer = try await client.post(Self.list, harness.body(blacklist: nil) + padding)
@@ -360,12 +366,12 @@ struct ErrorCodeTests {
         }
     }
 
-    @Test("503 in the envelope when the store fails, and /healthz reports it", arguments: WireDialect.allCases)
-    func storeFailure(dialect: WireDialect) async throws {
-        let healthy = try await Harness.make()
-        let failing = Harness(
-            store: FailingStore(wrapping: healthy.store), configuration: healthy.configuration,
-            accounts: healthy.accounts)
+    @Test(
+        "503 in the envelope when the store fails, and /healthz reports it",
+        arguments: Transport.allCases, WireDialect.allCases)
+    func storeFailure(transport: Transport, dialect: WireDialect) async throws {
+        let healthy = try await Harness.make(transport)
+        let failing = healthy.over(FailingStore(wrapping: healthy.store))
         try await failing.withClient { client in
             for answer in [
                 try await client.add(failing, "905321234567", in: dialect),

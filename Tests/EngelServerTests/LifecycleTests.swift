@@ -1,31 +1,23 @@
-import AsyncHTTPClient
 import EngelCore
 import EngelServer
 import EngelStores
 import EngelTestSupport
 import Foundation
-import Hummingbird
-import HummingbirdTesting
-import Logging
-import NIOCore
-import NIOHTTP1
+import HTTPTypes
 import ServiceLifecycle
-import Synchronization
 import Testing
 
 @Suite("Lifecycle")
 struct LifecycleTests {
     @Test("/healthz answers 200 over a real socket while the SQLite store is reachable")
     func health() async throws {
-        let store = try await SQLiteStore.open(path: temporaryDatabasePath())
-        let harness = try await Harness.make(store: store)
-        try await harness.withClient(.live) { client in
+        let harness = try await Harness.make(.live)
+        try await harness.withClient { client in
             let answer = try await client.post("/healthz", "", method: .get)
             #expect(answer.status == 200)
             #expect(answer.code == 200)
             #expect(try await client.add(harness, "905321234567").status == 200)
         }
-        await store.close()
     }
 
     @Test("graceful shutdown lets an in-flight add finish, then closes the store")
@@ -33,26 +25,14 @@ struct LifecycleTests {
         let path = temporaryDatabasePath()
         let sqlite = try await SQLiteStore.open(path: path)
         let gate = SlowAddStore(wrapping: sqlite)
-        let harness = try await Harness.make(store: gate)
-        let port = Mutex<Int?>(nil)
-        let app = buildApplication(
-            store: gate,
-            configuration: ServerConfiguration(port: 0, database: .sqlite(path: path)),
-            services: [StoreLifecycleService(store: gate)],
-            logger: Logger(label: "test")
-        ) { bound in port.withLock { $0 = bound } }
-        let group = ServiceGroup(services: [app], logger: Logger(label: "test"))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            while port.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(10)) }
-            let url = "http://127.0.0.1:\(port.withLock { $0 } ?? 0)/v1/add-blacklist/json"
-            async let answer = rawPost(url, harness.body(blacklist: #"{"number":"905321234567"}"#))
+        let harness = try await Harness.make(.live, store: gate)
+        try await harness.withServer(services: [StoreLifecycleService(store: gate)]) { server in
+            async let answer = HarnessClient(port: server.port).add(harness, "905321234567")
             await gate.waitUntilAddStarted()
-            await group.triggerGracefulShutdown()
-            let (status, body) = try await answer
-            #expect(status == 200)
-            #expect(body == statusBody(200, "İşlem başarılı"))
-            try await tasks.waitForAll()
+            await server.group.triggerGracefulShutdown()
+            let added = try await answer
+            #expect(added.status == 200)
+            #expect(added.body == statusBody(200, "İşlem başarılı"))
         }
         // The store was closed after the server stopped; the add it acknowledged is on disk.
         await #expect(throws: StoreError.closed) { try await sqlite.checkHealthAfterClose() }
@@ -70,19 +50,12 @@ struct ShutdownUnderLoadTests {
         let path = temporaryDatabasePath()
         let sqlite = try await SQLiteStore.open(path: path)
         let slow = SlowAddStore(wrapping: sqlite, delay: .milliseconds(500))
-        let harness = try await Harness.make(store: slow)
-        let configuration = ServerConfiguration(database: .sqlite(path: path), shutdownGrace: .seconds(10))
+        let harness = try await Harness.make(.live, store: slow).configured { $0.shutdownGrace = .seconds(10) }
         let numbers = (0..<40).map { "90532\(String(format: "%07d", $0))" }
-        let answers = try await EngelServerRun.with(
-            store: slow, configuration: configuration, services: [StoreLifecycleService(store: slow)]
-        ) { server in
-            try await withThrowingTaskGroup(of: (Int, String).self) { group in
+        let answers = try await harness.withServer(services: [StoreLifecycleService(store: slow)]) { server in
+            try await withThrowingTaskGroup(of: Answer.self) { group in
                 for number in numbers {
-                    group.addTask {
-                        try await rawPost(
-                            server.baseURL + "/v1/add-blacklist/json",
-                            harness.body(blacklist: #"{"number":"\#(number)"}"#))
-                    }
+                    group.addTask { try await HarnessClient(port: server.port).add(harness, number) }
                 }
                 while slow.addsStarted < numbers.count { try await Task.sleep(for: .milliseconds(5)) }
                 let started = ContinuousClock.now
@@ -100,13 +73,13 @@ struct ShutdownUnderLoadTests {
                 }
                 #expect(refused)
                 #expect(ContinuousClock.now - started < .milliseconds(500), "refused only after the adds finished")
-                var answers: [(Int, String)] = []
+                var answers: [Answer] = []
                 for try await answer in group { answers.append(answer) }
                 return answers
             }
         }
         #expect(answers.count == numbers.count)
-        #expect(answers.allSatisfy { $0.0 == 200 && $0.1 == statusBody(200, "İşlem başarılı") })
+        #expect(answers.allSatisfy { $0.status == 200 && $0.body == statusBody(200, "İşlem başarılı") })
         // Every acknowledged add is on disk.
         let reopened = try await SQLiteStore.open(path: path)
         let account = try #require(try await reopened.account(named: AccountName("acme")))
@@ -119,22 +92,15 @@ struct ShutdownUnderLoadTests {
     @Test("a request still running when the grace period ends is cancelled, and the server exits")
     func graceExpires() async throws {
         let slow = SlowAddStore(wrapping: MemoryStore(), delay: .seconds(60))
-        let harness = try await Harness.make(store: slow)
-        let configuration = ServerConfiguration(shutdownGrace: .milliseconds(500))
+        let harness = try await Harness.make(.live, store: slow).configured { $0.shutdownGrace = .milliseconds(500) }
         let started = ContinuousClock.now
-        let (stopped, answer): (Duration, Int?) = try await EngelServerRun.with(
-            store: slow, configuration: configuration
-        ) {
-            server in
-            let request = Task {
-                try? await rawPost(
-                    server.baseURL + "/v1/add-blacklist/json", harness.body(blacklist: #"{"number":"905321234567"}"#))
-            }
+        let (stopped, answer): (Duration, Int?) = try await harness.withServer { server in
+            let request = Task { try? await HarnessClient(port: server.port).add(harness, "905321234567") }
             await slow.waitUntilAddStarted()
             let shutdown = ContinuousClock.now
             await server.group.triggerGracefulShutdown()
             let answer = await request.value
-            return (ContinuousClock.now - shutdown, answer?.0)
+            return (ContinuousClock.now - shutdown, answer?.status)
         }
         // The hung add was cancelled at the end of the grace period, not after its 60 seconds.
         #expect(stopped < .seconds(3), "took \(stopped)")
@@ -153,15 +119,4 @@ extension SQLiteStore {
     func checkHealthAfterClose() async throws {
         _ = try await add(PhoneNumberParser().parse("905321234567"), for: 0, at: Date())
     }
-}
-
-/// POSTs `body` to `url` over a real connection; returns the status and body.
-func rawPost(_ url: String, _ body: String) async throws -> (Int, String) {
-    var request = HTTPClientRequest(url: url)
-    request.method = .POST
-    request.headers.add(name: "Content-Type", value: "application/json")
-    request.body = .bytes(ByteBuffer(string: body))
-    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-    let bytes = try await response.body.collect(upTo: 1 << 20)
-    return (Int(response.status.code), String(buffer: bytes))
 }

@@ -10,7 +10,7 @@ import Testing
 struct ListingTests {
     /// Adds `count` numbers, one second apart, returning them in list order.
     func seed(
-        _ count: Int, _ harness: Harness, client: some TestClientProtocol, in dialect: WireDialect = .json
+        _ count: Int, _ harness: Harness, client: HarnessClient, in dialect: WireDialect = .json
     ) async throws -> [String] {
         var numbers: [String] = []
         for index in 0..<count {
@@ -25,9 +25,9 @@ struct ListingTests {
 
     @Test(
         "page and rowCount as strings or integers; count is the whole list; order is stable",
-        arguments: WireDialect.allCases)
-    func paging(dialect: WireDialect) async throws {
-        let harness = try await Harness.make()
+        arguments: Transport.allCases, WireDialect.allCases)
+    func paging(transport: Transport, dialect: WireDialect) async throws {
+        let harness = try await Harness.make(transport)
         try await harness.withClient { client in
             let numbers = try await seed(7, harness, client: client, in: dialect)
             var collected: [String] = []
@@ -46,9 +46,9 @@ struct ListingTests {
         }
     }
 
-    @Test("defaults: page 1, rowCount 1000; rowCount above 1000 is served as 1000")
-    func defaultsAndCap() async throws {
-        let harness = try await Harness.make()
+    @Test("defaults: page 1, rowCount 1000; rowCount above 1000 is served as 1000", arguments: Transport.allCases)
+    func defaultsAndCap(transport: Transport) async throws {
+        let harness = try await Harness.make(transport)
         let account = try #require(try await harness.store.account(named: AccountName("acme")))
         let parser = PhoneNumberParser()
         for index in 0..<1005 {
@@ -75,9 +75,10 @@ struct ListingTests {
 
     @Test(
         "filter shapes the SDKs send all mean no bound",
-        arguments: unboundedFilterShapes.indices, WireDialect.allCases)
-    func unboundedFilters(index: Int, dialect: WireDialect) async throws {
-        let harness = try await Harness.make()
+        arguments: Transport.allCases, pairs(unboundedFilterShapes.indices, WireDialect.allCases))
+    func unboundedFilters(transport: Transport, shape: (index: Int, dialect: WireDialect)) async throws {
+        let (index, dialect) = shape
+        let harness = try await Harness.make(transport)
         try await harness.withClient { client in
             _ = try await seed(3, harness, client: client, in: dialect)
             let answer = try await client.list(harness, Self.unboundedFilterShapes[index], in: dialect)
@@ -86,9 +87,11 @@ struct ListingTests {
         }
     }
 
-    @Test("either bound alone, inclusive, in Turkey time; count follows the filter", arguments: WireDialect.allCases)
-    func singleBounds(dialect: WireDialect) async throws {
-        let harness = try await Harness.make()
+    @Test(
+        "either bound alone, inclusive, in Turkey time; count follows the filter",
+        arguments: Transport.allCases, WireDialect.allCases)
+    func singleBounds(transport: Transport, dialect: WireDialect) async throws {
+        let harness = try await Harness.make(transport)
         harness.clock.set(try #require(TurkeyTime.parse("2026-04-01 10:00:00")))
         try await harness.withClient { client in
             let numbers = try await seed(5, harness, client: client, in: dialect)  // 10:00:00 … 10:00:04
@@ -105,14 +108,17 @@ struct ListingTests {
         }
     }
 
+    static let contentTypes: [String?] = [
+        nil, "application/json", "application/json; charset=utf-8", "text/plain",
+        "application/x-www-form-urlencoded", "text/xml", "application/xml; charset=utf-8",
+    ]
+
     @Test(
         "unknown fields are ignored, and any content type is read as the route's dialect",
-        arguments: [
-            nil, "application/json", "application/json; charset=utf-8", "text/plain",
-            "application/x-www-form-urlencoded", "text/xml", "application/xml; charset=utf-8",
-        ], WireDialect.allCases)
-    func leniency(contentType: String?, dialect: WireDialect) async throws {
-        let harness = try await Harness.make()
+        arguments: Transport.allCases, pairs(contentTypes, WireDialect.allCases))
+    func leniency(transport: Transport, request: (contentType: String?, dialect: WireDialect)) async throws {
+        let (contentType, dialect) = request
+        let harness = try await Harness.make(transport)
         try await harness.withClient { client in
             let body: WireValue = [
                 "request": [

@@ -46,9 +46,8 @@ struct LoggingTests {
     func noCredentialsInLogs() async throws {
         let harness = try await Harness.make()
         let captured = CapturedLog()
-        let app = harness.application(logger: captured.logger)
         let credentials = try #require(harness.accounts["acme"])
-        try await app.test(.router) { client in
+        try await harness.withClient(logger: captured.logger) { client in
             _ = try await client.add(harness, "905321234567")
             _ = try await client.add(harness, "905999999999")
             _ = try await client.delete(harness, "905331234567")
@@ -97,8 +96,7 @@ struct LoggingTests {
             (.add, ["request": ["authentication": authentication(key: wrongHash, hash: acme.hash)]]),
             (.list, ["request": ["authentication": ["key": .string(acme.key)]]]),
         ]
-        let app = harness.application(logger: captured.logger)
-        try await app.test(.router) { client in
+        try await harness.withClient(logger: captured.logger) { client in
             for dialect in WireDialect.allCases {
                 for (endpoint, request) in requests { keep(try await client.send(endpoint, request, in: dialect)) }
                 let body = harness.request(blacklist: ["number": "905321234567"]).rendered(in: dialect)
@@ -113,8 +111,7 @@ struct LoggingTests {
             keep(try await client.post("/metrics", "", method: .get))
         }
         // The store failing (503), with the credentials of a real account in the requests.
-        let failing = harness.application(store: FailingStore(wrapping: harness.store), logger: captured.logger)
-        try await failing.test(.router) { client in
+        try await harness.withClient(store: FailingStore(wrapping: harness.store), logger: captured.logger) { client in
             for dialect in WireDialect.allCases {
                 keep(try await client.add(harness, "905331234567", in: dialect))
                 keep(try await client.list(harness, nil, in: dialect))
@@ -122,11 +119,10 @@ struct LoggingTests {
             keep(try await client.post("/healthz", "", method: .get))
         }
         // Over sockets: slowed 401s from one address, and a body over the limit.
-        var configuration = harness.configuration
-        configuration.authenticationSlowdown = AuthenticationSlowdown(
-            allowedFailures: 1, maximumDelay: .milliseconds(100))
-        try await EngelServerRun.with(store: harness.store, configuration: configuration, logger: captured.logger) {
-            server in
+        let slowing = harness.configured {
+            $0.authenticationSlowdown = AuthenticationSlowdown(allowedFailures: 1, maximumDelay: .milliseconds(100))
+        }
+        try await slowing.withServer(logger: captured.logger) { server in
             let wrong = #"{"request":{"authentication":{"key":"\#(acme.key)","hash":"\#(wrongHash)"}}}"#
             for body in [wrong, wrong, wrong, wrong + String(repeating: " ", count: 70_000)] {
                 let connection = try await RawConnection.open(port: server.port, from: "127.0.0.2")

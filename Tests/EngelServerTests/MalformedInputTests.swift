@@ -15,9 +15,11 @@ struct MalformedInputTests {
         ProcessInfo.processInfo.environment["ENGEL_TEST_SEED"].flatMap { UInt64($0) } ?? 20_260_406
     static let count = 3_000
 
-    @Test("thousands of generated bad requests each answer their code in the envelope, never a 5xx")
-    func generatedBadRequests() async throws {
-        let harness = try await Harness.make()
+    @Test(
+        "thousands of generated bad requests each answer their code in the envelope, never a 5xx",
+        arguments: Transport.allCases)
+    func generatedBadRequests(transport: Transport) async throws {
+        let harness = try await Harness.make(transport)
         let credentials = try #require(harness.accounts["acme"])
         var generator = MalformedRequests(
             key: credentials.key, hash: credentials.hash, maximumBodyBytes: harness.configuration.maximumBodyBytes,
@@ -30,13 +32,8 @@ struct MalformedInputTests {
                 var headers: HTTPFields = [:]
                 if let contentType = request.contentType { headers[.contentType] = contentType }
                 let answer = try await client.execute(
-                    uri: request.endpoint.path(request.dialect), method: request.method, headers: headers,
-                    body: ByteBuffer(bytes: request.body)
-                ) { response in
-                    Answer(
-                        status: Int(response.status.code), contentType: response.headers[.contentType],
-                        body: String(buffer: response.body))
-                }
+                    request.endpoint.path(request.dialect), method: request.method, headers: headers,
+                    body: ByteBuffer(bytes: request.body))
                 Self.check(answer, for: request)
             }
             return kinds
@@ -48,22 +45,16 @@ struct MalformedInputTests {
 
     @Test(
         "an XML element name that is not UTF-8 answers 400 (FoundationXML, the parser before ours, trapped on it)",
-        arguments: Endpoint.allCases)
-    func xmlNameNotUTF8(endpoint: Endpoint) async throws {
-        let harness = try await Harness.make()
+        arguments: Transport.allCases, Endpoint.allCases)
+    func xmlNameNotUTF8(transport: Transport, endpoint: Endpoint) async throws {
+        let harness = try await Harness.make(transport)
         let credentials = try #require(harness.accounts["acme"])
         let body =
             Array("<request><authentication><key>\(credentials.key)</key><ha".utf8) + [0xD4]
             + Array("h>\(credentials.hash)</ha".utf8) + [0xD4] + Array("h></authentication></request>".utf8)
         try await harness.withClient { client in
             let answer = try await client.execute(
-                uri: endpoint.path(.xml), method: .post, headers: [.contentType: "text/xml"],
-                body: ByteBuffer(bytes: body)
-            ) { response in
-                Answer(
-                    status: Int(response.status.code), contentType: response.headers[.contentType],
-                    body: String(buffer: response.body))
-            }
+                endpoint.path(.xml), headers: [.contentType: "text/xml"], body: ByteBuffer(bytes: body))
             #expect(answer.status == 400)
             #expect(answer.body == statusBody(400, "İstek çözümlenemedi", in: .xml))
         }

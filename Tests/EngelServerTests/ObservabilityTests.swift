@@ -23,8 +23,7 @@ struct ObservabilityTests {
     func metrics() async throws {
         let harness = try await Harness.make(accounts: ["acme", "globex"])
         let registry = PrometheusCollectorRegistry()
-        let app = harness.application(metrics: registry)
-        try await app.test(.router) { client in
+        try await harness.withClient(metrics: registry) { client in
             _ = try await client.add(harness, "905321234567")
             _ = try await client.add(harness, "905331234567")
             _ = try await client.add(harness, "905999999999")
@@ -34,12 +33,11 @@ struct ObservabilityTests {
             _ = try await client.list(harness, #"{"filter":{"start":"2030-01-01 00:00:00"}}"#)
             _ = try await client.post("/v1/nothing/json", "")
         }
-        let failing = harness.application(store: FailingStore(wrapping: harness.store), metrics: registry)
-        try await failing.test(.router) { client in
+        try await harness.withClient(store: FailingStore(wrapping: harness.store), metrics: registry) { client in
             _ = try await client.add(harness, "905321234567")
             _ = try await client.post("/healthz", "", method: .get)
         }
-        let exposition = try await app.test(.router) { client in
+        let exposition = try await harness.withClient(metrics: registry) { client in
             let answer = try await client.post("/metrics", "", method: .get)
             #expect(answer.status == 200)
             #expect(answer.contentType?.hasPrefix("text/plain; version=0.0.4") == true)
@@ -63,18 +61,13 @@ struct ObservabilityTests {
 
     @Test("with a token configured, /metrics answers only a request bearing it; the API is unaffected")
     func metricsToken() async throws {
-        let harness = try await Harness.make()
-        var configuration = harness.configuration
         let token = "0123456789abcdef0123456789abcdef"
-        configuration.metricsToken = token
-        let app = Application(router: buildResponder(store: harness.store, configuration: configuration))
-        try await app.test(.router) { client in
-            func metrics(_ authorization: String?) async throws -> (status: Int, body: String) {
+        let harness = try await Harness.make().configured { $0.metricsToken = token }
+        try await harness.withClient { client in
+            func metrics(_ authorization: String?) async throws -> Answer {
                 var headers: HTTPFields = [:]
                 if let authorization { headers[.authorization] = authorization }
-                return try await client.execute(uri: "/metrics", method: .get, headers: headers) { response in
-                    (Int(response.status.code), String(buffer: response.body))
-                }
+                return try await client.execute("/metrics", method: .get, headers: headers, body: ByteBuffer())
             }
             for refused in [nil, "Bearer wrong", "Bearer \(token)x", "Basic \(token)", token] {
                 let answer = try await metrics(refused)
@@ -93,18 +86,14 @@ struct ObservabilityTests {
     func requestIDs() async throws {
         let harness = try await Harness.make()
         let captured = CapturedLog()
-        let app = harness.application(logger: captured.logger)
         let insane = ["", String(repeating: "a", count: 129), "with space", "quote\"d", "ünicode", "a\u{7F}b"]
-        try await app.test(.router) { client in
+        try await harness.withClient(logger: captured.logger) { client in
             func answer(_ id: String?) async throws -> String? {
                 var headers: HTTPFields = [:]
                 if let id, let name = HTTPField.Name("X-Request-Id") { headers[name] = id }
-                return try await client.execute(
-                    uri: "/v1/get-blacklist/json", method: .post, headers: headers,
-                    body: ByteBuffer(string: harness.body(blacklist: nil))
-                ) { response in
-                    HTTPField.Name("X-Request-Id").flatMap { response.headers[$0] }
-                }
+                let answer = try await client.execute(
+                    "/v1/get-blacklist/json", headers: headers, body: ByteBuffer(string: harness.body(blacklist: nil)))
+                return HTTPField.Name("X-Request-Id").flatMap { answer.fields[$0] }
             }
             let kept = "req-42.a_b:c"
             #expect(try await answer(kept) == kept)
@@ -118,9 +107,8 @@ struct ObservabilityTests {
             }
             #expect(generated.count == insane.count + 2)
             // Errors carry one too.
-            let missing = try await client.execute(uri: "/nowhere", method: .get) { response in
-                HTTPField.Name("X-Request-Id").flatMap { response.headers[$0] }
-            }
+            let missing = try await client.execute("/nowhere", method: .get, body: ByteBuffer())
+                .fields[HTTPField.Name("X-Request-Id") ?? .contentType]
             #expect(missing.map { (17...32).contains($0.count) } == true)
         }
     }

@@ -40,9 +40,7 @@ struct OpenAPIConformanceTests {
     func answersConform() async throws {
         let validator = try validator()
         let harness = try await Harness.make()
-        let failing = Harness(
-            store: FailingStore(wrapping: harness.store), configuration: harness.configuration,
-            accounts: harness.accounts)
+        let failing = harness.over(FailingStore(wrapping: harness.store))
         var tour: [(Endpoint, Answer)] = try await harness.withClient { client in
             var tour: [(Endpoint, Answer)] = []
             tour.append((.add, try await client.add(harness, "905321234567")))

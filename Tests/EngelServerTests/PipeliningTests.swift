@@ -1,5 +1,3 @@
-import EngelServer
-import EngelStores
 import EngelTestSupport
 import Foundation
 import Testing
@@ -9,15 +7,6 @@ import Testing
 /// the order the requests came.
 @Suite("Pipelined requests over real connections")
 struct PipeliningTests {
-    func withServer(_ body: @Sendable (Harness, EngelServerRun) async throws -> Void) async throws {
-        let harness = try await Harness.make()
-        try await EngelServerRun.with(
-            store: harness.store, configuration: ServerConfiguration()
-        ) { server in
-            try await body(harness, server)
-        }
-    }
-
     /// One HTTP/1.1 POST of `body` to `path`, with `extraHeaders` (each ending in CRLF).
     func post(_ path: String, _ body: String, extraHeaders: String = "") -> String {
         "POST \(path) HTTP/1.1\r\nHost: engel\r\nContent-Length: \(body.utf8.count)\r\n\(extraHeaders)\r\n\(body)"
@@ -25,7 +14,8 @@ struct PipeliningTests {
 
     @Test("answers leave in the order the requests came, whichever side answers each")
     func orderAcrossBothPaths() async throws {
-        try await withServer { harness, server in
+        let harness = try await Harness.make(.live)
+        try await harness.withServer { server in
             let connection = try await RawConnection.open(port: server.port)
             let add = "/v1/add-blacklist/json"
             // Expect and Connection: close are left to Hummingbird; the others are answered directly.
@@ -53,11 +43,8 @@ struct PipeliningTests {
 
     @Test("on SQLite, pages answered at once keep their turn among answers made in tasks")
     func immediateAnswersKeepTheirTurn() async throws {
-        let store = try await SQLiteStore.open(path: temporaryDatabasePath())
-        let harness = try await Harness.make(store: store)
-        try await EngelServerRun.with(
-            store: store, configuration: ServerConfiguration()
-        ) { server in
+        let harness = try await Harness.make(.live)
+        try await harness.withServer { server in
             let connection = try await RawConnection.open(port: server.port)
             let page = post("/v1/get-blacklist/json", harness.body(blacklist: nil))
             // Page (at once), add (a task and a commit), page (at once, after the add), closing page.
@@ -73,12 +60,12 @@ struct PipeliningTests {
             #expect(answers[2].body.contains("5321111111") && answers[3].body.contains("5321111111"))
             await connection.close()
         }
-        await store.close()
     }
 
     @Test("a refused body or broken HTTP behind a request still lets that request's answer out first")
     func failuresWaitTheirTurn() async throws {
-        try await withServer { harness, server in
+        let harness = try await Harness.make(.live)
+        try await harness.withServer { server in
             let page = post("/v1/get-blacklist/json", harness.body(blacklist: nil))
             let oversized = String(repeating: " ", count: 70_000)
             let tooLarge =
@@ -97,7 +84,8 @@ struct PipeliningTests {
 
     @Test("a direct answer carries Date, Server and its length, and keeps the connection open")
     func directAnswerHead() async throws {
-        try await withServer { harness, server in
+        let harness = try await Harness.make(.live)
+        try await harness.withServer { server in
             let connection = try await RawConnection.open(port: server.port)
             for round in 1...3 {
                 try await connection.send(post("/v1/get-blacklist/json", harness.body(blacklist: nil)))

@@ -18,10 +18,10 @@ struct PostgresServerTests {
         let first = try await PostgresStore.open(database, operationTimeout: .seconds(60))
         let second = try await PostgresStore.open(database, operationTimeout: .seconds(60))
         // Accounts made through the first server's store are seen by the second at once.
-        let one = try await Harness.make(store: first)
-        let two = Harness(store: second, configuration: one.configuration, accounts: one.accounts)
-        try await one.withClient(.live) { viaFirst in
-            try await two.withClient(.live) { viaSecond in
+        let one = try await Harness.make(.live, store: first)
+        let two = one.over(second)
+        try await one.withClient { viaFirst in
+            try await two.withClient { viaSecond in
                 #expect(try await viaFirst.add(one, "905321234567").status == 200)
                 let listed = try await viaSecond.list(two)
                 #expect(listed.numbers == ["+905321234567"])

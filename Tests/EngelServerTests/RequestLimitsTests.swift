@@ -1,6 +1,4 @@
-import EngelCore
 import EngelServer
-import EngelStores
 import EngelTestSupport
 import EngelWire
 import Foundation
@@ -12,22 +10,9 @@ import Testing
 struct RequestLimitsTests {
     static let badRequest = statusBody(400, "İstek çözümlenemedi")
 
-    func withServer(
-        maximumBodyBytes: Int = 64 * 1024, idleTimeout: Duration = .seconds(30), readTimeout: Duration = .seconds(10),
-        _ body: @Sendable (Harness, EngelServerRun) async throws -> Void
-    ) async throws {
-        let harness = try await Harness.make()
-        let configuration = ServerConfiguration(
-            maximumBodyBytes: maximumBodyBytes, idleTimeout: idleTimeout,
-            readTimeout: readTimeout)
-        try await EngelServerRun.with(store: harness.store, configuration: configuration) { server in
-            try await body(harness, server)
-        }
-    }
-
     @Test("a streamed body over the limit answers 400 at once, and the connection is closed unread")
     func streamedOverLimit() async throws {
-        try await withServer { _, server in
+        try await Harness.make(.live).withServer { server in
             let connection = try await RawConnection.open(port: server.port)
             try await connection.send(
                 "POST /v1/add-blacklist/json HTTP/1.1\r\nHost: engel\r\nTransfer-Encoding: chunked\r\n\r\n")
@@ -53,7 +38,7 @@ struct RequestLimitsTests {
 
     @Test("a declared length over the limit answers 400 before any of the body is sent")
     func declaredOverLimit() async throws {
-        try await withServer { _, server in
+        try await Harness.make(.live).withServer { server in
             let connection = try await RawConnection.open(port: server.port)
             try await connection.send(
                 "POST /v1/get-blacklist HTTP/1.1\r\nHost: engel\r\nContent-Length: 10000000\r\n\r\n")
@@ -66,7 +51,8 @@ struct RequestLimitsTests {
 
     @Test("a body of exactly the limit is read and answered")
     func atTheLimit() async throws {
-        try await withServer(maximumBodyBytes: 4096) { harness, server in
+        let harness = try await Harness.make(.live, maximumBodyBytes: 4096)
+        try await harness.withServer { server in
             let request = harness.body(blacklist: #"{"number":"905321234567"}"#)
             let body = request + String(repeating: " ", count: 4096 - request.utf8.count)
             let connection = try await RawConnection.open(port: server.port)
@@ -87,7 +73,8 @@ struct RequestLimitsTests {
 
     @Test("a client that stops mid-head is cut off at the idle timeout; so is an idle kept-alive one")
     func idleClients() async throws {
-        try await withServer(idleTimeout: .milliseconds(500)) { harness, server in
+        let harness = try await Harness.make(.live).configured { $0.idleTimeout = .milliseconds(500) }
+        try await harness.withServer { server in
             let started = ContinuousClock.now
             let slowHead = try await RawConnection.open(port: server.port)
             try await slowHead.send("POST /v1/add-blacklist/json HTTP/1.1\r\nHo")
@@ -110,7 +97,11 @@ struct RequestLimitsTests {
 
     @Test("a body trickled in slower than the read timeout answers 400 and is cut off; others are served")
     func trickledBody() async throws {
-        try await withServer(idleTimeout: .seconds(10), readTimeout: .seconds(1)) { harness, server in
+        let harness = try await Harness.make(.live).configured {
+            $0.idleTimeout = .seconds(10)
+            $0.readTimeout = .seconds(1)
+        }
+        try await harness.withServer { server in
             let slow = try await RawConnection.open(port: server.port)
             try await slow.send("POST /v1/add-blacklist/json HTTP/1.1\r\nHost: engel\r\nContent-Length: 500\r\n\r\n")
             let started = ContinuousClock.now

@@ -131,9 +131,11 @@ struct SeedExampleTests {
             </request>
             """)
 
-    @Test("add-blacklist: success, idempotent re-add, 466 for a made-up prefix", arguments: WireDialect.allCases)
-    func add(dialect: WireDialect) async throws {
-        let harness = try await Harness.make()
+    @Test(
+        "add-blacklist: success, idempotent re-add, 466 for a made-up prefix",
+        arguments: Transport.allCases, WireDialect.allCases)
+    func add(transport: Transport, dialect: WireDialect) async throws {
+        let harness = try await Harness.make(transport)
         try await harness.withClient { client in
             func post(_ endpoint: Endpoint, _ example: Example, number: String = "905330000099") async throws -> Answer
             {
@@ -155,9 +157,11 @@ struct SeedExampleTests {
         }
     }
 
-    @Test("get-blacklist: the empty list, and the filtered example in Turkey time", arguments: WireDialect.allCases)
-    func list(dialect: WireDialect) async throws {
-        let harness = try await Harness.make()
+    @Test(
+        "get-blacklist: the empty list, and the filtered example in Turkey time",
+        arguments: Transport.allCases, WireDialect.allCases)
+    func list(transport: Transport, dialect: WireDialect) async throws {
+        let harness = try await Harness.make(transport)
         try await harness.withClient { client in
             func post(_ example: Example) async throws -> Answer {
                 try await client.post(
@@ -180,9 +184,11 @@ struct SeedExampleTests {
         }
     }
 
-    @Test("delete-blacklist: success, then 474 when not listed, 466 for a bad number", arguments: WireDialect.allCases)
-    func delete(dialect: WireDialect) async throws {
-        let harness = try await Harness.make()
+    @Test(
+        "delete-blacklist: success, then 474 when not listed, 466 for a bad number",
+        arguments: Transport.allCases, WireDialect.allCases)
+    func delete(transport: Transport, dialect: WireDialect) async throws {
+        let harness = try await Harness.make(transport)
         try await harness.withClient { client in
             func post(_ example: Example, number: String = "905330000099") async throws -> Answer {
                 try await client.post(
@@ -201,9 +207,11 @@ struct SeedExampleTests {
         }
     }
 
-    @Test("the number forms of the pages are one entry, returned with +90", arguments: WireDialect.allCases)
-    func numberForms(dialect: WireDialect) async throws {
-        let harness = try await Harness.make()
+    @Test(
+        "the number forms of the pages are one entry, returned with +90",
+        arguments: Transport.allCases, WireDialect.allCases)
+    func numberForms(transport: Transport, dialect: WireDialect) async throws {
+        let harness = try await Harness.make(transport)
         try await harness.withClient { client in
             for form in ["905330000099", "+905330000099", "5330000099", "05330000099", "0090 533 000 00 99"] {
                 #expect(try await client.add(harness, form, in: dialect).status == 200)

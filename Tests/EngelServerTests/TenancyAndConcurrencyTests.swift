@@ -8,9 +8,9 @@ import Testing
 
 @Suite("Tenancy and concurrency")
 struct TenancyAndConcurrencyTests {
-    @Test("one account's key never sees or changes another's list")
-    func tenancy() async throws {
-        let harness = try await Harness.make(accounts: ["acme", "globex"])
+    @Test("one account's key never sees or changes another's list", arguments: Transport.allCases)
+    func tenancy(transport: Transport) async throws {
+        let harness = try await Harness.make(transport, accounts: ["acme", "globex"])
         try await harness.withClient { client in
             #expect(try await client.add(harness, "905321234567", as: "acme").status == 200)
             #expect(try await client.add(harness, "905331234567", as: "globex").status == 200)
@@ -45,10 +45,10 @@ struct TenancyAndConcurrencyTests {
 
     @Test(
         "two accounts hammering the same numbers at once: each sees exactly its own list and count",
-        arguments: StoreKind.all)
-    func hammering(kind: StoreKind) async throws {
+        arguments: Transport.allCases, StoreKind.all)
+    func hammering(transport: Transport, kind: StoreKind) async throws {
         let store = try await kind.open()
-        let harness = try await Harness.make(store: store, accounts: ["acme", "globex"])
+        let harness = try await Harness.make(transport, store: store, accounts: ["acme", "globex"])
         let numbers = (0..<120).map { "90532\(String(format: "%07d", $0))" }
         // Each account keeps a different part of the same numbers, so a leak either way shows.
         let keeps: [String: @Sendable (Int) -> Bool] = [

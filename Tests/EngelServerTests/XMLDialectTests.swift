@@ -9,32 +9,32 @@ import Testing
 @Suite("XML dialect")
 struct XMLDialectTests {
     /// How older clients deliver the document: a content type, and whether it is a form field.
-    struct Transport: Sendable, CustomTestStringConvertible {
+    struct Delivery: Sendable, CustomTestStringConvertible {
         let contentType: String?
         let asForm: Bool
         var testDescription: String { "\(contentType ?? "no content type")\(asForm ? ", data=" : "")" }
     }
 
-    static let transports: [Transport] = [
-        Transport(contentType: "text/xml", asForm: false),
-        Transport(contentType: "text/xml; charset=utf-8", asForm: false),
-        Transport(contentType: "application/xml", asForm: false),
-        Transport(contentType: "application/x-www-form-urlencoded", asForm: true),
-        Transport(contentType: "application/x-www-form-urlencoded; charset=UTF-8", asForm: true),
+    static let deliveries: [Delivery] = [
+        Delivery(contentType: "text/xml", asForm: false),
+        Delivery(contentType: "text/xml; charset=utf-8", asForm: false),
+        Delivery(contentType: "application/xml", asForm: false),
+        Delivery(contentType: "application/x-www-form-urlencoded", asForm: true),
+        Delivery(contentType: "application/x-www-form-urlencoded; charset=UTF-8", asForm: true),
         // curl -d with a broken header argument: labelled a form, but the XML as is.
-        Transport(contentType: "application/x-www-form-urlencoded", asForm: false),
-        Transport(contentType: nil, asForm: false),
-        Transport(contentType: nil, asForm: true),
+        Delivery(contentType: "application/x-www-form-urlencoded", asForm: false),
+        Delivery(contentType: nil, asForm: false),
+        Delivery(contentType: nil, asForm: true),
     ]
 
-    @Test("every transport older clients use reaches the same list", arguments: transports)
-    func transport(_ transport: Transport) async throws {
-        let harness = try await Harness.make()
+    @Test("every transport older clients use reaches the same list", arguments: Transport.allCases, deliveries)
+    func transport(_ transport: Transport, _ delivery: Delivery) async throws {
+        let harness = try await Harness.make(transport)
         try await harness.withClient { client in
             func post(_ endpoint: Endpoint, _ request: WireValue) async throws -> Answer {
                 let document = #"<?xml version="1.0" encoding="UTF-8"?>"# + request.xml
-                let body = transport.asForm ? "other=1&data=" + formEncoded(document) : document
-                return try await client.post(endpoint.path(.xml), body, contentType: transport.contentType)
+                let body = delivery.asForm ? "other=1&data=" + formEncoded(document) : document
+                return try await client.post(endpoint.path(.xml), body, contentType: delivery.contentType)
             }
             let added = try await post(.add, harness.request(blacklist: ["number": "+905321234567"]))
             #expect(added.body == statusBody(200, "İşlem başarılı", in: .xml))
@@ -68,9 +68,11 @@ struct XMLDialectTests {
         }
     }
 
-    @Test("CDATA sections, character references and predefined entities are read as text")
-    func cdataAndEntities() async throws {
-        let harness = try await Harness.make()
+    @Test(
+        "CDATA sections, character references and predefined entities are read as text",
+        arguments: Transport.allCases)
+    func cdataAndEntities(transport: Transport) async throws {
+        let harness = try await Harness.make(transport)
         let credentials = try #require(harness.accounts["acme"])
         try await harness.withClient { client in
             let authentication =
@@ -96,9 +98,9 @@ struct XMLDialectTests {
         }
     }
 
-    @Test("both dialects share one list", arguments: WireDialect.allCases)
-    func sharedStore(addedIn dialect: WireDialect) async throws {
-        let harness = try await Harness.make()
+    @Test("both dialects share one list", arguments: Transport.allCases, WireDialect.allCases)
+    func sharedStore(transport: Transport, addedIn dialect: WireDialect) async throws {
+        let harness = try await Harness.make(transport)
         let other: WireDialect = dialect == .json ? .xml : .json
         try await harness.withClient { client in
             #expect(try await client.add(harness, "905321234567", in: dialect).status == 200)
@@ -109,9 +111,11 @@ struct XMLDialectTests {
         }
     }
 
-    @Test("the answer has no whitespace inside elements, for clients matching <code>200</code>")
-    func noWhitespace() async throws {
-        let harness = try await Harness.make()
+    @Test(
+        "the answer has no whitespace inside elements, for clients matching <code>200</code>",
+        arguments: Transport.allCases)
+    func noWhitespace(transport: Transport) async throws {
+        let harness = try await Harness.make(transport)
         try await harness.withClient { client in
             _ = try await client.add(harness, "905321234567", in: .xml)
             let listed = try await client.list(harness, nil, in: .xml)

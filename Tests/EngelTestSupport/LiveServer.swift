@@ -1,94 +1,104 @@
 public import EngelCore
-import EngelServer
-import EngelStores
-import Foundation
+public import EngelServer
+public import Foundation
 public import Hummingbird
-public import IletiMerkezi
-import Logging
-import NIOCore
-import ServiceLifecycle
-import Synchronization
+public import Logging
+public import Prometheus
+public import ServiceLifecycle
 
-/// An Engel server listening on a free port of 127.0.0.1, with accounts.
+/// A server listening on a free port of 127.0.0.1 while a test, or a whole suite, runs. Every test
+/// target starts its servers through ``with(_:_:)``.
 public struct LiveServer: Sendable {
-    /// `http://127.0.0.1:PORT/v1/`.
-    public let baseURL: String
-    /// The store served.
-    public let store: any EngelStore
-    /// The accounts made at start, by name.
-    public let accounts: [String: IssuedCredentials]
-    /// The clock stamping added-at times.
-    public let clock: ManualClock
+    /// The port it listens on.
+    public let port: Int
+    /// The service group running it: trigger a graceful shutdown through it.
+    public let group: ServiceGroup
 
-    /// A client of `account` without retries unless asked.
-    public func client(
-        _ account: String = "acme", retry: BlacklistClient.RetryPolicy = .none, timeout: Duration = .seconds(10)
-    ) -> BlacklistClient {
-        let issued = accounts[account]
-        return BlacklistClient(
-            configuration: .init(
-                baseURL: baseURL, credentials: .init(key: issued?.key ?? "", hash: issued?.hash ?? ""),
-                timeout: timeout, retry: retry))
+    /// `http://127.0.0.1:PORT`.
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// What a live server serves.
+    public struct Served: Sendable {
+        /// Gets ready, then makes the service group that runs the server and tells `onServerRunning`
+        /// the port it listens on.
+        let makeGroup:
+            @Sendable (_ onServerRunning: @escaping @Sendable (Int) async -> Void) async throws -> ServiceGroup
+
+        /// The Engel server as `engel serve` runs it: the store prepared for serving, the application
+        /// of `buildApplication` over it, in ``ServerConfiguration/serviceGroup(running:logger:signals:)``
+        /// (no signals), on a free port of 127.0.0.1 whatever `configuration` says. Pass
+        /// `StoreLifecycleService` in `services` to have the store closed after the server stops.
+        public static func engel(
+            store: any EngelStore, configuration: ServerConfiguration, services: [any Service] = [],
+            metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+            logger: Logger = LiveServer.quietLogger,
+            now: @escaping @Sendable () -> Date = { Date() }
+        ) -> Served {
+            var configuration = configuration
+            configuration.host = "127.0.0.1"
+            configuration.port = 0
+            return Served { [configuration] onServerRunning in
+                _ = try await store.prepareForServing()
+                let application = buildApplication(
+                    store: store, configuration: configuration, services: services, metrics: metrics, now: now,
+                    logger: logger, onServerRunning: onServerRunning)
+                return configuration.serviceGroup(running: application, logger: logger, signals: [])
+            }
+        }
+
+        /// A stand-in for the remote API: a plain Hummingbird application of `router`.
+        public static func standIn(_ router: Router<BasicRequestContext>) -> Served {
+            let responder = router.buildResponder()
+            return Served { onServerRunning in
+                let application = Application(
+                    responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                    onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+                    logger: LiveServer.quietLogger)
+                return ServiceGroup(services: [application], logger: LiveServer.quietLogger)
+            }
+        }
     }
 
-    /// Runs `body` with a server over `store` (a fresh memory store by default).
+    /// Serves `served` for the length of `body`, then shuts the server down (unless `body` did) and
+    /// waits for it to stop; returns what `body` did.
     public static func with<Value: Sendable>(
-        store: (any EngelStore)? = nil, accounts names: [String] = ["acme"],
-        _ body: @Sendable (LiveServer) async throws -> Value
+        _ served: Served, _ body: (LiveServer) async throws -> Value
     ) async throws -> Value {
-        let store = store ?? MemoryStore()
-        var accounts: [String: IssuedCredentials] = [:]
-        for name in names {
-            accounts[name] = try await AccountAdministration(store: store).create(named: name).credentials
+        let (ports, portFound) = AsyncStream.makeStream(of: Int.self)
+        let group = try await served.makeGroup { port in
+            portFound.yield(port)
+            portFound.finish()
         }
-        let clock = ManualClock()
-        let issued = accounts
-        let router = buildResponder(
-            store: store, configuration: ServerConfiguration(port: 0)
-        ) { clock.now }
-        return try await withServer(router: router) { port in
-            try await body(
-                LiveServer(
-                    baseURL: "http://127.0.0.1:\(port)/v1/", store: store, accounts: issued, clock: clock))
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask {
+                // A group that stops before it listens ends the wait for the port too.
+                defer { portFound.finish() }
+                try await group.run()
+            }
+            var found = ports.makeAsyncIterator()
+            guard let port = await found.next() else {
+                try await tasks.waitForAll()
+                throw NotListening()
+            }
+            let result: Result<Value, any Error>
+            do {
+                result = .success(try await body(LiveServer(port: port, group: group)))
+            } catch {
+                result = .failure(error)
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return try result.get()
         }
     }
-}
 
-/// Serves `router` on a free port of 127.0.0.1 for the length of `body`, which gets the port.
-public func withServer<Router: HTTPResponderBuilder, Value: Sendable>(
-    router: Router, _ body: @Sendable (Int) async throws -> Value
-) async throws -> Value
-where Router.Responder.Context: InitializableFromSource<ApplicationRequestContextSource> {
-    var logger = Logger(label: "test-server")
-    logger.logLevel = .critical
-    let port = Mutex<Int?>(nil)
-    let application = Application(
-        router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-        onServerRunning: { channel in port.withLock { $0 = channel.localAddress?.port } }, logger: logger)
-    let group = ServiceGroup(services: [application], logger: logger)
-    return try await serving(group, boundPort: { port.withLock { $0 } }, body)
-}
-
-/// Runs `group` until `boundPort` reports the port its server listens on, then `body` with that
-/// port; then shuts the group down, waits for it to stop, and returns what `body` did.
-func serving<Value: Sendable>(
-    _ group: ServiceGroup, boundPort: @escaping @Sendable () -> Int?, _ body: (Int) async throws -> Value
-) async throws -> Value {
-    try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
-        var bound: Int?
-        while bound == nil {
-            try await Task.sleep(for: .milliseconds(5))
-            bound = boundPort()
-        }
-        let result: Result<Value, any Error>
-        do {
-            result = .success(try await body(bound ?? 0))
-        } catch {
-            result = .failure(error)
-        }
-        await group.triggerGracefulShutdown()
-        try await tasks.waitForAll()
-        return try result.get()
+    /// A logger that only shows what is critical: one line per answer would bury the test output.
+    public static var quietLogger: Logger {
+        var logger = Logger(label: "engel-test-server")
+        logger.logLevel = .critical
+        return logger
     }
+
+    /// The server stopped before it listened.
+    struct NotListening: Error {}
 }

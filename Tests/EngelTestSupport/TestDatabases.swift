@@ -13,6 +13,11 @@ public enum TestDatabases {
             .appendingPathComponent("engel.sqlite").path
     }
 
+    /// Removes the folder of a ``temporarySQLitePath()`` once its store is closed.
+    public static func removeTemporarySQLite(at path: String) {
+        try? FileManager.default.removeItem(at: URL(fileURLWithPath: path).deletingLastPathComponent())
+    }
+
     /// The throwaway PostgreSQL cluster `scripts/test` started, from `ENGEL_TEST_POSTGRES_URL`
     /// (`postgres://postgres@127.0.0.1:PORT/postgres?sslmode=disable`); `nil` when there is none.
     public static let postgresServer: PostgresLocation? = {

@@ -8,81 +8,72 @@ import Testing
 
 @testable import IletiMerkezi
 
-@Suite("BlacklistClient against a live Engel server")
+/// One server for the suite, as `engel serve` runs it over SQLite; each test has its own account.
+@Suite("BlacklistClient against a live Engel server", .sharedServer)
 struct ClientTests {
     @Test("add, page and remove round-trip; any input form is one entry, answers are +90…")
     func roundTrip() async throws {
-        try await LiveServer.with { server in
-            let client = server.client()
-            try await client.add("905321234567")
-            try await client.add("+90 532 123 45 67")
-            try await client.add("5441234567")
-            let page = try await client.page()
-            #expect(page.numbers == ["+905321234567", "+905441234567"])
-            #expect(page.count == 2)
-            #expect(!page.hasMore)
-            try await client.remove("0532 123 45 67")
-            let listed1 = try await client.page()
-            #expect(listed1.numbers == ["+905441234567"])
-        }
+        let server = try TestServer.current
+        let client = server.client(try await server.account())
+        try await client.add("905321234567")
+        try await client.add("+90 532 123 45 67")
+        try await client.add("5441234567")
+        let page = try await client.page()
+        #expect(page.numbers == ["+905321234567", "+905441234567"])
+        #expect(page.count == 2)
+        #expect(!page.hasMore)
+        try await client.remove("0532 123 45 67")
+        let listed1 = try await client.page()
+        #expect(listed1.numbers == ["+905441234567"])
     }
 
     @Test("466: an invalid number, on add and on remove, with the server's message")
     func invalidNumber() async throws {
-        try await LiveServer.with { server in
-            let client = server.client()
-            let onAdd = await #expect(throws: IletiMerkeziError.self) { try await client.add("905999000000") }
-            #expect(onAdd == IletiMerkeziError(.invalidNumber, code: 466, message: "Hatalı numara"))
-            let onRemove = await #expect(throws: IletiMerkeziError.self) { try await client.remove("12345") }
-            #expect(onRemove == IletiMerkeziError(.invalidNumber, code: 466, message: "Hatalı numara"))
-        }
+        let server = try TestServer.current
+        let client = server.client(try await server.account())
+        let onAdd = await #expect(throws: IletiMerkeziError.self) { try await client.add("905999000000") }
+        #expect(onAdd == IletiMerkeziError(.invalidNumber, code: 466, message: "Hatalı numara"))
+        let onRemove = await #expect(throws: IletiMerkeziError.self) { try await client.remove("12345") }
+        #expect(onRemove == IletiMerkeziError(.invalidNumber, code: 466, message: "Hatalı numara"))
     }
 
     @Test("474: removing a number that is not listed")
     func notListed() async throws {
-        try await LiveServer.with { server in
-            let error = await #expect(throws: IletiMerkeziError.self) {
-                try await server.client(retry: .init(maximumAttempts: 3, initialDelay: .milliseconds(1)))
-                    .remove("905321234567")
-            }
-            #expect(error?.kind == .notListed)
-            #expect(error?.code == 474)
-            #expect(error?.message == "Bu numara üzerindeki engelleme kaldırılamaz")
-        }
+        let server = try TestServer.current
+        let client = server.client(
+            try await server.account(), retry: .init(maximumAttempts: 3, initialDelay: .milliseconds(1)))
+        let error = await #expect(throws: IletiMerkeziError.self) { try await client.remove("905321234567") }
+        #expect(error?.kind == .notListed)
+        #expect(error?.code == 474)
+        #expect(error?.message == "Bu numara üzerindeki engelleme kaldırılamaz")
     }
 
     @Test("401: a wrong hash, and an account whose API access is off")
     func authentication() async throws {
-        try await LiveServer.with { server in
-            let wrong = BlacklistClient(
-                configuration: .init(
-                    baseURL: server.baseURL,
-                    credentials: .init(
-                        key: server.accounts["acme"]?.key ?? "", hash: String(repeating: "0", count: 64)),
-                    retry: .none))
-            let error = await #expect(throws: IletiMerkeziError.self) { try await wrong.page() }
-            #expect(error == IletiMerkeziError(.authentication, code: 401, message: "Üyelik bilgileri hatalı"))
+        let server = try TestServer.current
+        let account = try await server.account()
+        let wrong = BlacklistClient(
+            configuration: .init(
+                baseURL: server.baseURL,
+                credentials: .init(key: account.credentials.key, hash: String(repeating: "0", count: 64)),
+                retry: .none))
+        let error = await #expect(throws: IletiMerkeziError.self) { try await wrong.page() }
+        #expect(error == IletiMerkeziError(.authentication, code: 401, message: "Üyelik bilgileri hatalı"))
 
-            try await AccountAdministration(store: server.store).setAPIAccess(false, named: "acme")
-            let disabled = await #expect(throws: IletiMerkeziError.self) {
-                try await server.client().add("905321234567")
-            }
-            #expect(disabled?.kind == .authentication)
+        try await AccountAdministration(store: server.store).setAPIAccess(false, named: account.name)
+        let disabled = await #expect(throws: IletiMerkeziError.self) {
+            try await server.client(account).add("905321234567")
         }
+        #expect(disabled?.kind == .authentication)
     }
 
     @Test("503: the store is down; retries are spent, then the error is reported")
     func serverUnavailable() async throws {
-        let healthy = MemoryStore()
-        let failing = FailingStore(wrapping: healthy)
-        let administration = AccountAdministration(store: healthy)
-        let issued = try await administration.create(named: "acme").credentials
-        let router = buildResponder(store: failing, configuration: ServerConfiguration())
-        try await withServer(router: router) { port in
-            let client = BlacklistClient(
-                configuration: .init(
-                    baseURL: "http://127.0.0.1:\(port)", credentials: .init(key: issued.key, hash: issued.hash),
-                    retry: .init(maximumAttempts: 3, initialDelay: .milliseconds(1))))
+        // A store that fails is not the one the suite shares: this test has a server of its own.
+        let failing = FailingStore(wrapping: MemoryStore())
+        try await TestServer.run(over: failing) { server in
+            let client = server.client(
+                try await server.account(), retry: .init(maximumAttempts: 3, initialDelay: .milliseconds(1)))
             let error = await #expect(throws: IletiMerkeziError.self) { try await client.add("905321234567") }
             #expect(
                 error == IletiMerkeziError(.serverUnavailable, code: 503, message: "Sunucu geçici olarak servis dışı"))
@@ -108,10 +99,10 @@ struct ClientTests {
     func timeout() async throws {
         let fake = FakeResponder()
         let router = fake.router(["slow": [.init(status: 200, body: "{}", delay: .seconds(1))]])
-        try await withServer(router: router) { port in
+        try await LiveServer.with(.standIn(router)) { server in
             let client = BlacklistClient(
                 configuration: .init(
-                    baseURL: "http://127.0.0.1:\(port)/slow/v1/", credentials: .init(key: "k", hash: "h"),
+                    baseURL: server.baseURL + "/slow/v1/", credentials: .init(key: "k", hash: "h"),
                     timeout: .milliseconds(200), retry: .none))
             let started = ContinuousClock.now
             let error = await #expect(throws: IletiMerkeziError.self) { try await client.add("905321234567") }
@@ -130,8 +121,8 @@ struct ClientTests {
             "gateway": [.init(status: 502, body: "<html>Bad Gateway</html>")],
             "bad": [.envelope(400, "İstek çözümlenemedi")],
         ])
-        try await withServer(router: router) { port in
-            func client(_ name: String) -> BlacklistClient { scriptedClient(port: port, name) }
+        try await LiveServer.with(.standIn(router)) { server in
+            func client(_ name: String) -> BlacklistClient { scriptedClient(of: server, name) }
             let html = await #expect(throws: IletiMerkeziError.self) { try await client("html").page() }
             #expect(html?.kind == .unexpectedAnswer)
             #expect(html?.code == 200)
@@ -151,17 +142,13 @@ struct ClientTests {
             let bad = await #expect(throws: IletiMerkeziError.self) { try await client("bad").add("5321234567") }
             #expect(bad == IletiMerkeziError(.badRequest, code: 400, message: "İstek çözümlenemedi"))
         }
-        try await LiveServer.with { server in
-            let client = BlacklistClient(
-                configuration: .init(
-                    baseURL: server.baseURL.replacingOccurrences(of: "/v1/", with: "/v2/"),
-                    credentials: .init(key: "k", hash: "h"), retry: .none))
-            let error = await #expect(throws: IletiMerkeziError.self) { try await client.page() }
-            #expect(
-                error
-                    == IletiMerkeziError(.unexpectedAnswer, code: 404, message: "API istek yapılan yönteme sahip değil")
-            )
-        }
+        let wrongVersion = BlacklistClient(
+            configuration: .init(
+                baseURL: try TestServer.current.baseURL.replacingOccurrences(of: "/v1/", with: "/v2/"),
+                credentials: .init(key: "k", hash: "h"), retry: .none))
+        let error = await #expect(throws: IletiMerkeziError.self) { try await wrongVersion.page() }
+        #expect(
+            error == IletiMerkeziError(.unexpectedAnswer, code: 404, message: "API istek yapılan yönteme sahip değil"))
     }
 
     @Test("retries: add succeeds after a 503; a remove answering 474 after an unknown outcome is done")
@@ -177,11 +164,11 @@ struct ClientTests {
             ],
             "missing": [.envelope(474, "Bu numara üzerindeki engelleme kaldırılamaz")],
         ])
-        try await withServer(router: router) { port in
+        try await LiveServer.with(.standIn(router)) { server in
             func client(_ name: String, attempts: Int) -> BlacklistClient {
                 BlacklistClient(
                     configuration: .init(
-                        baseURL: "http://127.0.0.1:\(port)/\(name)/v1/", credentials: .init(key: "k", hash: "h"),
+                        baseURL: server.baseURL + "/\(name)/v1/", credentials: .init(key: "k", hash: "h"),
                         timeout: .seconds(2),
                         retry: .init(maximumAttempts: attempts, initialDelay: .milliseconds(1))))
             }
@@ -201,70 +188,65 @@ struct ClientTests {
 
     @Test("a remove that lands but answers 503 is retried and reported as removed")
     func removeLandedThenFailed() async throws {
-        let store = RemoveThenFailOnceStore(wrapping: MemoryStore())
-        try await LiveServer.with(store: store) { server in
-            try await server.client().add("905321234567")
-            try await server.client(retry: .init(maximumAttempts: 2, initialDelay: .milliseconds(1)))
+        // A store that fails is not the one the suite shares: this test has a server of its own.
+        try await TestServer.run(over: RemoveThenFailOnceStore(wrapping: MemoryStore())) { server in
+            let account = try await server.account()
+            try await server.client(account).add("905321234567")
+            try await server.client(account, retry: .init(maximumAttempts: 2, initialDelay: .milliseconds(1)))
                 .remove("905321234567")
-            let listed2 = try await server.client().page()
+            let listed2 = try await server.client(account).page()
             #expect(listed2.count == 0)
         }
     }
 
     @Test("the page walk covers every page, in order, using count to stop")
     func pageWalk() async throws {
-        try await LiveServer.with { server in
-            let client = server.client()
-            let numbers = (0..<25).map { "+90532\(1_000_000 + $0)" }
-            for number in numbers {
-                try await client.add(number)
-                server.clock.advance(by: 1)
-            }
-            var pages: [BlacklistClient.Page] = []
-            for try await page in client.pages(rowCount: 7) { pages.append(page) }
-            #expect(pages.map(\.page) == [1, 2, 3, 4])
-            #expect(pages.map(\.numbers.count) == [7, 7, 7, 4])
-            #expect(pages.flatMap(\.numbers) == numbers)
-            #expect(pages.allSatisfy { $0.count == 25 })
+        let server = try TestServer.current
+        let client = server.client(try await server.account())
+        // Listed in the order added: by time, then by insertion.
+        let numbers = (0..<25).map { "+90532\(1_000_000 + $0)" }
+        for number in numbers { try await client.add(number) }
+        var pages: [BlacklistClient.Page] = []
+        for try await page in client.pages(rowCount: 7) { pages.append(page) }
+        #expect(pages.map(\.page) == [1, 2, 3, 4])
+        #expect(pages.map(\.numbers.count) == [7, 7, 7, 4])
+        #expect(pages.flatMap(\.numbers) == numbers)
+        #expect(pages.allSatisfy { $0.count == 25 })
 
-            var exact: [Int] = []
-            for try await page in client.pages(rowCount: 5) { exact.append(page.page) }
-            #expect(exact == [1, 2, 3, 4, 5])
-        }
+        var exact: [Int] = []
+        for try await page in client.pages(rowCount: 5) { exact.append(page.page) }
+        #expect(exact == [1, 2, 3, 4, 5])
     }
 
     @Test("an empty list is one empty page")
     func emptyWalk() async throws {
-        try await LiveServer.with { server in
-            var pages: [BlacklistClient.Page] = []
-            for try await page in server.client().pages() { pages.append(page) }
-            #expect(pages == [BlacklistClient.Page(numbers: [], count: 0, page: 1, rowCount: 1000)])
-        }
+        let server = try TestServer.current
+        var pages: [BlacklistClient.Page] = []
+        for try await page in server.client(try await server.account()).pages() { pages.append(page) }
+        #expect(pages == [BlacklistClient.Page(numbers: [], count: 0, page: 1, rowCount: 1000)])
     }
 
     @Test("from and to travel as Turkey time and bound the list and its count")
     func dateBounds() async throws {
-        try await LiveServer.with { server in
-            let client = server.client()
-            let first = server.clock.now
-            try await client.add("905321234567")
-            server.clock.advance(by: 86_400)
-            let second = server.clock.now
-            try await client.add("905321234568")
-            server.clock.advance(by: 86_400)
-            try await client.add("905321234569")
-
-            let later = try await client.page(from: second)
-            #expect(later.numbers == ["+905321234568", "+905321234569"])
-            #expect(later.count == 2)
-            let earlier = try await client.page(to: second)
-            #expect(earlier.numbers == ["+905321234567", "+905321234568"])
-            let exactly = try await client.page(from: first.addingTimeInterval(1), to: second)
-            #expect(exactly.numbers == ["+905321234568"])
-            var walked: [String] = []
-            for try await page in client.pages(rowCount: 1, from: second) { walked += page.numbers }
-            #expect(walked == ["+905321234568", "+905321234569"])
-        }
+        let server = try TestServer.current
+        let account = try await server.account()
+        let client = server.client(account)
+        // Listed a day apart at known times: the server's clock is the real one, shared by the suite.
+        let first = Date(timeIntervalSince1970: 1_775_000_000)
+        let second = first.addingTimeInterval(86_400)
+        try await server.load(["905321234567"], into: account, at: first)
+        try await server.load(["905321234568"], into: account, at: second)
+        try await server.load(["905321234569"], into: account, at: second.addingTimeInterval(86_400))
+        let later = try await client.page(from: second)
+        #expect(later.numbers == ["+905321234568", "+905321234569"])
+        #expect(later.count == 2)
+        let earlier = try await client.page(to: second)
+        #expect(earlier.numbers == ["+905321234567", "+905321234568"])
+        let exactly = try await client.page(from: first.addingTimeInterval(1), to: second)
+        #expect(exactly.numbers == ["+905321234568"])
+        var walked: [String] = []
+        for try await page in client.pages(rowCount: 1, from: second) { walked += page.numbers }
+        #expect(walked == ["+905321234568", "+905321234569"])
     }
 
     @Test("a count sent as a string, as the live API's docs show, is read")
@@ -272,10 +254,10 @@ struct ClientTests {
         let fake = FakeResponder()
         let body =
             #"{"response":{"status":{"code":200,"message":"İşlem başarılı"},"blacklist":{"count":"2","number":["+905321234567","+905321234568"]}}}"#
-        try await withServer(router: fake.router(["live": [.init(status: 200, body: body)]])) { port in
+        try await LiveServer.with(.standIn(fake.router(["live": [.init(status: 200, body: body)]]))) { server in
             let client = BlacklistClient(
                 configuration: .init(
-                    baseURL: "http://127.0.0.1:\(port)/live/v1", credentials: .init(key: "k", hash: "h")))
+                    baseURL: server.baseURL + "/live/v1", credentials: .init(key: "k", hash: "h")))
             let page = try await client.page()
             #expect(page.count == 2)
             #expect(page.numbers.count == 2)
@@ -298,8 +280,8 @@ struct ClientTests {
                     status: 200, body: #"{"response":{"status":{"code":200},"blacklist":{"count":"two","number":[]}}}"#)
             ],
         ])
-        try await withServer(router: router) { port in
-            func client(_ name: String) -> BlacklistClient { scriptedClient(port: port, name) }
+        try await LiveServer.with(.standIn(router)) { server in
+            func client(_ name: String) -> BlacklistClient { scriptedClient(of: server, name) }
             let invalid = await #expect(throws: IletiMerkeziError.self) { try await client("text-code").add("5") }
             #expect(invalid == IletiMerkeziError(.invalidNumber, code: 466, message: "Hatalı numara"))
             try await client("no-message").add("5321234567")
@@ -351,9 +333,9 @@ struct ConfigurationTests {
     }
 }
 
-/// A client, without retries, of the `FakeResponder` script `name` served on `port`.
-private func scriptedClient(port: Int, _ name: String) -> BlacklistClient {
+/// A client, without retries, of the `FakeResponder` script `name` that `server` serves.
+private func scriptedClient(of server: LiveServer, _ name: String) -> BlacklistClient {
     BlacklistClient(
         configuration: .init(
-            baseURL: "http://127.0.0.1:\(port)/\(name)/v1/", credentials: .init(key: "k", hash: "h"), retry: .none))
+            baseURL: server.baseURL + "/\(name)/v1/", credentials: .init(key: "k", hash: "h"), retry: .none))
 }
