@@ -103,8 +103,9 @@ struct RequestLimitsTests {
         }
         try await harness.withServer { server in
             let slow = try await RawConnection.open(port: server.port)
-            try await slow.send("POST /v1/add-blacklist/json HTTP/1.1\r\nHost: engel\r\nContent-Length: 500\r\n\r\n")
+            // Before the head goes: the server may read it before this task runs again after sending.
             let started = ContinuousClock.now
+            try await slow.send("POST /v1/add-blacklist/json HTTP/1.1\r\nHost: engel\r\nContent-Length: 500\r\n\r\n")
             let trickle = Task {
                 // One byte every 100 ms never lets the idle timeout fire; the read timeout does.
                 while !slow.isClosedByServer, ContinuousClock.now - started < .seconds(8) {
