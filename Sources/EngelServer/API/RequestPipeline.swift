@@ -39,7 +39,11 @@ struct RequestOrigin: Sendable {
 ///
 /// When the store replies now, so does the pipeline, and the transport writes the answer on the
 /// connection's thread without a task.
-struct RequestPipeline: Sendable {
+///
+/// A class: a reply that comes later is finished by closures on the store's thread, and each
+/// capturing a copy of every field (a dozen references, retained and released from two threads)
+/// cost adds about a fifth more server CPU (Benchmarks/RESULTS.md, "2026-11-30 (session 7)").
+final class RequestPipeline: Sendable {
     let routes: RouteTable
     let store: any EngelStore
     let parser: PhoneNumberParser
@@ -48,6 +52,19 @@ struct RequestPipeline: Sendable {
     let throttle: AuthenticationThrottle
     /// The whole `Authorization` value `/metrics` requires, when a token is configured.
     let metricsAuthorization: [UInt8]?
+
+    init(
+        routes: RouteTable, store: any EngelStore, parser: PhoneNumberParser, now: @escaping @Sendable () -> Date,
+        metrics: ServerMetrics, throttle: AuthenticationThrottle, metricsAuthorization: [UInt8]?
+    ) {
+        self.routes = routes
+        self.store = store
+        self.parser = parser
+        self.now = now
+        self.metrics = metrics
+        self.throttle = throttle
+        self.metricsAuthorization = metricsAuthorization
+    }
 
     /// What a request came to before it is written: an answer of the API, a failure, or the
     /// metrics' text.
@@ -76,7 +93,7 @@ struct RequestPipeline: Sendable {
             id: RequestIdentifier.of(request.head.headerFields), started: started)
         switch outcome(of: request, at: route) {
         case .now(let outcome): return finish(outcome, answering)
-        case let later: return later.flatMap { finish($0, answering) }
+        case let later: return later.flatMap { [self] in finish($0, answering) }
         }
     }
 
@@ -101,7 +118,7 @@ struct RequestPipeline: Sendable {
             }
             switch store.reply(to: call) {
             case .now(let result): return .now(answer(result, of: method, to: call))
-            case let later: return later.map { answer($0, of: method, to: call) }
+            case let later: return later.map { [self] in answer($0, of: method, to: call) }
             }
         case .health where request.head.method == .get:
             return .suspending { [store] in
@@ -165,7 +182,7 @@ struct RequestPipeline: Sendable {
             metadata: ["client": "\(address)", "delay_ms": "\(delay.millisecondsText)"])
         // A cancellation (the client left, the shutdown's grace ran out) ends the wait; the answer
         // is sent all the same.
-        return .suspending {
+        return .suspending { [self] in
             try? await Task.sleep(for: delay)
             return observed(answer, answering)
         }

@@ -5,7 +5,10 @@ import Synchronization
 /// The metrics the server records, made through swift-metrics by a factory over one Prometheus
 /// registry: the one `GET /metrics` shows. Nothing is bootstrapped globally, so every application
 /// (and every test) has its own.
-struct ServerMetrics: Sendable {
+///
+/// A class, so that an answer completed on another thread captures one reference to it rather than
+/// a copy of every handle.
+final class ServerMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
     private let answerHandles = HandleCache<AnswerKey, (CoreMetrics.Counter, CoreMetrics.Timer)>()
