@@ -4,9 +4,10 @@ import Foundation
 ///
 /// The SQLite writer's task runs here rather than on the shared pool, where every step of a write
 /// group (its start, each statement's result, the answers) waits for a pool thread to wake. It
-/// does not raise throughput (Benchmarks/RESULTS.md, "2026-11-23 (later)"), but it cuts the
-/// server's CPU per write: adds of listed numbers cost 50 us with it and 59 to 64 us without, in
-/// alternating runs of both builds (Benchmarks/RESULTS.md, "2026-11-30 (session 7)").
+/// does not raise throughput (Benchmarks/RESULTS.md, "2026-11-23 (later)"), but it takes about 5%
+/// off the server's CPU per write, at the edge of the noise: scripts/bench-adds measured 57.5 and
+/// 64.1 us per add of a new number with it, 67.4 and 61.5 without (Benchmarks/RESULTS.md,
+/// "2026-11-30 (session 7)").
 final class DedicatedThreadExecutor: TaskExecutor, @unchecked Sendable {
     // `jobs` and `stopping` are guarded by `condition`.
     private let condition = NSCondition()

@@ -54,9 +54,9 @@ final class Write<Value: Sendable>: PendingWrite, @unchecked Sendable {
 /// The jobs waiting for the writer, handed over in batches.
 ///
 /// Whatever arrives while a transaction commits joins the next one: that is the group commit. An
-/// add that waits for a commit of its own (one connection) costs the server about 195 us of CPU and
-/// runs at about 3,400 a second; 64 connections sharing commits run about 21,000 adds a second at
-/// about 60 us each (scripts/bench's two add rows, Benchmarks/RESULTS.md, "2026-11-30 (session 7)").
+/// add that waits for a commit of its own (one connection) costs the server 177 to 198 us of CPU,
+/// at about 3,500 a second; 64 connections sharing commits run about 21,000 adds a second at 58 to
+/// 63 us each (scripts/bench's two add rows, Benchmarks/RESULTS.md, "2026-11-30 (session 7)").
 final class WriteQueue<Job: Sendable>: Sendable {
     private struct State {
         var pending: [Job] = []
