@@ -29,6 +29,12 @@ public enum ListOperation: Sendable {
     case remove(PhoneNumber)
     /// Reads one page (``BlacklistStore/page(for:filter:page:)``).
     case page(DateFilter, PageRequest)
+    /// Tells which of a batch are listed (``BlacklistStore/listed(_:for:)``).
+    case check(NumberBatch)
+    /// Lists a batch in one commit (``BlacklistStore/addBatch(_:for:at:)``).
+    case addBatch(NumberBatch, at: Date)
+    /// Unlists a batch in one commit (``BlacklistStore/removeBatch(_:for:)``).
+    case removeBatch(NumberBatch)
 }
 
 /// What a call did, and as which account.
@@ -46,6 +52,12 @@ public struct ListCallResult: Sendable, Hashable {
         case removed(Bool)
         /// The page read.
         case page(BlacklistPage)
+        /// The batch checked, and whether each of its numbers is listed.
+        case checked(NumberBatch, listed: [Bool])
+        /// The batch added, and whether each of its numbers was new.
+        case addedBatch(NumberBatch, added: [Bool])
+        /// The batch removed, and whether each of its numbers was listed.
+        case removedBatch(NumberBatch, removed: [Bool])
     }
 
     /// Creates a result.
@@ -96,6 +108,10 @@ extension EngelStore {
         case .add(let number, let date): .added(try await add(number, for: account, at: date))
         case .remove(let number): .removed(try await remove(number, for: account))
         case .page(let filter, let page): .page(try await self.page(for: account, filter: filter, page: page))
+        case .check(let batch): .checked(batch, listed: try await listed(batch.numbers, for: account))
+        case .addBatch(let batch, let date):
+            .addedBatch(batch, added: try await addBatch(batch.numbers, for: account, at: date))
+        case .removeBatch(let batch): .removedBatch(batch, removed: try await removeBatch(batch.numbers, for: account))
         }
     }
 }

@@ -60,6 +60,15 @@ public protocol BlacklistStore: Sendable {
     func remove(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool
     /// Whether `number` is listed for `account`.
     func contains(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool
+    /// Whether each of `numbers` is listed for `account`, in order, from one snapshot.
+    func listed(_ numbers: [PhoneNumber], for account: Account.ID) async throws -> [Bool]
+    /// Lists each of `numbers` (distinct) for `account` at `date`, all in one durable commit;
+    /// returns, in order, whether each was not listed before. Concurrent calls behave as if they
+    /// ran one after another.
+    func addBatch(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date) async throws -> [Bool]
+    /// Unlists each of `numbers` (distinct) for `account`, all in one durable commit; returns, in
+    /// order, whether each was listed.
+    func removeBatch(_ numbers: [PhoneNumber], for account: Account.ID) async throws -> [Bool]
     /// One page of the entries matching `filter`, and how many match in all, from one snapshot.
     func page(for account: Account.ID, filter: DateFilter, page: PageRequest) async throws -> BlacklistPage
     /// Throws when the store cannot serve requests.

@@ -30,6 +30,42 @@ public struct NumberPayload: Codable, Sendable, Hashable {
     }
 }
 
+/// `request.blacklist` of the batch methods (check-blacklist, bulk-add-blacklist,
+/// bulk-delete-blacklist): 1 to 50,000 numbers, each a string or a JSON integer.
+public struct NumbersPayload: Codable, Sendable, Hashable {
+    /// The numbers as the client wrote them.
+    public var numbers: [NumberInput]
+
+    /// Creates the payload.
+    public init(numbers: [NumberInput]) {
+        self.numbers = numbers
+    }
+}
+
+extension NumberInput: Codable {
+    /// Reads a string, or an integer (kept as its digits).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let text = try? container.decode(String.self) {
+            self = .text(text)
+        } else {
+            let integer = try container.decode(UInt64.self)
+            self = .integer(digits: String(integer))
+        }
+    }
+
+    /// Writes a string as a string and an integer as a JSON integer (as a string of its digits when
+    /// too large for one).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .text(let text): try container.encode(text)
+        case .integer(let digits):
+            if let integer = UInt64(digits) { try container.encode(integer) } else { try container.encode(digits) }
+        }
+    }
+}
+
 /// `request.blacklist` of get-blacklist: paging and an optional date filter.
 public struct ListPayload: Codable, Sendable, Hashable {
     /// The date bounds; `null`, `{}` and a missing filter all mean no bound.

@@ -45,6 +45,90 @@ public enum ResponseWriter {
         }
     }
 
+    /// A successful check-blacklist envelope: `count`, the listed numbers, the invalid inputs.
+    public static func check(listed: [PhoneNumber], invalid: [NumberInput]) -> [UInt8] {
+        var out = successPrefix(reserving: listed.count * (numberWidth + 1) + invalid.count * 16)
+        out.append(contentsOf: #"{"count":"#.utf8)
+        out.append(contentsOf: String(listed.count).utf8)
+        out.append(contentsOf: #","number":["#.utf8)
+        for (index, number) in listed.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: #""+90"#.utf8)
+            appendNationalDigits(of: number, to: &out)
+            out.append(UInt8(ascii: "\""))
+        }
+        out.append(UInt8(ascii: "]"))
+        appendInputs("invalid", invalid, to: &out)
+        out.append(contentsOf: "}}}".utf8)
+        return out
+    }
+
+    /// A successful bulk-add-blacklist or bulk-delete-blacklist envelope: how many numbers changed
+    /// (`countName`), the inputs that needed no change (`unchangedName`), the invalid inputs.
+    public static func bulk(
+        _ countName: String, _ changed: Int, _ unchangedName: String, _ unchanged: [NumberInput],
+        invalid: [NumberInput]
+    ) -> [UInt8] {
+        var out = successPrefix(reserving: (unchanged.count + invalid.count) * 16)
+        out.append(contentsOf: #"{""#.utf8)
+        out.append(contentsOf: countName.utf8)
+        out.append(contentsOf: #"":"#.utf8)
+        out.append(contentsOf: String(changed).utf8)
+        appendInputs(unchangedName, unchanged, to: &out)
+        appendInputs("invalid", invalid, to: &out)
+        out.append(contentsOf: "}}}".utf8)
+        return out
+    }
+
+    /// `{"response":{"status":{…},"blacklist":` with room for `extra` more bytes.
+    private static func successPrefix(reserving extra: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(128 + extra)
+        appendStatusPrefix(.success, to: &out)
+        out.append(contentsOf: #","blacklist":"#.utf8)
+        return out
+    }
+
+    /// Appends `,"name":[…]` with each input as it was given: a string escaped, an integer as its
+    /// digits.
+    private static func appendInputs(_ name: String, _ inputs: [NumberInput], to out: inout [UInt8]) {
+        out.append(contentsOf: #",""#.utf8)
+        out.append(contentsOf: name.utf8)
+        out.append(contentsOf: #"":["#.utf8)
+        for (index, input) in inputs.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            switch input {
+            case .text(let text): appendString(text, to: &out)
+            case .integer(let digits): out.append(contentsOf: digits.utf8)
+            }
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+
+    /// Appends `text` as a JSON string: quotes, backslashes and control characters escaped, all
+    /// else as raw UTF-8.
+    static func appendString(_ text: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                out.append(UInt8(ascii: "\\"))
+                out.append(byte)
+            case 0x0A: out.append(contentsOf: #"\n"#.utf8)
+            case 0x0D: out.append(contentsOf: #"\r"#.utf8)
+            case 0x09: out.append(contentsOf: #"\t"#.utf8)
+            case ..<0x20:
+                out.append(contentsOf: #"\u00"#.utf8)
+                out.append(hexDigits[Int(byte >> 4)])
+                out.append(hexDigits[Int(byte & 0x0F)])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
     /// What every page starts with, up to the count.
     private static let pageHead: [UInt8] = {
         var head: [UInt8] = []

@@ -94,3 +94,54 @@ extension LooseInteger {
         }
     }
 }
+
+/// `response.blacklist` of check-blacklist.
+public struct CheckResultPayload: Codable, Sendable, Hashable {
+    /// How many of the numbers checked are listed.
+    public var count: Int
+    /// The listed ones, `+905XXXXXXXXX`, in input order, once each.
+    public var number: [String]
+    /// The inputs that are not Turkish mobile numbers, as given.
+    public var invalid: [NumberInput]
+
+    /// Creates a check payload.
+    public init(count: Int, number: [String], invalid: [NumberInput]) {
+        self.count = count
+        self.number = number
+        self.invalid = invalid
+    }
+}
+
+/// `response.blacklist` of bulk-add-blacklist.
+public struct BulkAddResultPayload: Codable, Sendable, Hashable {
+    /// How many numbers were not listed before.
+    public var added: Int
+    /// The inputs that were listed already, each number's first form given.
+    public var alreadyListed: [NumberInput]
+    /// The inputs that are not Turkish mobile numbers, as given.
+    public var invalid: [NumberInput]
+
+    /// Creates a bulk-add payload.
+    public init(added: Int, alreadyListed: [NumberInput], invalid: [NumberInput]) {
+        self.added = added
+        self.alreadyListed = alreadyListed
+        self.invalid = invalid
+    }
+}
+
+/// `response.blacklist` of bulk-delete-blacklist.
+public struct BulkDeleteResultPayload: Codable, Sendable, Hashable {
+    /// How many numbers were listed and are not now.
+    public var removed: Int
+    /// The inputs that were not listed, each number's first form given.
+    public var notListed: [NumberInput]
+    /// The inputs that are not Turkish mobile numbers, as given.
+    public var invalid: [NumberInput]
+
+    /// Creates a bulk-delete payload.
+    public init(removed: Int, notListed: [NumberInput], invalid: [NumberInput]) {
+        self.removed = removed
+        self.notListed = notListed
+        self.invalid = invalid
+    }
+}

@@ -38,6 +38,15 @@ extension ForwardingStore {
     public func contains(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool {
         try await wrapping.contains(number, for: account)
     }
+    public func listed(_ numbers: [PhoneNumber], for account: Account.ID) async throws -> [Bool] {
+        try await wrapping.listed(numbers, for: account)
+    }
+    public func addBatch(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date) async throws -> [Bool] {
+        try await wrapping.addBatch(numbers, for: account, at: date)
+    }
+    public func removeBatch(_ numbers: [PhoneNumber], for account: Account.ID) async throws -> [Bool] {
+        try await wrapping.removeBatch(numbers, for: account)
+    }
     public func page(for account: Account.ID, filter: DateFilter, page: PageRequest) async throws -> BlacklistPage {
         try await wrapping.page(for: account, filter: filter, page: page)
     }
@@ -66,6 +75,16 @@ public final class FailingStore: ForwardingStore {
         throw SimulatedOutage()
     }
     public func remove(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool {
+        throw SimulatedOutage()
+    }
+    public func listed(_ numbers: [PhoneNumber], for account: Account.ID) async throws -> [Bool] {
+        throw SimulatedOutage()
+    }
+    public func addBatch(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date) async throws -> [Bool] {
+        attempts.withLock { $0 += 1 }
+        throw SimulatedOutage()
+    }
+    public func removeBatch(_ numbers: [PhoneNumber], for account: Account.ID) async throws -> [Bool] {
         throw SimulatedOutage()
     }
     public func contains(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool {

@@ -10,12 +10,23 @@ enum BlacklistMethod: String, CaseIterable, Sendable {
     case add = "/v1/add-blacklist"
     case list = "/v1/get-blacklist"
     case delete = "/v1/delete-blacklist"
+    case check = "/v1/check-blacklist"
+    case bulkAdd = "/v1/bulk-add-blacklist"
+    case bulkDelete = "/v1/bulk-delete-blacklist"
 
-    /// The dialects the method is served in: iletiMerkezi's own methods in both.
-    var dialects: [WireDialect] { WireDialect.allCases }
+    /// Whether the method is one of Engel's own (DESIGN.md, "Beyond the three methods").
+    var isEngelsOwn: Bool {
+        switch self {
+        case .add, .list, .delete: false
+        case .check, .bulkAdd, .bulkDelete: true
+        }
+    }
+
+    /// The dialects the method is served in: iletiMerkezi's own methods in both, Engel's in JSON.
+    var dialects: [WireDialect] { isEngelsOwn ? [.json] : WireDialect.allCases }
 
     /// Which of the configured body limits applies to the method.
-    var bodyLimit: BodyLimit { .standard }
+    var bodyLimit: BodyLimit { isEngelsOwn ? .bulk : .standard }
 
     /// The method's path in `dialect`.
     func path(in dialect: WireDialect) -> String { rawValue + dialect.pathSuffix }
@@ -44,6 +55,19 @@ extension BlacklistMethod {
                     let payload = try received.blacklist() ?? ListPayload()
                     return .page(try payload.dateFilter(), try payload.pageRequest())
                 })
+        case .check, .bulkAdd, .bulkDelete:
+            // JSON only: no other codec is routed here.
+            let received = try ReceivedRequest<NumbersPayload>.decode(jsonBody: body)
+            return ListCall(
+                credentials: try received.credentials(),
+                operation: Result { () throws(APIError) in
+                    let batch = try NumberBatch(try received.requiredBlacklist().numbers, parser: parser)
+                    switch self {
+                    case .check: return .check(batch)
+                    case .bulkAdd: return .addBatch(batch, at: date)
+                    default: return .removeBatch(batch)
+                    }
+                })
         }
     }
 
@@ -53,6 +77,18 @@ extension BlacklistMethod {
         case .added, .removed(true): return .status(.success)
         case .removed(false): throw APIError(.cannotRemoveBlock, "number is not listed")
         case .page(let page): return .page(page)
+        case .checked(let batch, let listed):
+            return .checked(
+                listed: zip(batch.numbers, listed).compactMap { number, isListed in isListed ? number : nil },
+                invalid: batch.invalid)
+        case .addedBatch(let batch, let added):
+            return .bulkAdded(
+                added: added.count(where: \.self), alreadyListed: batch.forms(where: added.map { !$0 }),
+                invalid: batch.invalid)
+        case .removedBatch(let batch, let removed):
+            return .bulkRemoved(
+                removed: removed.count(where: \.self), notListed: batch.forms(where: removed.map { !$0 }),
+                invalid: batch.invalid)
         }
     }
 }

@@ -4,6 +4,8 @@ import EngelWire
 enum BodyLimit: Sendable {
     /// `--max-body-bytes`: iletiMerkezi's methods, `/healthz`, `/metrics` and unknown paths.
     case standard
+    /// `--max-bulk-body-bytes`: Engel's batch methods.
+    case bulk
 }
 
 /// What the server serves at a path.
@@ -44,6 +46,7 @@ struct RouteTable: Sendable {
         func bytes(_ limit: BodyLimit) -> Int {
             switch limit {
             case .standard: configuration.maximumBodyBytes
+            case .bulk: configuration.maximumBulkBodyBytes
             }
         }
         var byPath: [String: Route] = [:]

@@ -127,6 +127,19 @@ public actor MemoryStore: EngelStore {
         lists[account]?.index[number] != nil
     }
 
+    public func listed(_ numbers: [PhoneNumber], for account: Account.ID) -> [Bool] {
+        guard let index = lists[account]?.index else { return numbers.map { _ in false } }
+        return numbers.map { index[$0] != nil }
+    }
+
+    public func addBatch(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date) -> [Bool] {
+        numbers.map { add($0, for: account, at: date) == .added }
+    }
+
+    public func removeBatch(_ numbers: [PhoneNumber], for account: Account.ID) -> [Bool] {
+        numbers.map { remove($0, for: account) }
+    }
+
     public func page(for account: Account.ID, filter: DateFilter, page: PageRequest) -> BlacklistPage {
         guard let list = lists[account] else { return BlacklistPage(numbers: [], count: 0) }
         let lower = filter.lowerMicroseconds.map(list.firstPosition(addedAtOrAfter:)) ?? 0

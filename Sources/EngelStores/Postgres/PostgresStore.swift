@@ -164,6 +164,19 @@ public final class PostgresStore: EngelStore {
         }
     }
 
+    /// The numbers `query` returns, one per row.
+    private func returnedNumbers(_ query: PostgresQuery) async throws -> Set<Int64> {
+        let client = client
+        let logger = logger
+        return try await Self.withDeadline(operationTimeout) {
+            var found: Set<Int64> = []
+            for try await number in try await client.query(query, logger: logger).decode(Int64.self) {
+                found.insert(number)
+            }
+            return found
+        }
+    }
+
     private func rowCount(_ query: PostgresQuery) async throws -> Int {
         try await rows(query, as: Int64.self).count
     }
@@ -276,6 +289,57 @@ public final class PostgresStore: EngelStore {
 
     public func remove(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool {
         try await !run(PostgresStatements.Remove(account: account, national: number.national)).isEmpty
+    }
+
+    public func listed(_ numbers: [PhoneNumber], for account: Account.ID) async throws -> [Bool] {
+        let nationals = numbers.map(\.national)
+        let found = try await returnedNumbers(
+            "SELECT number FROM blacklist WHERE account_id = \(account) AND number = ANY(\(nationals)::BIGINT[])")
+        return nationals.map(found.contains)
+    }
+
+    public func addBatch(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date) async throws -> [Bool] {
+        let nationals = numbers.map(\.national)
+        let micros = date.microsecondsSince1970
+        // One statement is one transaction: the batch commits whole or not at all. WITH ORDINALITY
+        // and ORDER BY keep the request's order in `seq`.
+        let inserted = try await retryingDeadlocks {
+            try await returnedNumbers(
+                """
+                INSERT INTO blacklist (account_id, number, added_at)
+                SELECT \(account), number, \(micros) FROM unnest(\(nationals)::BIGINT[]) WITH ORDINALITY AS given (number, position)
+                ORDER BY position
+                ON CONFLICT (account_id, number) DO NOTHING RETURNING number
+                """)
+        }
+        return nationals.map(inserted.contains)
+    }
+
+    public func removeBatch(_ numbers: [PhoneNumber], for account: Account.ID) async throws -> [Bool] {
+        let nationals = numbers.map(\.national)
+        let deleted = try await retryingDeadlocks {
+            try await returnedNumbers(
+                """
+                DELETE FROM blacklist WHERE account_id = \(account) AND number = ANY(\(nationals)::BIGINT[])
+                RETURNING number
+                """)
+        }
+        return nationals.map(deleted.contains)
+    }
+
+    /// Runs `statement` again when PostgreSQL ended it to break a deadlock: two batches that share
+    /// numbers in different orders each wait for a row the other wrote, and one of them is rolled
+    /// back whole, so trying it again is safe.
+    private func retryingDeadlocks<Value>(_ statement: () async throws -> Value) async throws -> Value {
+        var attempt = 0
+        while true {
+            do {
+                return try await statement()
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "40P01" && attempt < 5 {
+                attempt += 1
+                logger.info("a batch met a deadlock and runs again", metadata: ["attempt": "\(attempt)"])
+            }
+        }
     }
 
     public func contains(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool {

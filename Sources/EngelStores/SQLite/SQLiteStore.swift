@@ -315,6 +315,34 @@ public final class SQLiteStore: EngelStore {
         ).isEmpty
     }
 
+    public func listed(_ numbers: [PhoneNumber], for account: Account.ID) async throws -> [Bool] {
+        for _ in 0..<5 {
+            if let found = memoryListed(numbers, for: account) { return found }
+            try await loadList(account)
+        }
+        throw StoreError.contended("the list of account \(account) keeps changing under other processes")
+    }
+
+    /// Whether each of `numbers` is listed, from the list's mirror; `nil` when the list is not in
+    /// memory.
+    private func memoryListed(_ numbers: [PhoneNumber], for account: Account.ID) -> [Bool]? {
+        caches.lists.withLock { lists in
+            lists[account].map { mirror in numbers.map { mirror.contains($0.national) } }
+        }
+    }
+
+    public func addBatch(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date) async throws -> [Bool] {
+        try await withCheckedThrowingContinuation { continuation in
+            addBatch(numbers, for: account, at: date) { continuation.resume(with: $0) }
+        }
+    }
+
+    public func removeBatch(_ numbers: [PhoneNumber], for account: Account.ID) async throws -> [Bool] {
+        try await withCheckedThrowingContinuation { continuation in
+            removeBatch(numbers, for: account) { continuation.resume(with: $0) }
+        }
+    }
+
     public func page(for account: Account.ID, filter: DateFilter, page: PageRequest) async throws -> BlacklistPage {
         // Another process's commit can drop a mirror between its load and this read; a few
         // attempts outlast any plausible run of those.
@@ -395,7 +423,44 @@ extension SQLiteStore {
             let pending = PendingReply<Result<ListCallResult, any Error>>()
             remove(number, for: account.id) { pending.fulfil($0.map { result(.removed($0)) }) }
             return .later(pending)
+        case .check(let batch):
+            if let listed = memoryListed(batch.numbers, for: account.id) {
+                return .now(.success(result(.checked(batch, listed: listed))))
+            }
+            return .suspending { await self.carryOut(call) }
+        case .addBatch(let batch, let date):
+            let pending = PendingReply<Result<ListCallResult, any Error>>()
+            addBatch(batch.numbers, for: account.id, at: date) {
+                pending.fulfil($0.map { result(.addedBatch(batch, added: $0)) })
+            }
+            return .later(pending)
+        case .removeBatch(let batch):
+            let pending = PendingReply<Result<ListCallResult, any Error>>()
+            removeBatch(batch.numbers, for: account.id) {
+                pending.fulfil($0.map { result(.removedBatch(batch, removed: $0)) })
+            }
+            return .later(pending)
         }
+    }
+
+    /// Queues a batch addition; `completion` runs on the writer's thread once it is durable or failed.
+    private func addBatch(
+        _ numbers: [PhoneNumber], for account: Account.ID, at date: Date,
+        then completion: @escaping @Sendable (Result<[Bool], any Error>) -> Void
+    ) {
+        let batch = BatchAddition(
+            account: account, nationals: numbers.map(\.national), addedAt: date.microsecondsSince1970,
+            completion: completion)
+        submit(.write(.addBatch(batch))) { completion(.failure($0)) }
+    }
+
+    /// Queues a batch removal; `completion` runs on the writer's thread once it is durable or failed.
+    private func removeBatch(
+        _ numbers: [PhoneNumber], for account: Account.ID,
+        then completion: @escaping @Sendable (Result<[Bool], any Error>) -> Void
+    ) {
+        let batch = BatchRemoval(account: account, nationals: numbers.map(\.national), completion: completion)
+        submit(.write(.removeBatch(batch))) { completion(.failure($0)) }
     }
 
     /// Queues an addition; `completion` runs on the writer's thread once it is durable or failed.

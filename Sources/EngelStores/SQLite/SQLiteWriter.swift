@@ -19,6 +19,10 @@ enum WriteJob: Sendable {
     case add(Addition)
     /// Unlists a number.
     case remove(Removal)
+    /// Lists a batch of numbers.
+    case addBatch(BatchAddition)
+    /// Unlists a batch of numbers.
+    case removeBatch(BatchRemoval)
     /// Anything else that writes (accounts, bulk loads), isolated in a savepoint.
     case custom(any PendingWrite)
 }
@@ -36,6 +40,25 @@ struct Removal: Sendable {
     let national: Int64
     /// Called once, on the writer's thread, when the removal is durable or has failed.
     let completion: @Sendable (Result<Bool, any Error>) -> Void
+}
+
+struct BatchAddition: Sendable {
+    let account: Account.ID
+    /// Distinct numbers, in the order they are listed.
+    let nationals: [Int64]
+    let addedAt: Int64
+    /// Called once, on the writer's thread, with whether each number was new, when the batch is
+    /// durable or has failed.
+    let completion: @Sendable (Result<[Bool], any Error>) -> Void
+}
+
+struct BatchRemoval: Sendable {
+    let account: Account.ID
+    /// Distinct numbers.
+    let nationals: [Int64]
+    /// Called once, on the writer's thread, with whether each number was listed, when the batch is
+    /// durable or has failed.
+    let completion: @Sendable (Result<[Bool], any Error>) -> Void
 }
 
 struct ListLoad: Sendable {
@@ -107,6 +130,7 @@ struct SQLiteWriter {
     private enum Outcome {
         case added(Bool)
         case removed(Bool)
+        case batch([Bool])
         case custom(succeeded: Bool)
     }
 
@@ -148,6 +172,18 @@ struct SQLiteWriter {
                     }
                     outcomes += try await delete(run, changes: &changes).map(Outcome.removed)
                     index += run.count
+                case .addBatch(let batch):
+                    // The batch's rows go through the path single adds take; its numbers are
+                    // distinct, so each row's own answer is the batch's answer for it.
+                    let additions = batch.nationals.map {
+                        Addition(account: batch.account, national: $0, addedAt: batch.addedAt) { _ in }
+                    }
+                    outcomes.append(.batch(try await insert(additions, changes: &changes)))
+                    index += 1
+                case .removeBatch(let batch):
+                    let removals = batch.nationals.map { Removal(account: batch.account, national: $0) { _ in } }
+                    outcomes.append(.batch(try await delete(removals, changes: &changes)))
+                    index += 1
                 case .custom(let write):
                     outcomes.append(.custom(succeeded: try await execute(write, isolated: writes.count > 1)))
                     index += 1
@@ -188,6 +224,8 @@ struct SQLiteWriter {
             case (.add(let addition), .added(let added)):
                 addition.completion(.success(added ? .added : .alreadyListed))
             case (.remove(let removal), .removed(let removed)): removal.completion(.success(removed))
+            case (.addBatch(let batch), .batch(let added)): batch.completion(.success(added))
+            case (.removeBatch(let batch), .batch(let removed)): batch.completion(.success(removed))
             case (.custom(let write), .custom): write.complete(commitError: nil)
             default: break
             }
@@ -205,7 +243,7 @@ struct SQLiteWriter {
             return writes.allSatisfy { job in
                 if case .remove(let removal) = job { removal.account == firstRemoval.account } else { false }
             }
-        case .custom:
+        case .addBatch, .removeBatch, .custom:
             return false
         }
     }
@@ -346,6 +384,8 @@ struct SQLiteWriter {
             switch job {
             case .add(let addition): addition.completion(.failure(error))
             case .remove(let removal): removal.completion(.failure(error))
+            case .addBatch(let batch): batch.completion(.failure(error))
+            case .removeBatch(let batch): batch.completion(.failure(error))
             case .custom(let write): write.complete(commitError: error)
             }
         }

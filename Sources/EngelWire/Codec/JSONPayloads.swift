@@ -33,7 +33,22 @@ extension WireJSON {
             }
             return .integer(integer)
         case .string(let text): return .text(text)
+        case .largeInteger: throw APIError(.badRequest, "wrong type at \(path).\(name): too large")
         case let value?: throw APIError(.badRequest, "wrong type at \(path).\(name): \(value.typeName)")
+        }
+    }
+
+    /// This value as a phone number's input: a string, or an integer literal without sign,
+    /// fraction or exponent (read from its digits); ``APIStatus/badRequest`` naming `path` for any
+    /// other value, whatever number it names.
+    func numberInput(path: String) throws(APIError) -> NumberInput {
+        switch self {
+        case .string(let text): return .text(text)
+        case .integer(let integer) where integer >= 0: return .integer(digits: String(integer))
+        case .largeInteger(let digits): return .integer(digits: digits)
+        case .integer, .fraction:
+            throw APIError(.badRequest, "wrong type at \(path): a number with a sign, fraction or exponent")
+        default: throw APIError(.badRequest, "wrong type at \(path): \(typeName)")
         }
     }
 }
@@ -48,10 +63,10 @@ extension AuthenticationPayload: JSONDecodablePayload {
 extension NumberPayload: JSONDecodablePayload {
     public init(json value: WireJSON, path: String) throws(APIError) {
         try value.requireObject(path)
-        guard let number = try value.stringMember("number", path: path) else {
+        guard let number = try value.member("number")?.numberInput(path: path + ".number") else {
             throw APIError(.badRequest, "missing \(path).number")
         }
-        self.init(number: number)
+        self.init(number: number.text)
     }
 }
 
@@ -71,5 +86,23 @@ extension FilterPayload: JSONDecodablePayload {
     public init(json value: WireJSON, path: String) throws(APIError) {
         try value.requireObject(path)
         self.init(start: try value.stringMember("start", path: path), end: try value.stringMember("end", path: path))
+    }
+}
+
+extension NumbersPayload: JSONDecodablePayload {
+    public init(json value: WireJSON, path: String) throws(APIError) {
+        try value.requireObject(path)
+        guard let numbers = value.member("numbers") else { throw APIError(.badRequest, "missing \(path).numbers") }
+        guard case .array(let elements) = numbers else {
+            throw APIError(.badRequest, "wrong type at \(path).numbers: \(numbers.typeName)")
+        }
+        // Checked before the elements are read: a body of a million elements costs no more.
+        guard elements.count <= NumberBatch.maximumCount else {
+            throw APIError(.badRequest, "\(path).numbers has more than \(NumberBatch.maximumCount) elements")
+        }
+        var inputs: [NumberInput] = []
+        inputs.reserveCapacity(elements.count)
+        for element in elements { inputs.append(try element.numberInput(path: path + ".numbers[]")) }
+        self.init(numbers: inputs)
     }
 }

@@ -7,12 +7,18 @@ public enum BlacklistAnswer: Sendable, Hashable {
     case status(APIStatus)
     /// A successful get-blacklist page.
     case page(BlacklistPage)
+    /// A successful check-blacklist: the listed numbers and the invalid inputs.
+    case checked(listed: [PhoneNumber], invalid: [NumberInput])
+    /// A successful bulk-add-blacklist.
+    case bulkAdded(added: Int, alreadyListed: [NumberInput], invalid: [NumberInput])
+    /// A successful bulk-delete-blacklist.
+    case bulkRemoved(removed: Int, notListed: [NumberInput], invalid: [NumberInput])
 
     /// The status the envelope carries, and the HTTP status of the answer.
     public var status: APIStatus {
         switch self {
         case .status(let status): status
-        case .page: .success
+        case .page, .checked, .bulkAdded, .bulkRemoved: .success
         }
     }
 }
@@ -53,6 +59,11 @@ public struct JSONWireCodec: WireCodec {
         switch answer {
         case .status(let status): ResponseWriter.status(status)
         case .page(let page): ResponseWriter.page(page)
+        case .checked(let listed, let invalid): ResponseWriter.check(listed: listed, invalid: invalid)
+        case .bulkAdded(let added, let alreadyListed, let invalid):
+            ResponseWriter.bulk("added", added, "alreadyListed", alreadyListed, invalid: invalid)
+        case .bulkRemoved(let removed, let notListed, let invalid):
+            ResponseWriter.bulk("removed", removed, "notListed", notListed, invalid: invalid)
         }
     }
 }
@@ -76,6 +87,8 @@ public struct XMLWireCodec: WireCodec {
         switch answer {
         case .status(let status): XMLResponseWriter.status(status)
         case .page(let page): XMLResponseWriter.page(page)
+        // Engel's own methods are served in JSON only: no XML route leads to their answers.
+        case .checked, .bulkAdded, .bulkRemoved: XMLResponseWriter.status(answer.status)
         }
     }
 }

@@ -12,6 +12,8 @@ public enum WireJSON: Sendable, Hashable {
     case string(String)
     /// A number without fraction or exponent that fits an `Int`.
     case integer(Int)
+    /// A number without sign, fraction or exponent too large for an `Int`: its digits, as written.
+    case largeInteger(String)
     /// Any other number.
     case fraction(Double)
     /// `true` or `false`.
@@ -78,7 +80,7 @@ public enum WireJSON: Sendable, Hashable {
         case .object: "an object"
         case .array: "an array"
         case .string: "a string"
-        case .integer, .fraction: "a number"
+        case .integer, .largeInteger, .fraction: "a number"
         case .bool: "a boolean"
         case .null: "null"
         }
@@ -293,7 +295,13 @@ private struct Reader {
         }
         // The bytes are ASCII digits and signs by now.
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-        if isInteger, let integer = Int(text) { return .integer(integer) }
+        let negative = bytes[start] == UInt8(ascii: "-")
+        if isInteger, let integer = Int(text) {
+            // `-0` is written with a sign, which a number field refuses; as a value it is zero.
+            return integer == 0 && negative ? .fraction(-0.0) : .integer(integer)
+        }
+        // A phone number sent as a JSON integer is read from its digits, however many.
+        if isInteger && !negative { return .largeInteger(text) }
         guard let fraction = Double(text) else { throw Self.malformed }
         return .fraction(fraction)
     }
