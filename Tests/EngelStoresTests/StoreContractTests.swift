@@ -176,6 +176,84 @@ struct StoreContractTests: NumberedEntries {
         }
     }
 
+    @Test(
+        "a batch is checked, added and removed whole, answering for each number in order", arguments: StoreFactory.all)
+    func batches(factory: StoreFactory) async throws {
+        try await withStore(factory) { store, account in
+            let listedBefore = try number(7)
+            _ = try await store.add(listedBefore, for: account.id, at: base)
+            let batch = try [3, 7, 1, 9].map(number)
+            #expect(try await store.listed(batch, for: account.id) == [false, true, false, false])
+            let later = base.addingTimeInterval(60)
+            #expect(try await store.addBatch(batch, for: account.id, at: later) == [true, false, true, true])
+            #expect(try await store.listed(batch, for: account.id) == [true, true, true, true])
+            // The batch keeps its order among entries of one instant; the earlier entry stays first.
+            let page = try await store.page(for: account.id, filter: .none, page: .first)
+            #expect(page.numbers == (try [7, 3, 1, 9].map(number)))
+            #expect(try await store.removeBatch(try [1, 2, 9].map(number), for: account.id) == [true, false, true])
+            #expect(
+                try await store.page(for: account.id, filter: .none, page: .first).numbers == (try [7, 3].map(number)))
+            #expect(try await store.listed(try [1, 3].map(number), for: account.id) == [false, true])
+        }
+    }
+
+    @Test("concurrent batch and single writes agree with some serial order", arguments: StoreFactory.all)
+    func concurrentBatches(factory: StoreFactory) async throws {
+        try await withStore(factory) { store, account in
+            let pool = try (0..<300).map(number)
+            let at = base
+            /// How many times each number was answered as added, and as removed.
+            typealias Tally = [PhoneNumber: (added: Int, removed: Int)]
+            var tallies: Tally = [:]
+            try await withThrowingTaskGroup(of: Tally.self) { group in
+                for client in 0..<4 {
+                    group.addTask {
+                        var tally: Tally = [:]
+                        func count(_ numbers: [PhoneNumber], _ outcomes: [Bool], adding: Bool) {
+                            #expect(numbers.count == outcomes.count)
+                            for (number, changed) in zip(numbers, outcomes) where changed {
+                                if adding {
+                                    tally[number, default: (0, 0)].added += 1
+                                } else {
+                                    tally[number, default: (0, 0)].removed += 1
+                                }
+                            }
+                        }
+                        var random = SeededGenerator(seed: UInt64(client + 1))
+                        for round in 0..<12 {
+                            let batch = Array(pool.shuffled(using: &random).prefix(80))
+                            switch (client + round) % 3 {
+                            case 0: count(batch, try await store.addBatch(batch, for: account.id, at: at), adding: true)
+                            case 1: count(batch, try await store.removeBatch(batch, for: account.id), adding: false)
+                            default:
+                                for number in batch.prefix(10) {
+                                    if round.isMultiple(of: 2) {
+                                        let added = try await store.add(number, for: account.id, at: at) == .added
+                                        count([number], [added], adding: true)
+                                    } else {
+                                        count(
+                                            [number], [try await store.remove(number, for: account.id)], adding: false)
+                                    }
+                                }
+                            }
+                        }
+                        return tally
+                    }
+                }
+                for try await tally in group {
+                    tallies.merge(tally) { ($0.added + $1.added, $0.removed + $1.removed) }
+                }
+            }
+            // In any serial order a number's adds and removes alternate, starting with an add.
+            let listed = Set(try await store.page(for: account.id, filter: .none, page: .first).numbers)
+            for number in pool {
+                let counts = tallies[number] ?? (0, 0)
+                #expect(counts.added - counts.removed == (listed.contains(number) ? 1 : 0), "\(number)")
+            }
+            #expect(try await store.listed(pool, for: account.id) == pool.map(listed.contains))
+        }
+    }
+
     @Test("health check passes on an open store", arguments: StoreFactory.all)
     func health(factory: StoreFactory) async throws {
         try await withStore(factory) { store, _ in

@@ -28,9 +28,10 @@ struct WireJSONTests {
             (#""\"\\\/\b\f\n\r\t""#, .string("\"\\/\u{8}\u{C}\n\r\t")),
             (#""\u0041\u00e7\u011F\uD83D\uDE00""#, .string("Açğ😀")),
             (#""İşlem başarılı""#, .string("İşlem başarılı")),
-            ("-0", .integer(0)),
+            ("-0", .fraction(-0.0)),
             ("0.5E-3", .fraction(0.0005)),
-            ("99999999999999999999", .fraction(1e20)),
+            ("99999999999999999999", .largeInteger("99999999999999999999")),
+            ("-99999999999999999999", .fraction(-1e20)),
             (#"[[[]]]"#, .array([.array([.array([])])])),
         ])
     func parses(_ text: String, _ expected: WireJSON) throws {
@@ -49,6 +50,31 @@ struct WireJSONTests {
     func refuses(_ text: String) {
         #expect(throws: APIError.self) { try WireJSON.parse(Array(text.utf8)) }
         do { _ = try WireJSON.parse(Array(text.utf8)) } catch { #expect(error.status == .badRequest) }
+    }
+
+    @Test(
+        "a number field takes a string or an integer literal without sign, fraction or exponent",
+        arguments: [
+            (#""0532 123 45 67""#, NumberInput.text("0532 123 45 67")),
+            ("905321234567", .integer(digits: "905321234567")),
+            ("0", .integer(digits: "0")),
+            ("123456789012345678901234567890", .integer(digits: "123456789012345678901234567890")),
+        ])
+    func numberInputs(_ text: String, _ expected: NumberInput) throws {
+        #expect(try WireJSON.parse(Array(text.utf8)).numberInput(path: "n") == expected)
+    }
+
+    @Test(
+        "a number field refuses signs, fractions, exponents and other types with 400",
+        arguments: ["-5321234567", "-0", "905321234567.0", "9.05321234567e11", "5e9", "true", "null", "[]", "{}"])
+    func numberInputRefusals(_ text: String) throws {
+        let value = try WireJSON.parse(Array(text.utf8))
+        do {
+            _ = try value.numberInput(path: "n")
+            Issue.record("\(text) was taken for a number")
+        } catch {
+            #expect(error.status == .badRequest)
+        }
     }
 
     @Test("a repeated member name reads as its last value; a null member as absent")
@@ -115,7 +141,7 @@ struct WireJSONTests {
             return zip(elements, array).allSatisfy { matches($0, $1) }
         case .string(let text): return (value as? String) == text
         case .integer(let integer): return (value as? Int) == integer
-        case .fraction: return false
+        case .fraction, .largeInteger: return false
         case .bool(let bool): return (value as? Bool) == bool
         case .null: return value is NSNull
         }
