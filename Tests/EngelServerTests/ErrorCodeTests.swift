@@ -92,8 +92,11 @@ struct ErrorCodeTests {
             name: "number null", path: .add, body: { h in .request(h.request(blacklist: ["number": nil])) },
             code: 400),
         Case(
-            name: "number an integer", path: .add,
-            body: { h in .request(h.request(blacklist: ["number": 905_321_234_567])) }, code: 400, only: [.json]),
+            name: "number an integer with a sign", path: .add,
+            body: { h in .request(h.request(blacklist: ["number": -905_321_234_567])) }, code: 400, only: [.json]),
+        Case(
+            name: "number an integer with wrong digits", path: .delete,
+            body: { h in .request(h.request(blacklist: ["number": 12345])) }, code: 466, only: [.json]),
         Case(
             name: "number an array", path: .delete,
             body: { h in .request(h.request(blacklist: ["number": ["905321234567"]])) }, code: 400, only: [.json]),

@@ -55,7 +55,16 @@ struct Answer {
             response: EngelWire.ResponseBody(status: StatusPayload(code: code, message: message), blacklist: list))
     }
 
-    var code: Int? { envelope?.response.status.code }
+    var code: Int? {
+        if let code = envelope?.response.status.code { return code }
+        // Engel's batch methods answer other `blacklist` shapes: the status alone is read then.
+        return try? JSONDecoder().decode(StatusOnly.self, from: Data(body.utf8)).response.status.code
+    }
+
+    private struct StatusOnly: Decodable {
+        struct Body: Decodable { let status: StatusPayload }
+        let response: Body
+    }
     var numbers: [String]? { envelope?.response.blacklist?.number }
     var count: Int? { envelope?.response.blacklist?.count }
 }

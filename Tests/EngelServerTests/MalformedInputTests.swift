@@ -19,11 +19,14 @@ struct MalformedInputTests {
         "thousands of generated bad requests each answer their code in the envelope, never a 5xx",
         arguments: Transport.allCases)
     func generatedBadRequests(transport: Transport) async throws {
-        let harness = try await Harness.make(transport)
+        // A batch limit near the others keeps the bodies that pass it small.
+        let harness = try await Harness.make(transport).configured {
+            $0.maximumBulkBodyBytes = 2 * $0.maximumBodyBytes
+        }
         let credentials = try #require(harness.accounts["acme"])
         var generator = MalformedRequests(
             key: credentials.key, hash: credentials.hash, maximumBodyBytes: harness.configuration.maximumBodyBytes,
-            random: SeededGenerator(seed: Self.seed))
+            maximumBulkBodyBytes: harness.configuration.maximumBulkBodyBytes, random: SeededGenerator(seed: Self.seed))
         let requests = (0..<Self.count).map { _ in generator.next() }
         let kinds = try await harness.withClient { client in
             var kinds: [String: Int] = [:]
@@ -45,7 +48,7 @@ struct MalformedInputTests {
 
     @Test(
         "an XML element name that is not UTF-8 answers 400 (FoundationXML, the parser before ours, trapped on it)",
-        arguments: Transport.allCases, Endpoint.allCases)
+        arguments: Transport.allCases, Endpoint.iletiMerkezi)
     func xmlNameNotUTF8(transport: Transport, endpoint: Endpoint) async throws {
         let harness = try await Harness.make(transport)
         let credentials = try #require(harness.accounts["acme"])
@@ -66,7 +69,11 @@ struct MalformedInputTests {
         #expect(request.allowed.contains(answer.status), context)
         #expect(answer.code == answer.status, context)
         #expect(answer.contentType == request.dialect.responseContentType, context)
-        if let status = APIStatus(rawValue: answer.status), answer.envelope?.response.blacklist == nil {
+        // A batch method's success carries its own blacklist part; every other answer is the status
+        // alone or a page.
+        if let status = APIStatus(rawValue: answer.status), !(request.endpoint.isBatch && status == .success),
+            answer.envelope?.response.blacklist == nil
+        {
             #expect(answer.body == statusBody(status.code, status.message, in: request.dialect), context)
         }
     }

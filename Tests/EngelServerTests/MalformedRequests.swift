@@ -28,11 +28,13 @@ struct MalformedRequest: Sendable, CustomStringConvertible {
 /// Each request is a valid one of the `acme` account with one thing broken, so its expected code
 /// follows from the contract's order of checks: the body must parse and `authentication` have the
 /// right shape (else 400), the credentials must be right (else 401), then the `blacklist` part must
-/// have the right shape (else 400) and the number be a Turkish mobile number (else 466).
+/// have the right shape (else 400) and the number be a Turkish mobile number (else 466; a batch
+/// method reports it and answers 200).
 struct MalformedRequests {
     let key: String
     let hash: String
     let maximumBodyBytes: Int
+    let maximumBulkBodyBytes: Int
     var random: SeededGenerator
 
     /// The parts of a request a case can replace: each slot's value is the raw JSON value, or for
@@ -101,15 +103,15 @@ struct MalformedRequests {
             }
         default:
             slot = .number
-            wrong.removeAll { $0.hasPrefix(#"""#) }
+            // An integer literal is a number's input, not a wrong type.
+            wrong.removeAll { $0.hasPrefix(#"""#) || $0 == "12" }
         }
         let body = render(endpoint, .json, [slot: Array(pick(wrong).utf8)])
         return make("wrong type at \(slot)", endpoint, .json, body, [400])
     }
 
     mutating func null() -> MalformedRequest {
-        let endpoint = pick(Endpoint.allCases)
-        let dialect = pick(WireDialect.allCases)
+        let (endpoint, dialect) = pickTarget()
         if dialect == .xml {
             // XML has no null: the nearest is an element with nothing in it.
             let cases: [(Slot, Int)] =
@@ -131,7 +133,7 @@ struct MalformedRequests {
     mutating func arrayInsteadOfString() -> MalformedRequest {
         let endpoint = pick(Endpoint.allCases)
         let slot: Slot = pick(endpoint == .list ? [.key, .hash, .page, .rowCount, .start] : [.key, .hash, .number])
-        if pick([true, false]) {
+        if endpoint.isBatch || pick([true, false]) {
             let value = "[\(#""905321234567""#),\(#""1""#)]"
             return make("array at \(slot)", endpoint, .json, render(endpoint, .json, [slot: Array(value.utf8)]), [400])
         }
@@ -165,7 +167,7 @@ struct MalformedRequests {
         }
         return make(
             "number with letters", endpoint, dialect,
-            render(endpoint, dialect, [.number: quoted(String(digits), dialect)]), [466])
+            render(endpoint, dialect, [.number: quoted(String(digits), dialect)]), [endpoint.isBatch ? 200 : 466])
     }
 
     mutating func hugeString() -> MalformedRequest {
@@ -176,7 +178,7 @@ struct MalformedRequests {
         let huge = String(String(repeating: stretch, count: length / 64 + 1).prefix(length))
         if pick([true, false, false, false]) {
             // Past the limit: refused before it is decoded.
-            let over = String(repeating: "9", count: maximumBodyBytes + 1)
+            let over = String(repeating: "9", count: (endpoint.isBatch ? maximumBulkBodyBytes : maximumBodyBytes) + 1)
             return make(
                 "body over the limit", endpoint, dialect,
                 render(endpoint, dialect, [.number: quoted(over, dialect), .start: quoted(over, dialect)]), [400])
@@ -184,7 +186,7 @@ struct MalformedRequests {
         let (slot, allowed): (Slot, Set<Int>)
         switch Int.random(in: 0..<3, using: &random) {
         case 0: (slot, allowed) = (pick([.key, .hash]), [401])
-        case 1: (slot, allowed) = endpoint == .list ? (.start, [400]) : (.number, [466])
+        case 1: (slot, allowed) = endpoint == .list ? (.start, [400]) : (.number, [endpoint.isBatch ? 200 : 466])
         default: (slot, allowed) = (.extra, endpoint == .delete ? [200, 474] : [200])
         }
         return make(
@@ -295,6 +297,11 @@ struct MalformedRequests {
                         ("rowCount", value(.rowCount, text("10"))),
                     ],
                     dialect))
+        } else if endpoint.isBatch {
+            // The slot's number first, then one that is always there.
+            let numbers = [value(.number, text("905321234567")), text("5321234568")].compactMap { $0 }
+            let array = [UInt8]("[".utf8) + Array(numbers.joined(separator: [UInt8(ascii: ",")])) + [UInt8]("]".utf8)
+            blacklist = value(.blacklist, members([("numbers", array)], dialect))
         } else {
             blacklist = value(.blacklist, members([("number", value(.number, text("905321234567")))], dialect))
         }
@@ -344,7 +351,8 @@ struct MalformedRequests {
     }
 
     private mutating func pickTarget() -> (Endpoint, WireDialect) {
-        (pick(Endpoint.allCases), pick(WireDialect.allCases))
+        let endpoint = pick(Endpoint.allCases)
+        return (endpoint, pick(endpoint.dialects))
     }
 
     private mutating func make(

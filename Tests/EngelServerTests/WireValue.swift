@@ -71,6 +71,18 @@ enum Endpoint: String, Sendable, CaseIterable {
     case add = "/v1/add-blacklist"
     case list = "/v1/get-blacklist"
     case delete = "/v1/delete-blacklist"
+    case check = "/v1/check-blacklist"
+    case bulkAdd = "/v1/bulk-add-blacklist"
+    case bulkDelete = "/v1/bulk-delete-blacklist"
+
+    /// iletiMerkezi's three methods.
+    static let iletiMerkezi: [Endpoint] = [.add, .list, .delete]
+
+    /// Whether this is one of Engel's batch methods, served in JSON only.
+    var isBatch: Bool { !Self.iletiMerkezi.contains(self) }
+
+    /// The dialects the method is served in.
+    var dialects: [WireDialect] { isBatch ? [.json] : WireDialect.allCases }
 
     func path(_ dialect: WireDialect) -> String { rawValue + dialect.pathSuffix }
 }
