@@ -131,8 +131,8 @@ extension ServerSetting {
     public static let maximumBulkBodyBytes = integer(
         "max-bulk-body-bytes", \.maximumBulkBodyBytes, allowed: 256...Int.max, name: "the bulk body limit",
         unit: "a number of bytes",
-        meaning: "the body limit of Engel's bulk methods (not served yet); the three iletiMerkezi methods keep "
-            + "`--max-body-bytes`")
+        meaning: "the body limit of Engel's batch methods (check, bulk add, bulk delete); the three iletiMerkezi "
+            + "methods keep `--max-body-bytes`")
 
     /// `--idle-timeout`, ``ServerConfiguration/idleTimeout``.
     public static let idleTimeout = seconds(
