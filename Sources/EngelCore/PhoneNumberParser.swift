@@ -22,45 +22,43 @@ public struct PhoneNumberParser: Sendable {
     }
 
     /// Parses `text`, or returns `nil` when it is not a Turkish mobile number.
+    ///
+    /// The digits are summed into one integer as they are read, with no buffer: a batch of 50,000
+    /// numbers parses without an allocation per number.
     public func number(from text: String) -> PhoneNumber? {
-        var digits: [UInt8] = []
-        digits.reserveCapacity(16)
+        var value: Int64 = 0
+        var digitCount = 0
         var sawPlus = false
-        var sawAnything = false
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "0")...UInt8(ascii: "9"):
-                digits.append(byte &- UInt8(ascii: "0"))
-                sawAnything = true
+                digitCount += 1
+                // Fourteen digits (00 90 and ten) is the longest form: more cannot be a number.
+                if digitCount > 14 { return nil }
+                value = value * 10 + Int64(byte &- UInt8(ascii: "0"))
             case UInt8(ascii: "+"):
                 // A plus sign is only meaningful in front of the country code.
-                guard !sawAnything, !sawPlus else { return nil }
+                guard digitCount == 0, !sawPlus else { return nil }
                 sawPlus = true
             case UInt8(ascii: " "), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "("),
                 UInt8(ascii: ")"), UInt8(ascii: "\t"):
-                if sawPlus && digits.isEmpty && byte != UInt8(ascii: " ") { return nil }
+                if sawPlus && digitCount == 0 && byte != UInt8(ascii: " ") { return nil }
             default:
                 return nil
             }
-            if digits.count > 14 { return nil }
         }
-        let national: ArraySlice<UInt8>
-        switch (sawPlus, digits.count) {
-        case (true, 12) where digits[0] == 9 && digits[1] == 0:
-            national = digits[2...]
-        case (false, 12) where digits[0] == 9 && digits[1] == 0:
-            national = digits[2...]
-        case (false, 14) where digits[0] == 0 && digits[1] == 0 && digits[2] == 9 && digits[3] == 0:
-            national = digits[4...]
-        case (false, 11) where digits[0] == 0:
-            national = digits[1...]
-        case (false, 10):
-            national = digits[...]
-        default:
-            return nil
+        // What comes before the ten national digits, as a number; its own leading zeros are
+        // known from the digit count.
+        let national = value % 10_000_000_000
+        let lead = value / 10_000_000_000
+        switch (sawPlus, digitCount) {
+        case (_, 12) where lead == 90: break  // 90 5XXXXXXXXX, with or without +
+        case (false, 14) where lead == 90: break  // 00 90 5XXXXXXXXX
+        case (false, 11) where lead == 0: break  // 0 5XXXXXXXXX
+        case (false, 10): break  // 5XXXXXXXXX
+        default: return nil
         }
-        let value = national.reduce(Int64(0)) { $0 * 10 + Int64($1) }
-        guard national.first == 5, prefixes.contains(Int(value / 10_000_000)) else { return nil }
-        return PhoneNumber(national: value)
+        guard national / 1_000_000_000 == 5, prefixes.contains(Int(national / 10_000_000)) else { return nil }
+        return PhoneNumber(national: national)
     }
 }
