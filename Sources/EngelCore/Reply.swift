@@ -31,7 +31,17 @@ public enum Reply<Value: Sendable>: Sendable {
 
     /// The reply of `transform` applied to this reply's value, at hand when this one is.
     public func map<Other>(_ transform: @escaping @Sendable (Value) -> Other) -> Reply<Other> {
-        flatMap { .now(transform($0)) }
+        switch self {
+        case .now(let value):
+            return .now(transform(value))
+        case .later(let pending):
+            // Written out rather than as a flatMap: a later reply is how every write is answered,
+            // and each closure less is an allocation less per write.
+            let chained = PendingReply<Other>()
+            pending.whenReady { chained.fulfil(transform($0)) }
+            chained.onCancel { pending.cancel() }
+            return .later(chained)
+        }
     }
 
     /// The reply `next` makes of this reply's value: at hand when both are.
@@ -41,7 +51,12 @@ public enum Reply<Value: Sendable>: Sendable {
             return next(value)
         case .later(let pending):
             let chained = PendingReply<Other>()
-            pending.whenReady { value in next(value).whenReady { chained.fulfil($0) } }
+            pending.whenReady { value in
+                switch next(value) {
+                case .now(let made): chained.fulfil(made)
+                case .later(let made): made.whenReady { chained.fulfil($0) }
+                }
+            }
             chained.onCancel { pending.cancel() }
             return .later(chained)
         }

@@ -93,13 +93,32 @@ final class RequestPipeline: Sendable {
             id: RequestIdentifier.of(request.head.headerFields), started: started)
         switch outcome(of: request, at: route) {
         case .now(let outcome): return finish(outcome, answering)
-        case let later: return later.flatMap { [self] in finish($0, answering) }
+        case .later(let pending): return Reply.later(pending).flatMap { [self] in finish($0, answering) }
+        case .fromStore(let pending, let method, let call):
+            // One link from the store's reply to the answer, not one per step: every write comes
+            // this way, and each link is a lock and allocations more.
+            return Reply.later(pending).flatMap { [self] in finish(answer($0, of: method, to: call), answering) }
+        }
+    }
+
+    /// Steps 1 to 3's result: the outcome now, later, or (for writes and anything else the store
+    /// does later) the store's own reply and what turns it into an outcome.
+    private enum Step {
+        case now(Outcome)
+        case later(PendingReply<Outcome>)
+        case fromStore(PendingReply<Result<ListCallResult, any Error>>, BlacklistMethod, ListCall)
+
+        init(_ reply: Reply<Outcome>) {
+            switch reply {
+            case .now(let outcome): self = .now(outcome)
+            case .later(let pending): self = .later(pending)
+            }
         }
     }
 
     // MARK: Steps 1 to 3: the route, the synchronous step, the store call
 
-    private func outcome(of request: IncomingRequest, at route: RouteTable.Route?) -> Reply<Outcome> {
+    private func outcome(of request: IncomingRequest, at route: RouteTable.Route?) -> Step {
         guard let route else { return .now(.failure(APIError(.unknownMethod, "no such method"))) }
         let body: ByteBuffer
         switch request.body {
@@ -118,17 +137,18 @@ final class RequestPipeline: Sendable {
             }
             switch store.reply(to: call) {
             case .now(let result): return .now(answer(result, of: method, to: call))
-            case let later: return later.map { [self] in answer($0, of: method, to: call) }
+            case .later(let pending): return .fromStore(pending, method, call)
             }
         case .health where request.head.method == .get:
-            return .suspending { [store] in
-                do {
-                    try await store.checkHealth()
-                    return .answer(.status(.success))
-                } catch {
-                    return .failure(error)
-                }
-            }
+            return Step(
+                .suspending { [store] in
+                    do {
+                        try await store.checkHealth()
+                        return .answer(.status(.success))
+                    } catch {
+                        return .failure(error)
+                    }
+                })
         case .metrics where request.head.method == .get:
             if let expected = metricsAuthorization,
                 !Self.matches(request.head.headerFields[.authorization].map { Array($0.utf8) } ?? [], expected)

@@ -156,7 +156,7 @@ public final class SQLiteStore: EngelStore {
                 do {
                     // PASSIVE copies what it can without waiting for readers or the writer.
                     _ = try await checkpointer.query("PRAGMA wal_checkpoint(PASSIVE)")
-                } catch where !Task.isCancelled {
+                } catch  where !Task.isCancelled {
                     logger.warning("a WAL checkpoint failed", metadata: ["error": "\(error)"])
                 } catch {
                     // Closing the store cancelled the checkpoint: nothing failed.
