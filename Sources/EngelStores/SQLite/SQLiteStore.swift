@@ -156,10 +156,11 @@ public final class SQLiteStore: EngelStore {
                 do {
                     // PASSIVE copies what it can without waiting for readers or the writer.
                     _ = try await checkpointer.query("PRAGMA wal_checkpoint(PASSIVE)")
-                } catch  where !Task.isCancelled {
-                    logger.warning("a WAL checkpoint failed", metadata: ["error": "\(error)"])
                 } catch {
-                    // Closing the store cancelled the checkpoint: nothing failed.
+                    // Closing the store cancels the checkpoint under way: nothing failed then.
+                    if !Task.isCancelled {
+                        logger.warning("a WAL checkpoint failed", metadata: ["error": "\(error)"])
+                    }
                 }
             }
         }
