@@ -5,7 +5,7 @@ one keep-alive connection. Prints one JSON line per row: the median and 90th per
 requests' times, and the server's CPU per request (utime+stime of its process over the row, from
 /proc/PID/stat).
 
-Usage: send_path.py URL KEY HASH SERVER_PID SEEDED_COUNT [--repeat N]
+Usage: send_path.py URL KEY HASH SERVER_PID SEEDED_COUNT [--repeat N] [--rows check1k,check50k,bulkadd]
 The list must hold 905320000000 + i for i below SEEDED_COUNT (what scripts/bench-send seeds).
 """
 import http.client
@@ -28,6 +28,8 @@ def cpu_seconds(pid):
 def main():
     url, key, hash_, pid, seeded = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
     repeat = int(sys.argv[sys.argv.index("--repeat") + 1]) if "--repeat" in sys.argv else 20
+    chosen = sys.argv[sys.argv.index("--rows") + 1].split(",") if "--rows" in sys.argv else [
+        "check1k", "check50k", "bulkadd"]
     target = urllib.parse.urlparse(url)
     connection = http.client.HTTPConnection(target.hostname, target.port, timeout=120)
 
@@ -77,13 +79,17 @@ def main():
         if answer["added"] != len(numbers) or answer["alreadyListed"] or answer["invalid"]:
             raise SystemExit(f"send_path: a bulk add added {answer['added']} of {len(numbers)}")
 
-    row("check-blacklist, 1,000 numbers (half listed)", "check-blacklist",
-        [mixed(1000, i) for i in range(repeat + 1)], expect_half_listed)
-    row("check-blacklist, 50,000 numbers (half listed)", "check-blacklist",
-        [mixed(50_000, i) for i in range(repeat + 1)], expect_half_listed)
-    # New numbers, from a block the list and the checks never use.
-    row("bulk-add-blacklist, 50,000 new numbers", "bulk-add-blacklist",
-        [[str(905400000000 + i * 50_000 + n) for n in range(50_000)] for i in range(repeat + 1)], expect_all_added)
+    if "check1k" in chosen:
+        row("check-blacklist, 1,000 numbers (half listed)", "check-blacklist",
+            [mixed(1000, i) for i in range(repeat + 1)], expect_half_listed)
+    if "check50k" in chosen:
+        row("check-blacklist, 50,000 numbers (half listed)", "check-blacklist",
+            [mixed(50_000, i) for i in range(repeat + 1)], expect_half_listed)
+    if "bulkadd" in chosen:
+        # New numbers, from a block the list and the checks never use.
+        row("bulk-add-blacklist, 50,000 new numbers", "bulk-add-blacklist",
+            [[str(905400000000 + i * 50_000 + n) for n in range(50_000)] for i in range(repeat + 1)],
+            expect_all_added)
 
 
 if __name__ == "__main__":
