@@ -11,35 +11,6 @@ import Testing
 
 @testable import EngelServer
 
-/// Keeps every log line, rendered with its metadata.
-final class CapturedLog: Sendable {
-    let lines = Mutex<[String]>([])
-
-    var text: String { lines.withLock { $0.joined(separator: "\n") } }
-
-    func handler(label: String) -> some LogHandler { Handler(label: label, log: self) }
-
-    /// A logger at trace level writing here.
-    var logger: Logger { Logger(label: "engel-test") { self.handler(label: $0) } }
-
-    struct Handler: LogHandler {
-        let label: String
-        let log: CapturedLog
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-            log.lines.withLock { $0.append("\(event.level) \(event.message) \(merged) \(event.source)") }
-        }
-    }
-}
-
 @Suite("Logging")
 struct LoggingTests {
     @Test("no key or hash appears in any log line, at trace level, for good and bad requests")

@@ -1,5 +1,6 @@
 import EngelCore
 import EngelStores
+import EngelTestSupport
 import Foundation
 import Testing
 
@@ -19,6 +20,43 @@ struct SQLiteStoreTests {
         #expect(try await reopened.contains(number, for: account.id))
         #expect(try await reopened.account(withKey: "k")?.name.value == "acme")
         await reopened.close()
+    }
+
+    /// The permission bits of the file or folder at `path`.
+    func mode(_ path: String) throws -> Int {
+        try #require(FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+    }
+
+    @Test("the database, its log and shared memory, and the folders made for them are the owner's alone")
+    func privateFiles() async throws {
+        let root = URL(fileURLWithPath: temporaryDatabasePath()).deletingLastPathComponent()
+        let folder = root.appendingPathComponent("made/for/engel")
+        let path = folder.appendingPathComponent("engel.sqlite").path
+        let store = try await SQLiteStore.open(path: path)
+        let account = try await store.createAccount(
+            name: AccountName("acme"), apiKey: "k", hashDigest: HashDigest(of: "h"), createdAt: Date())
+        _ = try await store.add(try PhoneNumberParser().parse("5321234567"), for: account.id, at: Date())
+        for file in [path, path + "-wal", path + "-shm"] {
+            #expect(try mode(file) == 0o600, "\(file)")
+        }
+        for made in [folder, folder.deletingLastPathComponent(), root.appendingPathComponent("made")] {
+            #expect(try mode(made.path) == 0o700, "\(made.path)")
+        }
+        await store.close()
+    }
+
+    @Test("opening a database others can read warns, naming it; a private one does not")
+    func readableDatabaseWarns() async throws {
+        let path = temporaryDatabasePath()
+        _ = try await SQLiteStore.open(path: path).close()
+        let quiet = CapturedLog()
+        await (try await SQLiteStore.open(path: path, logger: quiet.logger)).close()
+        #expect(!quiet.text.contains("other users"))
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+        let warned = CapturedLog()
+        await (try await SQLiteStore.open(path: path, logger: warned.logger)).close()
+        #expect(warned.text.contains("warning the database can be read by other users"))
+        #expect(warned.text.contains(path))
     }
 
     @Test("the database is in WAL mode and two stores can share the file")

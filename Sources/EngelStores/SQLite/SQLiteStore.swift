@@ -68,9 +68,14 @@ public final class SQLiteStore: EngelStore {
     ) async throws -> SQLiteStore {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try PrivateFiles.makeFolder(folder)
         } catch {
             throw StoreError.invalidLocation("cannot create the folder \(folder.path) for the database: \(error)")
+        }
+        if try !PrivateFiles.makeFile(path), PrivateFiles.isReadableByOthers(path) {
+            logger.warning(
+                "the database can be read by other users of this machine: it holds phone numbers",
+                metadata: ["path": "\(path)", "fix": "chmod 600 \(path) \(path)-wal \(path)-shm"])
         }
         // The writer, the readers and the checkpointer each have a thread.
         let threadPool = NIOThreadPool(numberOfThreads: readerCount + 2)
