@@ -22,7 +22,8 @@ public struct EngelCommand: AsyncParsableCommand {
               engel export --csv > backup.csv
             """,
         subcommands: [
-            ServeCommand.self, MigrateCommand.self, AccountCommand.self, AddCommand.self, RemoveCommand.self,
+            ServeCommand.self, MigrateCommand.self, BackupCommand.self, AccountCommand.self, AddCommand.self,
+            RemoveCommand.self,
             ListCommand.self,
             CheckCommand.self, ImportCommand.self, ExportCommand.self,
         ]

@@ -163,7 +163,7 @@ struct CommandLineTests {
     @Test(
         "every command parses and has help with an example",
         arguments: [
-            ["serve"], ["migrate"], ["account", "create", "acme"], ["account", "list"],
+            ["serve"], ["migrate"], ["backup", "copy.sqlite"], ["account", "create", "acme"], ["account", "list"],
             ["account", "disable-api", "acme"],
             ["account", "enable-api", "acme"], ["account", "rotate", "acme"], ["account", "delete", "acme", "--yes"],
             ["account", "load", "acme", "numbers.csv"],
