@@ -21,8 +21,10 @@ struct MigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try store.resolve()
-        let migration = try await configuration.database.migrate(logger: Logger(label: "engel.migrate"))
-        StandardOutput().write(MigrateFormatting.describe(migration, database: "\(configuration.database)"))
+        try await explainingStartupFailures(configuration) {
+            let migration = try await configuration.database.migrate(logger: Logger(label: "engel.migrate"))
+            StandardOutput().write(MigrateFormatting.describe(migration, database: "\(configuration.database)"))
+        }
     }
 }
 

@@ -82,8 +82,10 @@ struct ServeCommand: AsyncParsableCommand {
         let logLevel = configuration.logLevel
         LoggingSystem.bootstrap { label in LineLogHandler(label: label, logLevel: logLevel) }
         let output = StandardOutput()
-        try await ServerRunner.run(configuration, logger: Logger(label: "engel")) { event in
-            output.write(ServeFormatting.describe(event))
+        try await explainingStartupFailures(configuration) {
+            try await ServerRunner.run(configuration, logger: Logger(label: "engel")) { event in
+                output.write(ServeFormatting.describe(event))
+            }
         }
     }
 }

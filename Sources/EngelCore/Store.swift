@@ -147,9 +147,25 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidLocation(String)
     /// Other processes change the data faster than a read can finish; trying again later may work.
     case contended(String)
+    /// The file is not an SQLite database, or holds another program's tables.
+    case notEngelDatabase(String)
+    /// The database reported damage while it was opened or read.
+    case damaged(String)
+    /// The database was written by a newer Engel, with a schema this one does not know.
+    case newerSchema(found: Int, known: Int)
+    /// The database server cannot be reached.
+    case unreachable(String)
+    /// The database server refused the credentials given.
+    case credentialsRefused(String)
 
     public var description: String {
         switch self {
+        case .notEngelDatabase(let detail): "not an Engel database: \(detail)"
+        case .damaged(let detail): "the database is damaged: \(detail)"
+        case .newerSchema(let found, let known):
+            "the database has schema version \(found), newer than this Engel's \(known)"
+        case .unreachable(let detail): "the database cannot be reached: \(detail)"
+        case .credentialsRefused(let detail): "the database refused the credentials: \(detail)"
         case .accountExists(let name): "an account named \"\(name)\" exists already"
         case .closed: "the store is closed"
         case .corrupt(let detail): "the stored data is corrupt: \(detail)"

@@ -264,7 +264,7 @@ enum PostgresSchema {
                 applied = version
             }
             guard applied <= migrations.count else {
-                throw StoreError.corrupt("schema version \(applied) is newer than this Engel (\(migrations.count))")
+                throw StoreError.newerSchema(found: applied, known: migrations.count)
             }
             for (index, statements) in migrations.enumerated() where index >= applied {
                 for statement in statements {

@@ -77,6 +77,20 @@ public final class PostgresStore: EngelStore {
         // The chunk bookkeeping needs each statement to see what committed before it started,
         // whatever the database's default isolation is.
         configuration.options.additionalStartupParameters = [("default_transaction_isolation", "read committed")]
+        // One connection first: the pool retries a server that refuses it until the deadline and
+        // then tells only that time ran out, where this tells why (refused, unknown role, …).
+        do {
+            let probe = try await withDeadline(operationTimeout) {
+                try await PostgresConnection.connect(
+                    configuration: PostgresConnection.Configuration(
+                        host: location.host, port: location.port, username: location.username,
+                        password: location.password, database: location.database, tls: try connectionTLS(location.tls)),
+                    id: 0, logger: logger)
+            }
+            try await probe.close()
+        } catch {
+            throw explained(error, location: location)
+        }
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         let runTask = Task { await client.run() }
         do {
@@ -91,7 +105,36 @@ public final class PostgresStore: EngelStore {
         } catch {
             runTask.cancel()
             await runTask.value
-            throw error
+            throw explained(error, location: location)
+        }
+    }
+
+    /// What failing to reach `location` means to the operator (never with the password).
+    private static func explained(_ error: any Error, location: PostgresLocation) -> any Error {
+        let server = "\(location.host):\(location.port)"
+        if let failure = error as? PSQLError {
+            let state = failure.serverInfo?[.sqlState] ?? ""
+            let message = failure.serverInfo?[.message] ?? "\(failure.code)"
+            if state.hasPrefix("28") {
+                return StoreError.credentialsRefused("\(server) as \(location.username): \(message)")
+            }
+            if state == "3D000" { return StoreError.invalidLocation("\(server) has no database \(location.database)") }
+            if failure.code == .connectionError || failure.code == .serverClosedConnection {
+                return StoreError.unreachable("nothing at \(server) accepts a connection")
+            }
+            if failure.code == .authMechanismRequiresPassword || failure.code == .saslError {
+                return StoreError.credentialsRefused("\(server) as \(location.username): \(failure.code)")
+            }
+        }
+        if error is StoreUnavailable { return StoreError.unreachable("\(server) did not answer in time") }
+        return error
+    }
+
+    private static func connectionTLS(_ mode: PostgresLocation.TLSMode) throws -> PostgresConnection.Configuration.TLS {
+        switch mode {
+        case .disable: .disable
+        case .prefer: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        case .require: .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
         }
     }
 

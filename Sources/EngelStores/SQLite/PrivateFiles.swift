@@ -20,10 +20,20 @@ enum PrivateFiles {
 
     /// Creates `folder` (and any missing parents) readable by the owner only, unless it exists.
     static func makeFolder(_ folder: URL) throws {
-        var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), isFolder.boolValue { return }
-        try FileManager.default.createDirectory(
-            at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: folderMode])
+        var made = ""
+        for component in folder.standardizedFileURL.path.split(separator: "/") {
+            made += "/" + component
+            var status = stat()
+            if stat(made, &status) == 0, status.st_mode & S_IFMT == S_IFDIR { continue }
+            guard mkdir(made, mode_t(folderMode)) == 0 || errno == EEXIST else {
+                throw StoreError.invalidLocation(
+                    "cannot create the folder \(made): \(String(cString: strerror(errno)))")
+            }
+            var created = stat()
+            guard stat(made, &created) == 0, created.st_mode & S_IFMT == S_IFDIR else {
+                throw StoreError.invalidLocation("cannot create the folder \(made): a file is in its place")
+            }
+        }
     }
 
     /// Creates `path` empty and readable by the owner only, unless it exists; returns whether it did.

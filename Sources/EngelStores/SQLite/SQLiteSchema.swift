@@ -49,6 +49,20 @@ enum SQLiteSchema {
         "DROP TABLE IF EXISTS blacklist_sizes",
     ]
 
+    /// Throws ``StoreError/notEngelDatabase(_:)`` unless the file is Engel's or holds nothing yet:
+    /// checked before anything is written, journal mode included, so another program's file is
+    /// left as it was.
+    static func requireEngelsOrEmpty(_ connection: SQLiteConnection) async throws {
+        let version = try await connection.query("PRAGMA user_version").first?.column("user_version")?.integer ?? 0
+        guard version == 0 else { return }
+        // Engel's first migration makes every table it has; tables before it are another program's.
+        let tables = try await connection.query("SELECT name FROM sqlite_master WHERE type = 'table' LIMIT 3")
+        let names = tables.compactMap { $0.column("name")?.string }
+        guard names.isEmpty else {
+            throw StoreError.notEngelDatabase("it holds other tables (\(names.joined(separator: ", ")))")
+        }
+    }
+
     /// Brings the database to the newest schema. Runs inside one immediate transaction, so two
     /// processes opening the same file at once apply each migration exactly once.
     static func migrate(_ connection: SQLiteConnection) async throws -> SchemaMigration {
@@ -57,7 +71,7 @@ enum SQLiteSchema {
             let version = Int(
                 try await connection.query("PRAGMA user_version").first?.column("user_version")?.integer ?? 0)
             guard version <= migrations.count else {
-                throw StoreError.corrupt("schema version \(version) is newer than this Engel (\(migrations.count))")
+                throw StoreError.newerSchema(found: version, known: migrations.count)
             }
             for step in migrations.dropFirst(version) {
                 for statement in step {

@@ -66,29 +66,24 @@ public final class SQLiteStore: EngelStore {
         otherWritersCheckInterval: Duration = .seconds(1), checkpointInterval: Duration = .milliseconds(250),
         logger: Logger = Logger(label: "engel.sqlite")
     ) async throws -> SQLiteStore {
-        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-        do {
-            try PrivateFiles.makeFolder(folder)
-        } catch {
-            throw StoreError.invalidLocation("cannot create the folder \(folder.path) for the database: \(error)")
-        }
-        if try !PrivateFiles.makeFile(path), PrivateFiles.isReadableByOthers(path) {
-            logger.warning(
-                "the database can be read by other users of this machine: it holds phone numbers",
-                metadata: ["path": "\(path)", "fix": "chmod 600 \(path) \(path)-wal \(path)-shm"])
-        }
+        try PrivateFiles.makeFolder(URL(fileURLWithPath: path).deletingLastPathComponent())
+        let created = try PrivateFiles.makeFile(path)
         // The writer, the readers and the checkpointer each have a thread.
         let threadPool = NIOThreadPool(numberOfThreads: readerCount + 2)
         threadPool.start()
         let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
+        // Every connection opened is closed again when opening fails half-way.
+        let opened = Mutex<[SQLiteConnection]>([])
         func connect() async throws -> SQLiteConnection {
             let connection = try await SQLiteConnection.open(
                 storage: .file(path: path), threadPool: threadPool, logger: logger, on: eventLoop)
+            opened.withLock { $0.append(connection) }
             _ = try await connection.query("PRAGMA busy_timeout = 10000")
             return connection
         }
         do {
             let writer = try await connect()
+            try await SQLiteSchema.requireEngelsOrEmpty(writer)
             // WAL lets readers work beside the writer; FULL makes every commit reach the disk
             // before it returns, which is what a 200 promises.
             _ = try await writer.query("PRAGMA journal_mode = WAL")
@@ -112,10 +107,32 @@ public final class SQLiteStore: EngelStore {
                 checkpointer: checkpointer, caches: caches, maximumBatch: maximumBatch, logger: logger)
             store.start(
                 writerState, checkingEvery: otherWritersCheckInterval, checkpointingEvery: checkpointInterval)
+            if !created, PrivateFiles.isReadableByOthers(path) {
+                logger.warning(
+                    "the database can be read by other users of this machine: it holds phone numbers",
+                    metadata: ["path": "\(path)", "fix": "chmod 600 \(path) \(path)-wal \(path)-shm"])
+            }
             return store
         } catch {
+            for connection in opened.withLock({ $0 }) { try? await connection.close() }
             try? await threadPool.shutdownGracefully()
-            throw error
+            throw Self.explained(error, path: path)
+        }
+    }
+
+    /// What SQLite's failure to open or read `path` means to the operator.
+    private static func explained(_ error: any Error, path: String) -> any Error {
+        guard let failure = error as? SQLiteError else { return error }
+        switch failure.reason {
+        case .notADatabase:
+            return StoreError.notEngelDatabase("\(path) is not an SQLite database (\(failure.message))")
+        case .corrupt, .corruptVirtualTable, .corruptSequenceSchema, .corruptIndex, .format:
+            return StoreError.damaged("\(path): \(failure.message)")
+        case .cantOpen, .cantOpenDirectory, .cantOpenInvalidPath, .permission, .readOnly, .readonlyDirectory,
+            .auth:
+            return StoreError.invalidLocation("cannot open \(path): \(failure.message)")
+        default:
+            return error
         }
     }
 
@@ -129,7 +146,8 @@ public final class SQLiteStore: EngelStore {
         await writerTask.withLock({ $0 })?.value
         writerExecutor.withLock({ $0 })?.shutdown()
         for connection in readers + [checkpointer, writer] {
-            do { try await connection.close() } catch {
+            // In a task of its own: a shutdown that cancelled the caller must still close the file.
+            do { try await Task { try await connection.close() }.value } catch {
                 logger.warning("closing an SQLite connection failed", metadata: ["error": "\(error)"])
             }
         }
@@ -390,7 +408,11 @@ public final class SQLiteStore: EngelStore {
     /// Loads every account's list into memory, so no request waits for one to load.
     public func prepareForServing() async throws -> String? {
         let ids = caches.accounts.withLock { $0.byName.values.map(\.id) }
-        for id in ids { try await loadList(id) }
+        do {
+            for id in ids { try await loadList(id) }
+        } catch {
+            throw Self.explained(error, path: path)
+        }
         let entries = caches.lists.withLock { $0.values.reduce(0) { $0 + $1.count } }
         return "loaded \(ids.count) lists (\(entries) numbers) into memory"
     }
