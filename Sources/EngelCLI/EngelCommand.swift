@@ -1,4 +1,5 @@
 public import ArgumentParser
+import EngelServer
 
 /// `engel`: the server and its administration in one command.
 public struct EngelCommand: AsyncParsableCommand {
@@ -21,6 +22,7 @@ public struct EngelCommand: AsyncParsableCommand {
               engel import numbers.csv
               engel export --csv > backup.csv
             """,
+        version: "engel \(EngelVersion.text)",
         subcommands: [
             ServeCommand.self, MigrateCommand.self, BackupCommand.self, AccountCommand.self, AddCommand.self,
             RemoveCommand.self,

@@ -179,6 +179,12 @@ struct CommandLineTests {
                 || help.contains("--url") && help.contains("--key") && help.contains("--hash"))
     }
 
+    @Test("--version prints engel, the version and the commit")
+    func version() {
+        #expect(EngelCommand.configuration.version == "engel \(EngelVersion.text)")
+        #expect(EngelCommand.configuration.version.hasPrefix("engel \(EngelVersion.number) ("))
+    }
+
     @Test("the root help names the commands")
     func rootHelp() {
         let help = EngelCommand.helpMessage()

@@ -19,6 +19,23 @@ struct ObservabilityTests {
             .flatMap { Double($0.split(separator: " ").last ?? "") }
     }
 
+    @Test("/healthz answers GET and HEAD, telling the version and the commit", arguments: Transport.allCases)
+    func healthIdentity(transport: Transport) async throws {
+        let harness = try await Harness.make(transport)
+        try await harness.withClient { client in
+            let got = try await client.post("/healthz", "", contentType: nil, method: .get)
+            let head = try await client.post("/healthz", "", contentType: nil, method: .head)
+            for answer in [got, head] {
+                #expect(answer.status == 200)
+                #expect(answer.fields[HTTPField.Name("Engel-Version")!] == EngelVersion.text)
+            }
+            #expect(got.code == 200)
+            #expect(head.body.isEmpty)
+        }
+        #expect(
+            EngelVersion.text.wholeMatch(of: /[0-9]+\.[0-9]+\.[0-9]+ \((unknown|[0-9a-f]{12}(-modified)?)\)/) != nil)
+    }
+
     @Test("/metrics counts requests by endpoint and code, times them, and shows store errors and list sizes")
     func metrics() async throws {
         let harness = try await Harness.make(accounts: ["acme", "globex"])

@@ -139,7 +139,7 @@ final class RequestPipeline: Sendable {
             case .now(let result): return .now(answer(result, of: method, to: call))
             case .later(let pending): return .fromStore(pending, method, call)
             }
-        case .health where request.head.method == .get:
+        case .health where request.head.method == .get || request.head.method == .head:
             return Step(
                 .suspending { [store] in
                     do {
@@ -257,6 +257,12 @@ final class RequestPipeline: Sendable {
         var answer = answer
         // No step sets this header: appending skips the search for one to replace.
         answer.head.headerFields.append(HTTPField(name: .requestID, value: answering.id))
+        if answering.route?.endpoint == .health {
+            // A load balancer's probe learns which build answers.
+            answer.head.headerFields.append(HTTPField(name: .engelVersion, value: EngelVersion.text))
+            // A HEAD answer is the GET's head alone.
+            if answering.method == .head { answer.body.clear() }
+        }
         let duration = ContinuousClock.now - answering.started
         let endpoint = answering.route?.label ?? RouteTable.unknownLabel
         let code = answer.head.status.code
