@@ -130,7 +130,11 @@ struct ListMirrorTests: NumberedEntries {
                 mirror.insert(entry)
             } else {
                 let position = model.firstIndex { $0.national == national }
-                #expect(mirror.remove(national) == (position != nil))
+                // The writer hands over the deleted row's key; for a number not listed, any key.
+                let entry =
+                    position.map { model[$0] }
+                    ?? ListMirror.Entry(key: ListMirror.Key(addedAt: addedAt, sequence: -1), national: national)
+                #expect(mirror.remove(entry) == (position != nil))
                 if let position { model.remove(at: position) }
             }
             if step % 1000 == 999 {
@@ -143,6 +147,73 @@ struct ListMirrorTests: NumberedEntries {
                 #expect(page.numbers == Array(matching.dropFirst(10).prefix(50).map(\.national)))
             }
         }
+    }
+
+    @Test("adds at the newest time fill chunks to capacity, as a load does; an add inside a full chunk splits it")
+    func appendsFillChunks() {
+        var inserted = ListMirror()
+        var appended = ListMirror()
+        for index in 0..<10_000 {
+            let entry = ListMirror.Entry(
+                key: ListMirror.Key(addedAt: Int64(index / 3), sequence: Int64(index)),
+                national: 5_300_000_000 + Int64(index))
+            inserted.insert(entry)
+            appended.append(entry)
+        }
+        let full = (10_000 + ListMirror.chunkCapacity - 1) / ListMirror.chunkCapacity
+        #expect(inserted.chunkCount == full)
+        #expect(appended.chunkCount == full)
+        #expect(inserted.entries == appended.entries)
+
+        let early = ListMirror.Entry(key: ListMirror.Key(addedAt: 10, sequence: -1), national: 5_400_000_000)
+        appended.append(early)
+        #expect(appended.chunkCount == full + 1)
+        #expect(
+            appended.page(lower: nil, upper: nil, offset: 29, limit: 3).numbers == [
+                5_300_000_029, 5_400_000_000, 5_300_000_030,
+            ])
+        #expect(appended.count == 10_001)
+    }
+
+    @Test("a removal finds its entry by the key the file gives, or by its number when the file moved it")
+    func removalByKey() {
+        var mirror = ListMirror()
+        let entries = (0..<2000).map {
+            ListMirror.Entry(
+                key: ListMirror.Key(addedAt: Int64($0), sequence: Int64($0)), national: 5_320_000_000 + Int64($0))
+        }
+        for entry in entries { mirror.append(entry) }
+        let removals = [mirror.remove(entries[700]), mirror.remove(entries[700])]
+        #expect(removals == [true, false])
+        #expect(!mirror.contains(entries[700].national))
+        // Another process removed and listed the number again (a new key) before memory noticed.
+        let relisted = ListMirror.Entry(
+            key: ListMirror.Key(addedAt: 5000, sequence: 5000), national: entries[1500].national)
+        #expect(mirror.remove(relisted) == true)
+        #expect(mirror.entries == entries.enumerated().filter { ![700, 1500].contains($0.offset) }.map(\.element))
+        #expect(mirror.count == 1998)
+    }
+
+    @Test("removing a number another process listed again, before memory noticed, removes it")
+    func removalAfterOtherWriter() async throws {
+        let path = TestDatabases.temporarySQLitePath()
+        // The periodic check never runs here, so the removal meets the mirror's old key for the number.
+        let server = try await SQLiteStore.open(path: path, otherWritersCheckInterval: .seconds(3600))
+        let other = try await SQLiteStore.open(path: path)
+        let issued = IssuedCredentials.generate()
+        let account = try await server.createAccount(
+            name: AccountName("acme"), apiKey: issued.key, hashDigest: issued.hashDigest, createdAt: base)
+        _ = try await server.addAll(try (0..<3).map { try number($0) }, for: account.id, at: base)
+        #expect(try await server.page(for: account.id, filter: .none, page: .first).count == 3)
+
+        #expect(try await other.remove(try number(1), for: account.id))
+        _ = try await other.add(try number(1), for: account.id, at: base.addingTimeInterval(60))
+        #expect(try await server.remove(try number(1), for: account.id))
+        #expect(
+            try await server.page(for: account.id, filter: .none, page: .first)
+                == BlacklistPage(numbers: [try number(0), try number(2)], count: 2))
+        await other.close()
+        await server.close()
     }
 
     @Test("preparing for serving loads every account's list before the first request")

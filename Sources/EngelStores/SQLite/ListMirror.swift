@@ -31,70 +31,85 @@ struct ListMirror: Sendable {
     static let chunkCapacity = 512
 
     private var chunks: [[Entry]] = []
-    private var keysByNumber: [Int64: Key] = [:]
+    private var listed = NationalNumberSet()
     /// Entries before each chunk; rebuilt on the first read after a change.
     private var entriesBefore: [Int] = []
     private var entriesBeforeIsCurrent = true
 
     /// How many entries the list holds.
-    private(set) var count = 0
+    var count: Int { listed.count }
 
     /// An empty list.
     init() {}
 
-    /// A list of `entries` already in key order, each number once (what the database hands over
-    /// when the mirror is loaded).
-    init(sortedEntries entries: [Entry]) {
-        keysByNumber.reserveCapacity(entries.count)
-        let fill = Self.chunkCapacity * 3 / 4
-        chunks.reserveCapacity(entries.count / fill + 1)
-        var start = 0
-        while start < entries.count {
-            let end = min(start + fill, entries.count)
-            chunks.append(Array(entries[start..<end]))
-            start = end
+    /// Lists `entry` after every entry held, as a load in key order does: chunks fill to
+    /// capacity, since most later adds come at the newest time and start chunks of their own.
+    /// An entry that does not sort last, or whose number is listed, goes through ``insert(_:)``.
+    mutating func append(_ entry: Entry) {
+        let last = chunks.count - 1
+        // Indices rather than a copy of the last chunk, which would make the append copy it.
+        guard last >= 0, chunks[last].count < Self.chunkCapacity, let lastKey = chunks[last].last?.key,
+            lastKey < entry.key
+        else {
+            insert(entry)
+            return
         }
-        for entry in entries { keysByNumber[entry.national] = entry.key }
-        count = entries.count
+        guard listed.insert(entry.national) else { return }
         entriesBeforeIsCurrent = false
+        chunks[last].append(entry)
     }
 
     /// Whether `national` is listed.
     func contains(_ national: Int64) -> Bool {
-        keysByNumber[national] != nil
+        listed.contains(national)
     }
 
     /// Lists `entry` at its key; does nothing when its number is listed already (a change the
     /// mirror has seen, replayed).
     mutating func insert(_ entry: Entry) {
-        guard keysByNumber[entry.national] == nil else { return }
-        keysByNumber[entry.national] = entry.key
-        count += 1
+        guard listed.insert(entry.national) else { return }
         entriesBeforeIsCurrent = false
         guard !chunks.isEmpty else {
-            chunks.append([entry])
+            chunks.append(Self.chunk(startingWith: entry))
             return
         }
         // The last chunk whose first key is not above the new one; the first chunk otherwise.
-        let chunkIndex = max(0, firstChunk { $0[0].key > entry.key } - 1)
-        let position = Self.firstIndex(in: chunks[chunkIndex]) { $0.key > entry.key }
-        chunks[chunkIndex].insert(entry, at: position)
-        if chunks[chunkIndex].count > Self.chunkCapacity {
-            let upperHalf = Array(chunks[chunkIndex][(Self.chunkCapacity / 2)...])
-            chunks[chunkIndex].removeSubrange((Self.chunkCapacity / 2)...)
-            chunks.insert(upperHalf, at: chunkIndex + 1)
+        var chunkIndex = max(0, firstChunk { $0[0].key > entry.key } - 1)
+        var position = Self.firstIndex(in: chunks[chunkIndex]) { $0.key > entry.key }
+        if chunks[chunkIndex].count == Self.chunkCapacity {
+            if chunkIndex == chunks.count - 1, position == Self.chunkCapacity {
+                // An add at the newest time leaves the full chunk full rather than two half-empty.
+                chunks.append(Self.chunk(startingWith: entry))
+                return
+            }
+            let chunk = chunks[chunkIndex]
+            let half = chunk.count / 2
+            // New arrays, so neither half keeps the whole chunk's capacity.
+            chunks[chunkIndex] = Array(chunk[..<half])
+            chunks.insert(Array(chunk[half...]), at: chunkIndex + 1)
+            if position > half {
+                chunkIndex += 1
+                position -= half
+            }
         }
+        chunks[chunkIndex].insert(entry, at: position)
     }
 
-    /// Unlists `national`; returns whether it was listed.
+    /// Unlists `entry`, found by its key; returns whether its number was listed.
     @discardableResult
-    mutating func remove(_ national: Int64) -> Bool {
-        guard let key = keysByNumber.removeValue(forKey: national) else { return false }
-        count -= 1
+    mutating func remove(_ entry: Entry) -> Bool {
+        guard listed.remove(entry.national) else { return false }
         entriesBeforeIsCurrent = false
-        let chunkIndex = max(0, firstChunk { $0[0].key > key } - 1)
-        let position = Self.firstIndex(in: chunks[chunkIndex]) { $0.key >= key }
-        precondition(chunks[chunkIndex][position].national == national, "the mirror lost its order")
+        var chunkIndex = max(0, firstChunk { $0[0].key > entry.key } - 1)
+        var position = Self.firstIndex(in: chunks[chunkIndex]) { $0.key >= entry.key }
+        if position == chunks[chunkIndex].count || chunks[chunkIndex][position].national != entry.national {
+            // Listed at another key: another process changed the file and the periodic check has
+            // not dropped this mirror yet. Rare enough for a walk of the whole list.
+            guard let found = locate(entry.national) else {
+                preconditionFailure("the mirror lists \(entry.national) but holds no entry for it")
+            }
+            (chunkIndex, position) = found
+        }
         chunks[chunkIndex].remove(at: position)
         if chunks[chunkIndex].isEmpty {
             chunks.remove(at: chunkIndex)
@@ -106,6 +121,20 @@ struct ListMirror: Sendable {
             chunks.remove(at: chunkIndex + 1)
         }
         return true
+    }
+
+    private func locate(_ national: Int64) -> (chunk: Int, position: Int)? {
+        for (chunkIndex, chunk) in chunks.enumerated() {
+            if let position = chunk.firstIndex(where: { $0.national == national }) { return (chunkIndex, position) }
+        }
+        return nil
+    }
+
+    private static func chunk(startingWith entry: Entry) -> [Entry] {
+        var chunk: [Entry] = []
+        chunk.reserveCapacity(chunkCapacity)
+        chunk.append(entry)
+        return chunk
     }
 
     /// The numbers at positions `offset ..< offset + limit` among the entries added in
@@ -134,6 +163,9 @@ struct ListMirror: Sendable {
 
     /// Every entry in order (for tests).
     var entries: [Entry] { chunks.flatMap { $0 } }
+
+    /// How many chunks hold the entries (for tests).
+    var chunkCount: Int { chunks.count }
 
     // MARK: Positions
 
