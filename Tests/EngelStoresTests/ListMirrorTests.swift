@@ -150,29 +150,50 @@ struct ListMirrorTests: NumberedEntries {
     }
 
     @Test("adds at the newest time fill chunks to capacity, as a load does; an add inside a full chunk splits it")
-    func appendsFillChunks() {
+    func fullChunks() throws {
         var inserted = ListMirror()
-        var appended = ListMirror()
+        var loader = ListMirror.Loader()
         for index in 0..<10_000 {
             let entry = ListMirror.Entry(
                 key: ListMirror.Key(addedAt: Int64(index / 3), sequence: Int64(index)),
                 national: 5_300_000_000 + Int64(index))
             inserted.insert(entry)
-            appended.append(entry)
+            loader.append(entry)
         }
+        var loaded = try #require(loader.finish())
         let full = (10_000 + ListMirror.chunkCapacity - 1) / ListMirror.chunkCapacity
         #expect(inserted.chunkCount == full)
-        #expect(appended.chunkCount == full)
-        #expect(inserted.entries == appended.entries)
+        #expect(loaded.chunkCount == full)
+        #expect(inserted.entries == loaded.entries)
+        #expect(loaded.count == 10_000 && loaded.contains(5_300_009_999) && !loaded.contains(5_300_010_000))
 
         let early = ListMirror.Entry(key: ListMirror.Key(addedAt: 10, sequence: -1), national: 5_400_000_000)
-        appended.append(early)
-        #expect(appended.chunkCount == full + 1)
+        loaded.insert(early)
+        #expect(loaded.chunkCount == full + 1)
         #expect(
-            appended.page(lower: nil, upper: nil, offset: 29, limit: 3).numbers == [
+            loaded.page(lower: nil, upper: nil, offset: 29, limit: 3).numbers == [
                 5_300_000_029, 5_400_000_000, 5_300_000_030,
             ])
-        #expect(appended.count == 10_001)
+        #expect(loaded.count == 10_001)
+    }
+
+    @Test("a load whose rows come out of key order, or with a number twice, is refused")
+    func loadRefusesDisorder() {
+        let entries = (0..<1000).map {
+            ListMirror.Entry(
+                key: ListMirror.Key(addedAt: Int64($0), sequence: Int64($0)), national: 5_320_000_000 + Int64($0))
+        }
+        for broken in [entries + [entries[0]], entries.enumerated().map { $0.offset == 600 ? entries[1] : $0.element }]
+        {
+            var loader = ListMirror.Loader()
+            for entry in broken { loader.append(entry) }
+            #expect(loader.finish() == nil)
+        }
+        var renumbered = ListMirror.Loader()
+        for (index, entry) in entries.enumerated() {
+            renumbered.append(ListMirror.Entry(key: entry.key, national: index == 900 ? 5_320_000_001 : entry.national))
+        }
+        #expect(renumbered.finish() == nil)
     }
 
     @Test("a removal finds its entry by the key the file gives, or by its number when the file moved it")
@@ -182,7 +203,7 @@ struct ListMirrorTests: NumberedEntries {
             ListMirror.Entry(
                 key: ListMirror.Key(addedAt: Int64($0), sequence: Int64($0)), national: 5_320_000_000 + Int64($0))
         }
-        for entry in entries { mirror.append(entry) }
+        for entry in entries { mirror.insert(entry) }
         let removals = [mirror.remove(entries[700]), mirror.remove(entries[700])]
         #expect(removals == [true, false])
         #expect(!mirror.contains(entries[700].national))

@@ -373,8 +373,8 @@ struct SQLiteWriter {
     /// Reads `account`'s whole list, in order, into a mirror; nothing when one is there already.
     private func loadList(_ account: Account.ID) async throws {
         guard !caches.lists.withLock({ $0[account] != nil }) else { return }
-        // Built row by row: collecting the rows first held a second copy of the list at the peak.
-        let loading = Mutex(ListMirror())
+        // Into chunks as the rows come: collecting the rows first held a second copy of the list.
+        let loading = Mutex(ListMirror.Loader())
         let unreadable = Atomic<Bool>(false)
         try await connection.query(
             "SELECT number, added_at, seq FROM blacklist WHERE account_id = ? ORDER BY added_at, seq",
@@ -393,10 +393,13 @@ struct SQLiteWriter {
             throw StoreError.corrupt("unreadable entry in the list of account \(account)")
         }
         // Taken out whole, so the cache holds the only reference to the chunks and changes them in place.
-        let mirror = loading.withLock { loaded in
-            var taken = ListMirror()
+        let loader = loading.withLock { loaded in
+            var taken = ListMirror.Loader()
             swap(&taken, &loaded)
             return taken
+        }
+        guard let mirror = loader.finish() else {
+            throw StoreError.corrupt("the list of account \(account) came out of order or with a number twice")
         }
         caches.lists.withLock { $0[account] = mirror }
     }
