@@ -6,11 +6,16 @@ import EngelCore
 /// Holding positions here let migration 3 drop the SQL position directory that triggers kept, which
 /// made inserts about 7 times dearer (29 against 4 us per insert in batches of 64, commit b92163f);
 /// pages cost the same at any depth (the last page of 1,000,000 at 0.89 to 1.25 times the first,
-/// Benchmarks/RESULTS.md, "What the figures say"), for about 130 MiB a million entries.
+/// Benchmarks/RESULTS.md, "What the figures say").
 ///
 /// Entries are kept in (added-at, sequence) order in chunks of at most ``chunkCapacity``: adding
 /// or removing moves at most one chunk's entries, and finding a position walks the chunk sizes
-/// (about 2,600 for a million entries) only after a change. Memory is under 100 bytes per entry.
+/// (about 2,000 for a million entries) only after a change. Membership is a set of the numbers
+/// alone (``NationalNumberSet``, 4 bytes a slot); a removal finds its entry by the key the
+/// database hands back. About 31 bytes a number: 24 in chunks loaded full, 6.7 in the set. A
+/// 10,000,000-number list keeps the server at 338 MiB resident (38 MiB of it the server's own),
+/// where a `[number: key]` dictionary and chunks loaded 3/4 full took 660 MiB, and its 50,000
+/// lookups take 2.5 ms (Benchmarks/RESULTS.md, session 8).
 struct ListMirror: Sendable {
     /// Where an entry sits in the list's order: its added-at time, then its insertion sequence.
     struct Key: Sendable, Hashable, Comparable {
@@ -45,8 +50,8 @@ struct ListMirror: Sendable {
     /// A list read in key order, each number once, as a load reads it: chunks fill to capacity,
     /// since most later adds come at the newest time and start chunks of their own, and the set
     /// of numbers is built once at the end at its final size. Adding each number to the set as
-    /// its row came made a 10,000,000-number load take 15.8 s instead of 9.2 (the set's random
-    /// writes interleaved with the rows, and its growth); Benchmarks/RESULTS.md, session 8.
+    /// its row came made a 10,000,000-number load take 15.8 s against 9.7 s this way (the set's
+    /// random writes interleaved with the rows, and its growth); Benchmarks/RESULTS.md, session 8.
     struct Loader: Sendable {
         private var chunks: [[Entry]] = []
         private var count = 0
