@@ -38,6 +38,7 @@ public struct EngelCommand: AsyncParsableCommand {
 public enum EngelMain {
     /// Parses the process's arguments and runs the chosen command, exiting with its status.
     public static func run() async {
+        StandardOutput.ignoreBrokenPipeSignal()
         await EngelCommand.main()
     }
 }

@@ -11,7 +11,8 @@ import Foundation
 /// The process's standard error: progress and failure reports, never data.
 struct StandardError: TextOutput {
     func write(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        // Nowhere is left to report that stderr itself failed (a closed pipe, `2>&1 | head`).
+        _ = FileDescriptorWriter.write(text, to: STDERR_FILENO)
     }
 
     /// Whether stderr is a terminal, where a progress bar can redraw in place.

@@ -130,7 +130,11 @@ struct ListMirrorTests: NumberedEntries {
                 mirror.insert(entry)
             } else {
                 let position = model.firstIndex { $0.national == national }
-                #expect(mirror.remove(national) == (position != nil))
+                // The writer hands over the deleted row's key; for a number not listed, any key.
+                let entry =
+                    position.map { model[$0] }
+                    ?? ListMirror.Entry(key: ListMirror.Key(addedAt: addedAt, sequence: -1), national: national)
+                #expect(mirror.remove(entry) == (position != nil))
                 if let position { model.remove(at: position) }
             }
             if step % 1000 == 999 {
@@ -143,6 +147,94 @@ struct ListMirrorTests: NumberedEntries {
                 #expect(page.numbers == Array(matching.dropFirst(10).prefix(50).map(\.national)))
             }
         }
+    }
+
+    @Test("adds at the newest time fill chunks to capacity, as a load does; an add inside a full chunk splits it")
+    func fullChunks() throws {
+        var inserted = ListMirror()
+        var loader = ListMirror.Loader()
+        for index in 0..<10_000 {
+            let entry = ListMirror.Entry(
+                key: ListMirror.Key(addedAt: Int64(index / 3), sequence: Int64(index)),
+                national: 5_300_000_000 + Int64(index))
+            inserted.insert(entry)
+            loader.append(entry)
+        }
+        var loaded = try #require(loader.finish())
+        let full = (10_000 + ListMirror.chunkCapacity - 1) / ListMirror.chunkCapacity
+        #expect(inserted.chunkCount == full)
+        #expect(loaded.chunkCount == full)
+        #expect(inserted.entries == loaded.entries)
+        #expect(loaded.count == 10_000 && loaded.contains(5_300_009_999) && !loaded.contains(5_300_010_000))
+
+        let early = ListMirror.Entry(key: ListMirror.Key(addedAt: 10, sequence: -1), national: 5_400_000_000)
+        loaded.insert(early)
+        #expect(loaded.chunkCount == full + 1)
+        #expect(
+            loaded.page(lower: nil, upper: nil, offset: 29, limit: 3).numbers == [
+                5_300_000_029, 5_400_000_000, 5_300_000_030,
+            ])
+        #expect(loaded.count == 10_001)
+    }
+
+    @Test("a load whose rows come out of key order, or with a number twice, is refused")
+    func loadRefusesDisorder() {
+        let entries = (0..<1000).map {
+            ListMirror.Entry(
+                key: ListMirror.Key(addedAt: Int64($0), sequence: Int64($0)), national: 5_320_000_000 + Int64($0))
+        }
+        for broken in [entries + [entries[0]], entries.enumerated().map { $0.offset == 600 ? entries[1] : $0.element }]
+        {
+            var loader = ListMirror.Loader()
+            for entry in broken { loader.append(entry) }
+            #expect(loader.finish() == nil)
+        }
+        var renumbered = ListMirror.Loader()
+        for (index, entry) in entries.enumerated() {
+            renumbered.append(ListMirror.Entry(key: entry.key, national: index == 900 ? 5_320_000_001 : entry.national))
+        }
+        #expect(renumbered.finish() == nil)
+    }
+
+    @Test("a removal finds its entry by the key the file gives, or by its number when the file moved it")
+    func removalByKey() {
+        var mirror = ListMirror()
+        let entries = (0..<2000).map {
+            ListMirror.Entry(
+                key: ListMirror.Key(addedAt: Int64($0), sequence: Int64($0)), national: 5_320_000_000 + Int64($0))
+        }
+        for entry in entries { mirror.insert(entry) }
+        let removals = [mirror.remove(entries[700]), mirror.remove(entries[700])]
+        #expect(removals == [true, false])
+        #expect(!mirror.contains(entries[700].national))
+        // Another process removed and listed the number again (a new key) before memory noticed.
+        let relisted = ListMirror.Entry(
+            key: ListMirror.Key(addedAt: 5000, sequence: 5000), national: entries[1500].national)
+        #expect(mirror.remove(relisted) == true)
+        #expect(mirror.entries == entries.enumerated().filter { ![700, 1500].contains($0.offset) }.map(\.element))
+        #expect(mirror.count == 1998)
+    }
+
+    @Test("removing a number another process listed again, before memory noticed, removes it")
+    func removalAfterOtherWriter() async throws {
+        let path = TestDatabases.temporarySQLitePath()
+        // The periodic check never runs here, so the removal meets the mirror's old key for the number.
+        let server = try await SQLiteStore.open(path: path, otherWritersCheckInterval: .seconds(3600))
+        let other = try await SQLiteStore.open(path: path)
+        let issued = IssuedCredentials.generate()
+        let account = try await server.createAccount(
+            name: AccountName("acme"), apiKey: issued.key, hashDigest: issued.hashDigest, createdAt: base)
+        _ = try await server.addAll(try (0..<3).map { try number($0) }, for: account.id, at: base)
+        #expect(try await server.page(for: account.id, filter: .none, page: .first).count == 3)
+
+        #expect(try await other.remove(try number(1), for: account.id))
+        _ = try await other.add(try number(1), for: account.id, at: base.addingTimeInterval(60))
+        #expect(try await server.remove(try number(1), for: account.id))
+        #expect(
+            try await server.page(for: account.id, filter: .none, page: .first)
+                == BlacklistPage(numbers: [try number(0), try number(2)], count: 2))
+        await other.close()
+        await server.close()
     }
 
     @Test("preparing for serving loads every account's list before the first request")

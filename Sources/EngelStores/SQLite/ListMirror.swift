@@ -6,11 +6,16 @@ import EngelCore
 /// Holding positions here let migration 3 drop the SQL position directory that triggers kept, which
 /// made inserts about 7 times dearer (29 against 4 us per insert in batches of 64, commit b92163f);
 /// pages cost the same at any depth (the last page of 1,000,000 at 0.89 to 1.25 times the first,
-/// Benchmarks/RESULTS.md, "What the figures say"), for about 130 MiB a million entries.
+/// Benchmarks/RESULTS.md, "What the figures say").
 ///
 /// Entries are kept in (added-at, sequence) order in chunks of at most ``chunkCapacity``: adding
 /// or removing moves at most one chunk's entries, and finding a position walks the chunk sizes
-/// (about 2,600 for a million entries) only after a change. Memory is under 100 bytes per entry.
+/// (about 2,000 for a million entries) only after a change. Membership is a set of the numbers
+/// alone (``NationalNumberSet``, 4 bytes a slot); a removal finds its entry by the key the
+/// database hands back. About 31 bytes a number: 24 in chunks loaded full, 6.7 in the set. A
+/// 10,000,000-number list keeps the server at 338 MiB resident (38 MiB of it the server's own),
+/// where a `[number: key]` dictionary and chunks loaded 3/4 full took 660 MiB, and its 50,000
+/// lookups take 2.5 ms (Benchmarks/RESULTS.md, session 8).
 struct ListMirror: Sendable {
     /// Where an entry sits in the list's order: its added-at time, then its insertion sequence.
     struct Key: Sendable, Hashable, Comparable {
@@ -31,70 +36,106 @@ struct ListMirror: Sendable {
     static let chunkCapacity = 512
 
     private var chunks: [[Entry]] = []
-    private var keysByNumber: [Int64: Key] = [:]
+    private var listed = NationalNumberSet()
     /// Entries before each chunk; rebuilt on the first read after a change.
     private var entriesBefore: [Int] = []
     private var entriesBeforeIsCurrent = true
 
     /// How many entries the list holds.
-    private(set) var count = 0
+    var count: Int { listed.count }
 
     /// An empty list.
     init() {}
 
-    /// A list of `entries` already in key order, each number once (what the database hands over
-    /// when the mirror is loaded).
-    init(sortedEntries entries: [Entry]) {
-        keysByNumber.reserveCapacity(entries.count)
-        let fill = Self.chunkCapacity * 3 / 4
-        chunks.reserveCapacity(entries.count / fill + 1)
-        var start = 0
-        while start < entries.count {
-            let end = min(start + fill, entries.count)
-            chunks.append(Array(entries[start..<end]))
-            start = end
+    /// A list read in key order, each number once, as a load reads it: chunks fill to capacity,
+    /// since most later adds come at the newest time and start chunks of their own, and the set
+    /// of numbers is built once at the end at its final size. Adding each number to the set as
+    /// its row came made a 10,000,000-number load take 15.8 s against 9.7 s this way (the set's
+    /// random writes interleaved with the rows, and its growth); Benchmarks/RESULTS.md, session 8.
+    struct Loader: Sendable {
+        private var chunks: [[Entry]] = []
+        private var count = 0
+        private var inOrder = true
+
+        /// Adds `entry` after the entries so far.
+        mutating func append(_ entry: Entry) {
+            let last = chunks.count - 1
+            // Indices rather than a copy of the last chunk, which would make the append copy it.
+            if last >= 0, chunks[last].count < ListMirror.chunkCapacity {
+                if let lastKey = chunks[last].last?.key, !(lastKey < entry.key) { inOrder = false }
+                chunks[last].append(entry)
+            } else {
+                if let lastKey = chunks.last?.last?.key, !(lastKey < entry.key) { inOrder = false }
+                chunks.append(ListMirror.chunk(startingWith: entry))
+            }
+            count += 1
         }
-        for entry in entries { keysByNumber[entry.national] = entry.key }
-        count = entries.count
-        entriesBeforeIsCurrent = false
+
+        /// The list; `nil` when the entries were not in key order or a number came twice.
+        consuming func finish() -> ListMirror? {
+            guard inOrder else { return nil }
+            var mirror = ListMirror()
+            mirror.listed = NationalNumberSet(capacity: count)
+            for chunk in chunks {
+                for entry in chunk where !mirror.listed.insert(entry.national) { return nil }
+            }
+            mirror.chunks = chunks
+            mirror.entriesBeforeIsCurrent = false
+            return mirror
+        }
     }
 
     /// Whether `national` is listed.
     func contains(_ national: Int64) -> Bool {
-        keysByNumber[national] != nil
+        listed.contains(national)
     }
 
     /// Lists `entry` at its key; does nothing when its number is listed already (a change the
     /// mirror has seen, replayed).
     mutating func insert(_ entry: Entry) {
-        guard keysByNumber[entry.national] == nil else { return }
-        keysByNumber[entry.national] = entry.key
-        count += 1
+        guard listed.insert(entry.national) else { return }
         entriesBeforeIsCurrent = false
         guard !chunks.isEmpty else {
-            chunks.append([entry])
+            chunks.append(Self.chunk(startingWith: entry))
             return
         }
         // The last chunk whose first key is not above the new one; the first chunk otherwise.
-        let chunkIndex = max(0, firstChunk { $0[0].key > entry.key } - 1)
-        let position = Self.firstIndex(in: chunks[chunkIndex]) { $0.key > entry.key }
-        chunks[chunkIndex].insert(entry, at: position)
-        if chunks[chunkIndex].count > Self.chunkCapacity {
-            let upperHalf = Array(chunks[chunkIndex][(Self.chunkCapacity / 2)...])
-            chunks[chunkIndex].removeSubrange((Self.chunkCapacity / 2)...)
-            chunks.insert(upperHalf, at: chunkIndex + 1)
+        var chunkIndex = max(0, firstChunk { $0[0].key > entry.key } - 1)
+        var position = Self.firstIndex(in: chunks[chunkIndex]) { $0.key > entry.key }
+        if chunks[chunkIndex].count == Self.chunkCapacity {
+            if chunkIndex == chunks.count - 1, position == Self.chunkCapacity {
+                // An add at the newest time leaves the full chunk full rather than two half-empty.
+                chunks.append(Self.chunk(startingWith: entry))
+                return
+            }
+            let chunk = chunks[chunkIndex]
+            let half = chunk.count / 2
+            // New arrays, so neither half keeps the whole chunk's capacity.
+            chunks[chunkIndex] = Array(chunk[..<half])
+            chunks.insert(Array(chunk[half...]), at: chunkIndex + 1)
+            if position > half {
+                chunkIndex += 1
+                position -= half
+            }
         }
+        chunks[chunkIndex].insert(entry, at: position)
     }
 
-    /// Unlists `national`; returns whether it was listed.
+    /// Unlists `entry`, found by its key; returns whether its number was listed.
     @discardableResult
-    mutating func remove(_ national: Int64) -> Bool {
-        guard let key = keysByNumber.removeValue(forKey: national) else { return false }
-        count -= 1
+    mutating func remove(_ entry: Entry) -> Bool {
+        guard listed.remove(entry.national) else { return false }
         entriesBeforeIsCurrent = false
-        let chunkIndex = max(0, firstChunk { $0[0].key > key } - 1)
-        let position = Self.firstIndex(in: chunks[chunkIndex]) { $0.key >= key }
-        precondition(chunks[chunkIndex][position].national == national, "the mirror lost its order")
+        var chunkIndex = max(0, firstChunk { $0[0].key > entry.key } - 1)
+        var position = Self.firstIndex(in: chunks[chunkIndex]) { $0.key >= entry.key }
+        if position == chunks[chunkIndex].count || chunks[chunkIndex][position].national != entry.national {
+            // Listed at another key: another process changed the file and the periodic check has
+            // not dropped this mirror yet. Rare enough for a walk of the whole list.
+            guard let found = locate(entry.national) else {
+                preconditionFailure("the mirror lists \(entry.national) but holds no entry for it")
+            }
+            (chunkIndex, position) = found
+        }
         chunks[chunkIndex].remove(at: position)
         if chunks[chunkIndex].isEmpty {
             chunks.remove(at: chunkIndex)
@@ -106,6 +147,20 @@ struct ListMirror: Sendable {
             chunks.remove(at: chunkIndex + 1)
         }
         return true
+    }
+
+    private func locate(_ national: Int64) -> (chunk: Int, position: Int)? {
+        for (chunkIndex, chunk) in chunks.enumerated() {
+            if let position = chunk.firstIndex(where: { $0.national == national }) { return (chunkIndex, position) }
+        }
+        return nil
+    }
+
+    private static func chunk(startingWith entry: Entry) -> [Entry] {
+        var chunk: [Entry] = []
+        chunk.reserveCapacity(chunkCapacity)
+        chunk.append(entry)
+        return chunk
     }
 
     /// The numbers at positions `offset ..< offset + limit` among the entries added in
@@ -134,6 +189,9 @@ struct ListMirror: Sendable {
 
     /// Every entry in order (for tests).
     var entries: [Entry] { chunks.flatMap { $0 } }
+
+    /// How many chunks hold the entries (for tests).
+    var chunkCount: Int { chunks.count }
 
     // MARK: Positions
 

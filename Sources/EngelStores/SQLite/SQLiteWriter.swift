@@ -136,7 +136,7 @@ struct SQLiteWriter {
 
     private enum ListChange {
         case insert(Account.ID, ListMirror.Entry)
-        case remove(Account.ID, Int64)
+        case remove(Account.ID, ListMirror.Entry)
     }
 
     private mutating func commit(_ writes: [WriteJob]) async {
@@ -214,7 +214,7 @@ struct SQLiteWriter {
             for change in changes {
                 switch change {
                 case .insert(let account, let entry): lists[account]?.insert(entry)
-                case .remove(let account, let national): lists[account]?.remove(national)
+                case .remove(let account, let entry): lists[account]?.remove(entry)
                 }
             }
         }
@@ -321,7 +321,8 @@ struct SQLiteWriter {
     /// Deletes `removals`, one statement per account and slice; returns, in order, whether each
     /// was listed. A number removed twice in one run was listed only the first time.
     private func delete(_ removals: [Removal], changes: inout [ListChange]) async throws -> [Bool] {
-        var deleted: Set<Listed> = []
+        // The deleted rows' keys: the mirror finds an entry by its key, keeping no key per number.
+        var deleted: [Listed: ListMirror.Key] = [:]
         var numbersByAccount: [Account.ID: [Int64]] = [:]
         for removal in removals { numbersByAccount[removal.account, default: []].append(removal.national) }
         for (account, numbers) in numbersByAccount {
@@ -329,21 +330,24 @@ struct SQLiteWriter {
                 let slice = numbers[start..<min(start + Self.rowsPerStatement, numbers.count)]
                 let placeholders = repeatElement("?", count: slice.count).joined(separator: ", ")
                 let rows = try await connection.query(
-                    "DELETE FROM blacklist WHERE account_id = ? AND number IN (\(placeholders)) RETURNING number",
+                    "DELETE FROM blacklist WHERE account_id = ? AND number IN (\(placeholders)) "
+                        + "RETURNING number, added_at, seq",
                     [.int64(account)] + slice.map(SQLiteData.int64))
                 for row in rows {
-                    guard let national = row.column("number")?.int64 else {
+                    guard let national = row.column("number")?.int64, let addedAt = row.column("added_at")?.int64,
+                        let sequence = row.column("seq")?.int64
+                    else {
                         throw StoreError.corrupt("a delete returned an unreadable row")
                     }
-                    deleted.insert(Listed(account: account, national: national))
+                    deleted[Listed(account: account, national: national)] = ListMirror.Key(
+                        addedAt: addedAt, sequence: sequence)
                 }
             }
         }
         return removals.map { removal in
-            guard deleted.remove(Listed(account: removal.account, national: removal.national)) != nil else {
-                return false
-            }
-            changes.append(.remove(removal.account, removal.national))
+            guard let key = deleted.removeValue(forKey: Listed(account: removal.account, national: removal.national))
+            else { return false }
+            changes.append(.remove(removal.account, ListMirror.Entry(key: key, national: removal.national)))
             return true
         }
     }
@@ -409,27 +413,34 @@ struct SQLiteWriter {
     /// Reads `account`'s whole list, in order, into a mirror; nothing when one is there already.
     private func loadList(_ account: Account.ID) async throws {
         guard !caches.lists.withLock({ $0[account] != nil }) else { return }
-        let collected = Mutex<[ListMirror.Entry]>([])
+        // Into chunks as the rows come: collecting the rows first held a second copy of the list.
+        let loading = Mutex(ListMirror.Loader())
         let unreadable = Atomic<Bool>(false)
         try await connection.query(
             "SELECT number, added_at, seq FROM blacklist WHERE account_id = ? ORDER BY added_at, seq",
             [.int64(account)]
         ) { row in
-            guard let national = row.column("number")?.int64, let addedAt = row.column("added_at")?.int64,
-                let sequence = row.column("seq")?.int64
+            guard let national = row.column("number")?.int64, NationalNumberSet.offset(of: national) != nil,
+                let addedAt = row.column("added_at")?.int64, let sequence = row.column("seq")?.int64
             else {
                 unreadable.store(true, ordering: .relaxed)
                 return
             }
-            collected.withLock {
-                $0.append(
-                    ListMirror.Entry(key: ListMirror.Key(addedAt: addedAt, sequence: sequence), national: national))
-            }
+            let entry = ListMirror.Entry(key: ListMirror.Key(addedAt: addedAt, sequence: sequence), national: national)
+            loading.withLock { $0.append(entry) }
         }
         guard !unreadable.load(ordering: .relaxed) else {
             throw StoreError.corrupt("unreadable entry in the list of account \(account)")
         }
-        let mirror = ListMirror(sortedEntries: collected.withLock { $0 })
+        // Taken out whole, so the cache holds the only reference to the chunks and changes them in place.
+        let loader = loading.withLock { loaded in
+            var taken = ListMirror.Loader()
+            swap(&taken, &loaded)
+            return taken
+        }
+        guard let mirror = loader.finish() else {
+            throw StoreError.corrupt("the list of account \(account) came out of order or with a number twice")
+        }
         caches.lists.withLock { $0[account] = mirror }
     }
 }
