@@ -197,8 +197,8 @@ struct ClientActions: Sendable {
     /// `listed` the blocked ones: `+905XXXXXXXXX`, in input order, each once. Invalid lines go to
     /// the diagnostics with their line numbers; they do not make the run fail.
     ///
-    /// The input is read and checked a batch at a time, so its size is not bounded by memory (the
-    /// numbers printed are remembered, to print each once).
+    /// The input is read and checked a batch at a time, so its size is not bounded by memory (only
+    /// the numbers printed are remembered, to print each once).
     func filter(_ input: inout NumberStream, listed: Bool) async throws {
         var printed: Set<String> = []
         while true {

@@ -170,7 +170,6 @@ extension BlacklistClient {
     static func sameForEachNumber<Outcome: Equatable>(
         _ numbers: [String], _ outcomes: [Outcome], invalid: Outcome, changed: Outcome
     ) -> [Outcome] {
-        guard numbers.count > batchLimit else { return outcomes }
         var outcomeOf: [String: Outcome] = [:]
         for (text, outcome) in zip(numbers, outcomes) where outcome != invalid {
             let national = nationalDigits(text)
@@ -244,17 +243,45 @@ extension BlacklistClient {
         return indexOfInput.map { outcomes[$0] }
     }
 
-    /// `numbers` in batches of at most ``batchLimit``, sent through `send` `concurrency` at once;
+    /// `numbers` in batches of at most ``batchLimit`` (and of a body the server takes), sent through `send` `concurrency` at once;
     /// the batches' results joined in input order.
     private func inBatches<Outcome: Sendable>(
         _ numbers: [String], concurrency: Int, progress: (@Sendable (Int) -> Void)? = nil,
         _ send: @escaping @Sendable ([String]) async throws(IletiMerkeziError) -> [Outcome]
     ) async throws(IletiMerkeziError) -> [Outcome] {
-        let batches = stride(from: 0, to: numbers.count, by: Self.batchLimit).map {
-            Array(numbers[$0..<min($0 + Self.batchLimit, numbers.count)])
-        }
+        let batches = Self.batchRanges(numbers).map { Array(numbers[$0]) }
         return try await orderedMap(batches, concurrency: concurrency, send) { progress?(batches[$0].count) }
             .flatMap { $0 }
+    }
+}
+
+extension BlacklistClient {
+    /// The bytes the numbers of one request may take as JSON: an Engel server refuses a batch body
+    /// over 2,097,152 bytes by default (`--max-bulk-body-bytes`), and the envelope around the
+    /// numbers takes a few hundred.
+    static let batchByteBudget = 2_000_000
+
+    /// Consecutive ranges of `numbers`, each of at most `limit` numbers whose JSON strings take at
+    /// most `byteBudget` bytes (a single number over the budget goes alone). Numbers are short, so
+    /// only inputs with long junk lines are split by bytes before they reach the count.
+    static func batchRanges(
+        _ numbers: [String], limit: Int = batchLimit, byteBudget: Int = batchByteBudget
+    ) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        var start = 0
+        var bytes = 0
+        for (index, number) in numbers.enumerated() {
+            // Quotes and a comma, and up to six bytes for a character JSON escapes.
+            let size = number.utf8.reduce(3) { $0 + ($1 < 0x20 || $1 == 0x22 || $1 == 0x5C ? 6 : 1) }
+            if index > start && (index - start == limit || bytes + size > byteBudget) {
+                ranges.append(start..<index)
+                start = index
+                bytes = 0
+            }
+            bytes += size
+        }
+        if start < numbers.count { ranges.append(start..<numbers.count) }
+        return ranges
     }
 }
 

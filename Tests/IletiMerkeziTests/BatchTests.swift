@@ -140,3 +140,17 @@ struct BatchFallbackTests {
         }
     }
 }
+
+@Suite("Batch splitting")
+struct BatchSplittingTests {
+    @Test("batches hold at most the limit, and long inputs are split by their JSON size")
+    func ranges() {
+        let short = Array(repeating: "905321234567", count: 7)
+        #expect(BlacklistClient.batchRanges(short, limit: 3, byteBudget: 1000) == [0..<3, 3..<6, 6..<7])
+        // 12 digits, two quotes and a comma: 15 bytes each.
+        #expect(BlacklistClient.batchRanges(short, limit: 10, byteBudget: 45) == [0..<3, 3..<6, 6..<7])
+        let long = ["905321234567", String(repeating: "x", count: 100), "\"\u{1}", "905321234567"]
+        #expect(BlacklistClient.batchRanges(long, limit: 10, byteBudget: 100) == [0..<1, 1..<2, 2..<4])
+        #expect(BlacklistClient.batchRanges([], limit: 10, byteBudget: 100).isEmpty)
+    }
+}
