@@ -11,10 +11,9 @@ struct NumberLine: Sendable, Hashable {
 /// Reads a number file's whole text, `-` meaning standard input.
 enum NumberFileReader {
     static func read(_ path: String) throws -> String {
-        let data =
-            path == "-"
-            ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: path))
-        return String(decoding: data, as: UTF8.self)
+        // Through a FileHandle, not Data(contentsOf:), which refuses pipes such as <(command).
+        let handle = path == "-" ? FileHandle.standardInput : try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+        return String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
     }
 }
 
@@ -29,7 +28,7 @@ enum NumberFile {
     static func parse(_ text: String) -> [NumberLine] {
         var parser = Parser()
         // isNewline, not "\n": "\r\n" is one Character in Swift.
-        return text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).compactMap {
+        return text.split(omittingEmptySubsequences: false, whereSeparator: { $0.isNewline }).compactMap {
             parser.read($0)
         }
     }

@@ -49,7 +49,7 @@ struct NumberStream {
 
     private mutating func parse(_ text: Substring, droppingLast: Bool) {
         // isNewline, not "\n": "\r\n" is one Character in Swift.
-        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0.isNewline })
         for line in droppingLast ? lines.dropLast() : lines[...] {
             if let number = parser.read(line) { ready.append(number) }
         }

@@ -28,7 +28,7 @@ extension BlacklistClient {
                 memberships = try await inBatches(numbers, concurrency: concurrency) {
                     batch throws(IletiMerkeziError) in
                     try await checkBatch(batch)
-                }
+                }.outcomes
             } catch  where error.kind == .unknownMethod {
                 missingMethods.remember(BatchMethod.check)
             }
@@ -65,9 +65,10 @@ extension BlacklistClient {
         guard !numbers.isEmpty else { return [] }
         if !missingMethods.isMissing(BatchMethod.add) {
             do throws(IletiMerkeziError) {
-                let outcomes = try await inBatches(numbers, concurrency: concurrency, progress: progress) {
+                let (outcomes, requests) = try await inBatches(numbers, concurrency: concurrency, progress: progress) {
                     batch throws(IletiMerkeziError) in try await bulkAdd(batch)
                 }
+                if requests == 1 { return outcomes }
                 return Self.sameForEachNumber(numbers, outcomes, invalid: .invalid, changed: .added)
             } catch  where error.kind == .unknownMethod {
                 missingMethods.remember(BatchMethod.add)
@@ -100,9 +101,10 @@ extension BlacklistClient {
         guard !numbers.isEmpty else { return [] }
         if !missingMethods.isMissing(BatchMethod.remove) {
             do throws(IletiMerkeziError) {
-                let outcomes = try await inBatches(numbers, concurrency: concurrency, progress: progress) {
+                let (outcomes, requests) = try await inBatches(numbers, concurrency: concurrency, progress: progress) {
                     batch throws(IletiMerkeziError) in try await bulkRemove(batch)
                 }
+                if requests == 1 { return outcomes }
                 return Self.sameForEachNumber(numbers, outcomes, invalid: .invalid, changed: .removed)
             } catch  where error.kind == .unknownMethod {
                 missingMethods.remember(BatchMethod.remove)
@@ -136,19 +138,42 @@ extension BlacklistClient {
 
     private func bulkAdd(_ batch: [String]) async throws(IletiMerkeziError) -> [AddOutcome] {
         let answer = try await sendBatch(BatchMethod.add, batch, answer: BulkAddResultPayload.self)
-        let invalid = Set(answer.invalid.map(\.text))
-        let listed = Set(answer.alreadyListed.map { Self.nationalDigits($0.text) })
-        return batch.map { text in
-            invalid.contains(text) ? .invalid : listed.contains(Self.nationalDigits(text)) ? .alreadyListed : .added
-        }
+        return Self.outcomes(
+            of: batch, invalid: answer.invalid, unchanged: answer.alreadyListed,
+            distinctNumbers: answer.added + answer.alreadyListed.count,
+            as: (changed: .added, unchanged: .alreadyListed, invalid: .invalid))
     }
 
     private func bulkRemove(_ batch: [String]) async throws(IletiMerkeziError) -> [RemoveOutcome] {
         let answer = try await sendBatch(BatchMethod.remove, batch, answer: BulkDeleteResultPayload.self)
-        let invalid = Set(answer.invalid.map(\.text))
-        let missing = Set(answer.notListed.map { Self.nationalDigits($0.text) })
+        return Self.outcomes(
+            of: batch, invalid: answer.invalid, unchanged: answer.notListed,
+            distinctNumbers: answer.removed + answer.notListed.count,
+            as: (changed: .removed, unchanged: .notListed, invalid: .invalid))
+    }
+
+    /// Each input's outcome from a bulk answer: `invalid` lists every invalid input as given,
+    /// `unchanged` the first form given of each number left as it was, and `distinctNumbers`
+    /// counts the valid numbers.
+    static func outcomes<Outcome>(
+        of batch: [String], invalid: [NumberInput], unchanged: [NumberInput], distinctNumbers: Int,
+        as outcome: (changed: Outcome, unchanged: Outcome, invalid: Outcome)
+    ) -> [Outcome] {
+        if invalid.isEmpty && unchanged.isEmpty { return Array(repeating: outcome.changed, count: batch.count) }
+        let invalidTexts = Set(invalid.map(\.text))
+        if batch.count - invalid.count == distinctNumbers {
+            // No number was given twice, so each one's first form is its only one: the texts match.
+            let unchangedTexts = Set(unchanged.map(\.text))
+            return batch.map { text in
+                invalidTexts.contains(text)
+                    ? outcome.invalid : unchangedTexts.contains(text) ? outcome.unchanged : outcome.changed
+            }
+        }
+        let unchangedNumbers = Set(unchanged.map { nationalDigits($0.text) })
         return batch.map { text in
-            invalid.contains(text) ? .invalid : missing.contains(Self.nationalDigits(text)) ? .notListed : .removed
+            invalidTexts.contains(text)
+                ? outcome.invalid
+                : unchangedNumbers.contains(nationalDigits(text)) ? outcome.unchanged : outcome.changed
         }
     }
 
@@ -244,14 +269,14 @@ extension BlacklistClient {
     }
 
     /// `numbers` in batches of at most ``batchLimit`` (and of a body the server takes), sent through `send` `concurrency` at once;
-    /// the batches' results joined in input order.
+    /// the batches' results joined in input order, and how many requests it took.
     private func inBatches<Outcome: Sendable>(
         _ numbers: [String], concurrency: Int, progress: (@Sendable (Int) -> Void)? = nil,
         _ send: @escaping @Sendable ([String]) async throws(IletiMerkeziError) -> [Outcome]
-    ) async throws(IletiMerkeziError) -> [Outcome] {
+    ) async throws(IletiMerkeziError) -> (outcomes: [Outcome], requests: Int) {
         let batches = Self.batchRanges(numbers).map { Array(numbers[$0]) }
-        return try await orderedMap(batches, concurrency: concurrency, send) { progress?(batches[$0].count) }
-            .flatMap { $0 }
+        let outcomes = try await orderedMap(batches, concurrency: concurrency, send) { progress?(batches[$0].count) }
+        return (outcomes.count == 1 ? outcomes[0] : outcomes.flatMap { $0 }, batches.count)
     }
 }
 
