@@ -15,8 +15,10 @@ struct AddCommand: AsyncParsableCommand {
         commandName: "add",
         abstract: "Block numbers (idempotent: numbers already listed stay as they are).",
         discussion: """
-            Failures are listed at the end with their codes (466: not a Turkish mobile number);
-            the exit status is then 1. Running the same command again is harmless.
+            Sends bulk-add-blacklist requests of up to 50,000 numbers (add-blacklist per number to
+            a server without it, such as the live API). Failures are listed at the end with their
+            codes (466: not a Turkish mobile number); the exit status is then 1. Running the same
+            command again is harmless.
 
             Example:
               engel add 905321234567 +905441234567 --url http://127.0.0.1:8080
@@ -36,8 +38,9 @@ struct RemoveCommand: AsyncParsableCommand {
         commandName: "remove",
         abstract: "Unblock numbers.",
         discussion: """
-            A number not on the list fails with 474 unless --ignore-missing is given, which makes an
-            interrupted run safe to repeat.
+            Sends bulk-delete-blacklist requests of up to 50,000 numbers (delete-blacklist per
+            number to a server without it). A number not on the list fails with 474 unless
+            --ignore-missing is given, which makes an interrupted run safe to repeat.
 
             Example:
               engel remove 905321234567 --ignore-missing
@@ -107,8 +110,9 @@ struct CheckCommand: AsyncParsableCommand {
         commandName: "check",
         abstract: "Tell whether numbers are blocked (exit status 1 when any is not).",
         discussion: """
-            The API has no lookup of one number, so this reads the list once for all the numbers
-            given and stops as soon as it has found them all.
+            Prints each number with "listed", "not listed" or "invalid number". Asks Engel's
+            check-blacklist; a server without it (the live API) has its list read once instead,
+            stopping as soon as every number has been found.
 
             Example:
               engel check 905321234567 5441234567
@@ -128,8 +132,10 @@ struct ImportCommand: AsyncParsableCommand {
         abstract: "Block every number in a file: one per line, or CSV ('-' reads stdin).",
         discussion: """
             In CSV the column headed number (or numara, phone, telefon, gsm, msisdn, mobile) is used,
-            else the first. Blank lines and # comments are skipped. Failures are listed at the end with
-            their line numbers and codes; the import can be interrupted and run again.
+            else the first. Blank lines and # comments are skipped. Numbers go in bulk-add-blacklist
+            requests of up to 50,000, two at a time (add-blacklist per number, --concurrency at
+            once, to a server without it). Failures are listed at the end with their line numbers
+            and codes; the import can be interrupted and run again.
 
             Example:
               engel import numbers.csv --concurrency 16
@@ -142,6 +148,37 @@ struct ImportCommand: AsyncParsableCommand {
     func run() async throws {
         let text = try NumberFileReader.read(file)
         try await actions(connection, bulk).importNumbers(from: text)
+    }
+}
+
+struct FilterCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "filter",
+        abstract: "Print the recipients that may be sent to: valid and not blocked ('-' reads stdin).",
+        discussion: """
+            Reads recipients one per line, or CSV: the column headed number (numara,
+            phone, telefon, gsm, msisdn, mobile), else the first; a first line
+            without digits is a header. Blank lines and # comments are skipped.
+
+            Prints each valid number that is not listed once, as +905XXXXXXXXX, in
+            input order; with --listed, the blocked ones instead. Invalid lines go
+            to stderr with their line numbers and leave the exit status 0: only a
+            failed request (wrong credentials, no connection) exits non-zero. The
+            input is read and checked 50,000 lines at a time, so any size streams.
+
+            Example:
+              engel filter campaign.csv > send.csv
+              cat recipients.txt | engel filter --listed -
+            """)
+
+    @Argument(help: ArgumentHelp("The file, or - for standard input (the default).", valueName: "file"))
+    var file = "-"
+    @Flag(help: "Print the listed (blocked) numbers instead of the ones that may be sent to.") var listed = false
+    @OptionGroup var connection: ClientOptions
+
+    func run() async throws {
+        var input = try NumberStream(path: file)
+        try await actions(connection).filter(&input, listed: listed)
     }
 }
 

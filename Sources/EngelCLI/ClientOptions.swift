@@ -60,7 +60,12 @@ struct BulkOptions: ParsableArguments {
         case auto, bar, lines, none
     }
 
-    @Option(help: "Requests in flight at once (1–64).")
+    @Option(
+        help: ArgumentHelp(
+            "Requests in flight at once (1–64).",
+            discussion:
+                "Bulk requests of 50,000 numbers go at most two at a time; against a server without them, this many single-number requests."
+        ))
     var concurrency: Int = 8
 
     @Option(help: "Progress on stderr: a bar on a terminal, else a line every few seconds (auto), or none.")

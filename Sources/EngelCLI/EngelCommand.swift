@@ -20,6 +20,7 @@ public struct EngelCommand: AsyncParsableCommand {
             --hash (env ILETIMERKEZI_API_KEY, ILETIMERKEZI_API_HASH):
               engel add 905321234567 --url http://127.0.0.1:8080
               engel import numbers.csv
+              engel filter campaign.csv > send.csv
               engel export --csv > backup.csv
             """,
         version: "engel \(EngelVersion.text)",
@@ -27,7 +28,7 @@ public struct EngelCommand: AsyncParsableCommand {
             ServeCommand.self, MigrateCommand.self, BackupCommand.self, AccountCommand.self, AddCommand.self,
             RemoveCommand.self,
             ListCommand.self,
-            CheckCommand.self, ImportCommand.self, ExportCommand.self,
+            CheckCommand.self, FilterCommand.self, ImportCommand.self, ExportCommand.self,
         ]
     )
 

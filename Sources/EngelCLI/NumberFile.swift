@@ -8,13 +8,12 @@ struct NumberLine: Sendable, Hashable {
     let text: String
 }
 
-/// Reads an import file's text, `-` meaning standard input.
+/// Reads a number file's whole text, `-` meaning standard input.
 enum NumberFileReader {
     static func read(_ path: String) throws -> String {
-        let data =
-            path == "-"
-            ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: path))
-        return String(decoding: data, as: UTF8.self)
+        // Through a FileHandle, not Data(contentsOf:), which refuses pipes such as <(command).
+        let handle = path == "-" ? FileHandle.standardInput : try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+        return String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
     }
 }
 
@@ -27,31 +26,38 @@ enum NumberFile {
     static let numberColumnNames: Set<String> = ["number", "numara", "phone", "telefon", "gsm", "msisdn", "mobile"]
 
     static func parse(_ text: String) -> [NumberLine] {
-        var lines: [NumberLine] = []
-        var column = 0
-        var sawFirstLine = false
-        var lineNumber = 0
+        var parser = Parser()
         // isNewline, not "\n": "\r\n" is one Character in Swift.
-        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
+        return text.split(omittingEmptySubsequences: false, whereSeparator: { $0.isNewline }).compactMap {
+            parser.read($0)
+        }
+    }
+
+    /// Reads a file line by line, keeping what the first line said about its columns.
+    struct Parser {
+        private var column = 0
+        private var sawFirstLine = false
+        private var lineNumber = 0
+
+        /// The number on the next line, or `nil` for a blank line, a comment or the header.
+        mutating func read(_ rawLine: Substring) -> NumberLine? {
             lineNumber += 1
-            var line = Substring(rawLine)
+            var line = rawLine
             if line.hasSuffix("\r") { line = line.dropLast() }
             if lineNumber == 1, line.hasPrefix("\u{FEFF}") { line = line.dropFirst() }
             let trimmed = line.trimmingSpaces
-            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-            let fields = splitFields(trimmed)
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { return nil }
+            let fields = NumberFile.splitFields(trimmed)
             if !sawFirstLine {
                 sawFirstLine = true
-                if isHeader(fields) {
+                if NumberFile.isHeader(fields) {
                     let names = fields.map { $0.lowercased() }
-                    column = names.firstIndex(where: numberColumnNames.contains) ?? 0
-                    continue
+                    column = names.firstIndex(where: NumberFile.numberColumnNames.contains) ?? 0
+                    return nil
                 }
             }
-            let field = column < fields.count ? fields[column] : ""
-            lines.append(NumberLine(line: lineNumber, text: field))
+            return NumberLine(line: lineNumber, text: column < fields.count ? fields[column] : "")
         }
-        return lines
     }
 
     /// Splits one CSV line; a line without a separator is one field.

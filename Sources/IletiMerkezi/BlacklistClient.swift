@@ -20,6 +20,8 @@ public struct BlacklistClient: Sendable {
     /// Where and how requests are sent.
     public let configuration: Configuration
     private let httpClient: HTTPClient
+    /// The batch methods this client's server turned out not to have; shared by copies of the client.
+    let missingMethods = MissingMethods()
 
     /// Creates a client sending through `httpClient` (by default the process-wide shared one).
     public init(configuration: Configuration, httpClient: HTTPClient = .shared) {
@@ -33,7 +35,7 @@ public struct BlacklistClient: Sendable {
     /// - Throws: ``IletiMerkeziError`` with kind ``IletiMerkeziError/Kind/invalidNumber`` for a
     ///   number the API rejects, and any other kind for the failures every method shares.
     public func add(_ number: String) async throws(IletiMerkeziError) {
-        _ = try await send("add-blacklist/json", NumberPayload(number: number))
+        _ = try await send("add-blacklist/json", NumberPayload(number: number), answer: Answer.Skipped.self)
     }
 
     /// Unblocks `number`.
@@ -43,7 +45,9 @@ public struct BlacklistClient: Sendable {
     /// - Throws: ``IletiMerkeziError`` with kind ``IletiMerkeziError/Kind/notListed`` when the
     ///   number is not on the list, ``IletiMerkeziError/Kind/invalidNumber`` for an invalid number.
     public func remove(_ number: String) async throws(IletiMerkeziError) {
-        _ = try await send("delete-blacklist/json", NumberPayload(number: number), notListedMeansDone: true)
+        _ = try await send(
+            "delete-blacklist/json", NumberPayload(number: number), answer: Answer.Skipped.self,
+            notListedMeansDone: true)
     }
 
     /// One page of the list, oldest first, with the number of entries matching the filter.
@@ -61,8 +65,7 @@ public struct BlacklistClient: Sendable {
             from == nil && to == nil
             ? nil : FilterPayload(start: from.map(TurkeyTime.format), end: to.map(TurkeyTime.format))
         let payload = ListPayload(filter: filter, page: .integer(max(page, 1)), rowCount: .integer(rowCount))
-        let answer = try await send("get-blacklist/json", payload)
-        guard let list = answer.blacklist else {
+        guard let list = try await send("get-blacklist/json", payload, answer: ListResultPayload.self) else {
             throw IletiMerkeziError(.unexpectedAnswer, code: 200, message: "a list answer without a blacklist")
         }
         return Page(numbers: list.number, count: list.count, page: max(page, 1), rowCount: rowCount)
@@ -76,10 +79,14 @@ public struct BlacklistClient: Sendable {
         Pages(client: self, rowCount: min(max(rowCount, 1), 1000), from: from, to: to)
     }
 
-    /// Sends one method's request, retrying as configured, and returns the successful answer.
-    private func send(_ method: String, _ payload: some Codable & Sendable, notListedMeansDone: Bool = false)
-        async throws(IletiMerkeziError) -> ResponseBody
-    {
+    /// Sends one method's request, retrying as configured, and returns the successful answer's
+    /// `blacklist` part (`nil` when it has none).
+    ///
+    /// With `notListedMeansDone`, a 474 after an attempt whose outcome is unknown is taken as success
+    /// and answers `nil`.
+    func send<Payload: Decodable>(
+        _ method: String, _ payload: some Codable & Sendable, answer: Payload.Type, notListedMeansDone: Bool = false
+    ) async throws(IletiMerkeziError) -> Payload? {
         let body: Data
         do {
             let credentials = configuration.credentials
@@ -95,10 +102,10 @@ public struct BlacklistClient: Sendable {
         var earlierOutcomeUnknown = false
         while true {
             do {
-                return try await sendOnce(url: url, body: body)
+                return try await sendOnce(url: url, body: body, answer: answer)
             } catch {
                 if notListedMeansDone, error.kind == .notListed, earlierOutcomeUnknown {
-                    return ResponseBody(status: StatusPayload(code: 200, message: error.message))
+                    return nil
                 }
                 guard error.isRetryable, attempt < configuration.retry.maximumAttempts, !Task.isCancelled else {
                     throw error
@@ -111,7 +118,9 @@ public struct BlacklistClient: Sendable {
         }
     }
 
-    private func sendOnce(url: String, body: Data) async throws(IletiMerkeziError) -> ResponseBody {
+    private func sendOnce<Payload: Decodable>(url: String, body: Data, answer: Payload.Type)
+        async throws(IletiMerkeziError) -> Payload?
+    {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
@@ -129,7 +138,7 @@ public struct BlacklistClient: Sendable {
         } catch {
             throw IletiMerkeziError(.transport, code: nil, message: Self.describeTransport(error))
         }
-        return try ResponseBody.decode(bytes, httpStatus: status)
+        return try Answer.decode(answer, from: bytes, httpStatus: status)
     }
 
     private static func describeTransport(_ error: any Error) -> String {

@@ -15,10 +15,14 @@ public struct IletiMerkeziError: Error, Sendable, Hashable, CustomStringConverti
         case badRequest
         /// 503 "Sunucu geçici olarak servis dışı", or a gateway's 502/503/504: try again later.
         case serverUnavailable
+        /// 404 "API istek yapılan yönteme sahip değil", in the envelope: the server has no such
+        /// method. The live API answers so for Engel's own batch methods, which the client then
+        /// replaces with the one-number methods or paging.
+        case unknownMethod
         /// No answer: the connection failed, broke or timed out.
         case transport
-        /// An answer that is not the protocol's: a body that is not the envelope, or a code the
-        /// blacklist methods never answer (such as 404 for a wrong base URL).
+        /// An answer that is not the protocol's: a body that is not the envelope (such as a plain
+        /// 404 page for a wrong base URL), or a code the blacklist methods never answer.
         case unexpectedAnswer
 
         public var description: String {
@@ -28,6 +32,7 @@ public struct IletiMerkeziError: Error, Sendable, Hashable, CustomStringConverti
             case .authentication: "authentication failed"
             case .badRequest: "bad request"
             case .serverUnavailable: "server unavailable"
+            case .unknownMethod: "unknown method"
             case .transport: "transport error"
             case .unexpectedAnswer: "unexpected answer"
             }
@@ -63,6 +68,7 @@ public struct IletiMerkeziError: Error, Sendable, Hashable, CustomStringConverti
         case 200: return nil
         case 400: kind = .badRequest
         case 401: kind = .authentication
+        case 404: kind = .unknownMethod
         case 466: kind = .invalidNumber
         case 474: kind = .notListed
         case 503: kind = .serverUnavailable

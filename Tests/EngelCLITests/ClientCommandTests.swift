@@ -3,6 +3,7 @@ import EngelCore
 import EngelTestSupport
 import Foundation
 import IletiMerkezi
+import Synchronization
 import Testing
 
 @testable import EngelCLI
@@ -13,10 +14,10 @@ struct ClientRun: Sendable {
     let diagnostics = CapturedOutput()
     let actions: ClientActions
 
-    init(_ server: TestServer, _ account: TestAccount, concurrency: Int = 8) {
+    init(_ server: TestServer, _ account: TestAccount, concurrency: Int = 8, batchSize: Int? = nil) {
         actions = ClientActions(
             client: server.client(account), output: output, diagnostics: diagnostics, concurrency: concurrency,
-            progress: .silent)
+            progress: .silent, batchSize: batchSize ?? BlacklistClient.batchLimit)
     }
 }
 
@@ -38,11 +39,13 @@ struct ClientCommandTests {
             }
         }
         let file = lines.joined(separator: "\n") + "\n"
-        for _ in 0..<2 {
-            let run = ClientRun(server, account)
+        // Batches of 1,000: several requests, two at a time.
+        for summary in ["imported 2995 of 3000, 5 failed\n", "imported 2995 of 3000 (2995 already listed), 5 failed\n"]
+        {
+            let run = ClientRun(server, account, batchSize: 1000)
             await #expect(throws: ExitCode.failure) { try await run.actions.importNumbers(from: file) }
             let report = run.diagnostics.contents
-            #expect(report.hasPrefix("imported 2995 of 3000, 5 failed\n"))
+            #expect(report.hasPrefix(summary))
             for line in invalidLines {
                 #expect(report.contains("line \(line)\t"))
             }
@@ -89,18 +92,24 @@ struct ClientCommandTests {
         try await ClientRun(server, account).actions.add(["905321234567", "5441234567"])
         let again = ClientRun(server, account)
         try await again.actions.add(["+905321234567"])
-        #expect(again.diagnostics.contents == "added 1 of 1\n")
+        #expect(again.diagnostics.contents == "added 1 of 1 (1 already listed)\n")
 
         let strict = ClientRun(server, account)
         await #expect(throws: ExitCode.failure) {
             try await strict.actions.remove(["905321234567", "905301234567"], ignoringMissing: false)
         }
-        #expect(strict.diagnostics.contents.contains("removed 1 of 2, 1 failed"))
-        #expect(strict.diagnostics.contents.contains("line 2\t905301234567\t474\tnot on the list"))
+        #expect(
+            strict.diagnostics.contents
+                == "removed 1 of 2, 1 failed\n"
+                + "  line 2\t905301234567\t474\tnot on the list: Bu numara üzerindeki engelleme kaldırılamaz\n")
 
         let lenient = ClientRun(server, account)
-        try await lenient.actions.remove(["905321234567", "5441234567"], ignoringMissing: true)
-        #expect(lenient.diagnostics.contents == "removed 2 of 2\n")
+        await #expect(throws: ExitCode.failure) {
+            try await lenient.actions.remove(["905321234567", "5441234567", "12"], ignoringMissing: true)
+        }
+        #expect(
+            lenient.diagnostics.contents
+                == "removed 2 of 3 (1 not listed), 1 failed\n  line 3\t12\t466\tinvalid number: Hatalı numara\n")
         let listed3 = try await server.client(account).page()
         #expect(listed3.count == 0)
     }
@@ -129,7 +138,7 @@ struct ClientCommandTests {
         #expect(empty.output.contents == "[]\n")
     }
 
-    @Test("check walks the list once and tells listed, not listed and invalid apart")
+    @Test("check asks check-blacklist and tells listed, not listed and invalid apart")
     func check() async throws {
         let server = try TestServer.current
         let account = try await server.account()
@@ -199,21 +208,30 @@ struct ClientBuildingBlockTests {
         #expect(output.contents.hasSuffix("\n"))
     }
 
-    @Test("the bulk runner keeps at most --concurrency requests in flight")
+    @Test("the bulk runner sends batches, at most --concurrency at once, and reports per line and per batch")
     func boundedConcurrency() async {
         let gauge = InFlightGauge()
         let items = (1...40).map { NumberLine(line: $0, text: "\($0)") }
         let reporter = ProgressReporter(label: "x", total: items.count, style: .silent, output: CapturedOutput())
-        let outcome = await BulkRunner(concurrency: 3).run(items, progress: reporter) {
-            text throws(IletiMerkeziError) in
+        let outcome = await BulkRunner(concurrency: 3, batchSize: 4).run(items, progress: reporter) {
+            batch, _ throws(IletiMerkeziError) in
             await gauge.enter()
             try? await Task.sleep(for: .milliseconds(2))
             await gauge.leave()
-            if text == "7" { throw IletiMerkeziError(.invalidNumber, code: 466, message: "Hatalı numara") }
+            if batch.contains("21") { throw IletiMerkeziError(.transport, code: nil, message: "timed out") }
+            return batch.map { text in
+                text == "7" ? .failed(IletiMerkeziError(.invalidNumber, code: 466, message: "Hatalı numara")) : .done
+            }
         }
-        #expect(outcome.succeeded == 39)
+        #expect(outcome.succeeded == 35)
         #expect(outcome.failures.map(\.item.line) == [7])
+        #expect(outcome.batchFailures.map(\.lines) == [21...24])
+        #expect(outcome.failed == 5)
         #expect(await gauge.peak == 3)
+        #expect(
+            ClientActions.report(outcome, verb: "added", unchanged: "already listed", total: 40)
+                == "added 35 of 40, 5 failed\n  lines 21-24\t(4 numbers)\t-\ttransport error: timed out\n"
+                + "  line 7\t7\t466\tinvalid number: Hatalı numara\n")
     }
 
     @Test("--url, --key and --hash win over ENGEL_URL and the ILETIMERKEZI_ variables; the live API is the default")
@@ -255,4 +273,43 @@ actor InFlightGauge {
     }
 
     func leave() { current -= 1 }
+}
+
+/// The bulk commands against a server without the bulk methods, as the live API is.
+@Suite("engel client commands without the bulk methods")
+struct FallbackCommandTests {
+    @Test("import and remove go number by number, with progress and the same per-line report")
+    func oneByOne() async throws {
+        let api = FakeLiveAPI()
+        try await LiveServer.with(.standIn(api.router())) { server in
+            let client = BlacklistClient(
+                configuration: .init(baseURL: server.baseURL, credentials: .init(key: "k", hash: "h"), retry: .none))
+            let output = CapturedOutput()
+            let progress = CapturedOutput()
+            let actions = ClientActions(
+                client: client, output: output, diagnostics: progress, concurrency: 4,
+                progress: .lines(every: .seconds(60)))
+            await #expect(throws: ExitCode.failure) {
+                try await actions.importNumbers(from: "number\n905321234567\n905999000000\n5441234567\n")
+            }
+            #expect(
+                progress.contents.hasPrefix("importing: 3/3  100%")
+                    && progress.contents.hasSuffix(
+                        "imported 2 of 3, 1 failed\n  line 3\t905999000000\t466\tinvalid number: Hatalı numara\n")
+            )
+            #expect(api.count("add-blacklist/json") == 3)
+            #expect(Set(api.listed.withLock { $0 }) == ["+905321234567", "+905441234567"])
+
+            let removal = CapturedOutput()
+            let remover = ClientActions(client: client, output: output, diagnostics: removal)
+            await #expect(throws: ExitCode.failure) {
+                try await remover.remove(["905321234567", "905301234567"], ignoringMissing: false)
+            }
+            #expect(
+                removal.contents
+                    == "removed 1 of 2, 1 failed\n"
+                    + "  line 2\t905301234567\t474\tnot on the list: Bu numara üzerindeki engelleme kaldırılamaz\n")
+            #expect(api.count("bulk-delete-blacklist/json") == 1)
+        }
+    }
 }

@@ -148,7 +148,7 @@ struct ClientTests {
                 credentials: .init(key: "k", hash: "h"), retry: .none))
         let error = await #expect(throws: IletiMerkeziError.self) { try await wrongVersion.page() }
         #expect(
-            error == IletiMerkeziError(.unexpectedAnswer, code: 404, message: "API istek yapılan yönteme sahip değil"))
+            error == IletiMerkeziError(.unknownMethod, code: 404, message: "API istek yapılan yönteme sahip değil"))
     }
 
     @Test("retries: add succeeds after a 503; a remove answering 474 after an unknown outcome is done")
