@@ -60,11 +60,14 @@ public final class PostgresStore: EngelStore {
     ///   - location: The server and database.
     ///   - maximumConnections: The pool's size.
     ///   - operationTimeout: How long one call may wait, for a connection included.
+    ///   - migrationTimeout: How long bringing the schema up to date may take, waiting for another
+    ///     server's migration included.
     ///   - chunkTarget: How many entries balancing aims to keep in each chunk of a list (at least 2).
     ///   - balanceInterval: How often the store balances chunks by itself.
     ///   - logger: Where connection problems are reported (never with the password).
     public static func open(
         _ location: PostgresLocation, maximumConnections: Int = 16, operationTimeout: Duration = .seconds(5),
+        migrationTimeout: Duration = .seconds(120),
         chunkTarget: Int = defaultChunkTarget, balanceInterval: Duration = .seconds(1),
         logger: Logger = Logger(label: "engel.postgres")
     ) async throws -> PostgresStore {
@@ -79,22 +82,25 @@ public final class PostgresStore: EngelStore {
         configuration.options.additionalStartupParameters = [("default_transaction_isolation", "read committed")]
         // One connection first: the pool retries a server that refuses it until the deadline and
         // then tells only that time ran out, where this tells why (refused, unknown role, …).
+        // A server slow to answer is left to the pool and its deadline.
         do {
-            let probe = try await withDeadline(operationTimeout) {
-                try await PostgresConnection.connect(
-                    configuration: PostgresConnection.Configuration(
-                        host: location.host, port: location.port, username: location.username,
-                        password: location.password, database: location.database, tls: try connectionTLS(location.tls)),
-                    id: 0, logger: logger)
-            }
+            var probeConfiguration = PostgresConnection.Configuration(
+                host: location.host, port: location.port, username: location.username, password: location.password,
+                database: location.database, tls: try connectionTLS(location.tls))
+            probeConfiguration.options.connectTimeout = .init(operationTimeout)
+            let probe = try await PostgresConnection.connect(configuration: probeConfiguration, id: 0, logger: logger)
             try await probe.close()
-        } catch {
+        } catch let error as PSQLError where error.code != .connectionError || Self.refusedOutright(error) {
             throw explained(error, location: location)
+        } catch let error as PSQLError {
+            logger.debug("PostgreSQL was slow to answer a first connection", metadata: ["error": "\(error.code)"])
         }
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         let runTask = Task { await client.run() }
         do {
-            let migration = try await withDeadline(operationTimeout) {
+            // Longer than a request's: a migration may wait for another server's, or rewrite a
+            // large table; a server it cannot reach at all was reported by the first connection.
+            let migration = try await withDeadline(migrationTimeout) {
                 try await PostgresSchema.migrate(client, logger: logger)
             }
             let store = PostgresStore(
@@ -107,6 +113,12 @@ public final class PostgresStore: EngelStore {
             await runTask.value
             throw explained(error, location: location)
         }
+    }
+
+    /// Whether a connection failure is a refusal (nothing listens there), not a timeout.
+    private static func refusedOutright(_ error: PSQLError) -> Bool {
+        guard let failure = error.underlying as? NIOConnectionError else { return false }
+        return failure.connectionErrors.contains { ($0.error as? IOError)?.errnoCode == ECONNREFUSED }
     }
 
     /// What failing to reach `location` means to the operator (never with the password).
