@@ -201,24 +201,36 @@ struct ClientActions: Sendable {
     ///
     /// The input is read and checked a batch at a time, so its size is not bounded by memory (only
     /// the numbers printed are remembered, to print each once).
-    func filter(_ input: inout NumberStream, listed: Bool) async throws {
+    // Not optimized: Swift 6.3's optimizer crashes (signal 11) splitting this async function into
+    // its coroutine in release builds; it waits on the network, so nothing is lost.
+    @_optimize(none)
+    func filter(_ input: NumberStream, listed: Bool) async throws {
         var printed: Set<String> = []
         while true {
             let batch = try input.next(upTo: batchSize)
             if batch.isEmpty { return }
             let result = try await client.check(batch.map(\.text), concurrency: 1)
-            var text = ""
-            var invalid = ""
-            for (line, membership) in zip(batch, result.memberships) {
-                switch membership {
-                case .listed(let number) where listed, .notListed(let number) where !listed:
-                    if printed.insert(number).inserted { text += number + "\n" }
-                case .listed, .notListed: break
-                case .invalid: invalid += "line \(line.line)\t\(line.text)\tinvalid number\n"
-                }
-            }
+            let (text, invalid) = Self.filtered(batch, result.memberships, listed: listed, printed: &printed)
             output.write(text)
             if !invalid.isEmpty { diagnostics.write(invalid) }
         }
+    }
+
+    /// The lines `filter` prints for `batch` (each number once over the whole input, as `printed`
+    /// records), and the report of its invalid lines.
+    private static func filtered(
+        _ batch: [NumberLine], _ memberships: [BlacklistClient.Membership], listed: Bool, printed: inout Set<String>
+    ) -> (text: String, invalid: String) {
+        var text = ""
+        var invalid = ""
+        for (line, membership) in zip(batch, memberships) {
+            switch membership {
+            case .listed(let number) where listed, .notListed(let number) where !listed:
+                if printed.insert(number).inserted { text += number + "\n" }
+            case .listed, .notListed: break
+            case .invalid: invalid += "line \(line.line)\t\(line.text)\tinvalid number\n"
+            }
+        }
+        return (text, invalid)
     }
 }

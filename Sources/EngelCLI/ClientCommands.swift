@@ -177,8 +177,8 @@ struct FilterCommand: AsyncParsableCommand {
     @OptionGroup var connection: ClientOptions
 
     func run() async throws {
-        var input = try NumberStream(path: file)
-        try await actions(connection).filter(&input, listed: listed)
+        let input = try NumberStream(path: file)
+        try await actions(connection).filter(input, listed: listed)
     }
 }
 

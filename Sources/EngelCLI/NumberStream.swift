@@ -3,7 +3,7 @@ import Foundation
 /// Reads a number file a piece at a time, for inputs too large to hold whole: `engel filter`.
 ///
 /// The lines and line numbers are those ``NumberFile/parse(_:)`` gives for the whole text.
-struct NumberStream {
+final class NumberStream {
     /// The next bytes of the input, `nil` at its end.
     private let readChunk: () throws -> Data?
     private var parser = NumberFile.Parser()
@@ -17,16 +17,16 @@ struct NumberStream {
     }
 
     /// Reads the file at `path`, or standard input for `-`, a megabyte at a time.
-    init(path: String) throws {
+    convenience init(path: String) throws {
         let handle = path == "-" ? FileHandle.standardInput : try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-        self.init {
+        self.init(readChunk: {
             guard let data = try handle.read(upToCount: 1 << 20), !data.isEmpty else { return nil }
             return data
-        }
+        })
     }
 
     /// The next numbers, at most `limit` of them; empty at the end of the input.
-    mutating func next(upTo limit: Int) throws -> [NumberLine] {
+    func next(upTo limit: Int) throws -> [NumberLine] {
         while ready.count < limit && !ended {
             if let chunk = try readChunk() {
                 pending.append(chunk)
@@ -47,7 +47,7 @@ struct NumberStream {
         return taken
     }
 
-    private mutating func parse(_ text: Substring, droppingLast: Bool) {
+    private func parse(_ text: Substring, droppingLast: Bool) {
         // isNewline, not "\n": "\r\n" is one Character in Swift.
         let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0.isNewline })
         for line in droppingLast ? lines.dropLast() : lines[...] {

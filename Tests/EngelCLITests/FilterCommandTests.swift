@@ -13,12 +13,12 @@ struct FilterCommandTests {
         _ text: String, listed: Bool = false, on run: ClientRun, chunkSize: Int = 1 << 20
     ) async throws {
         var remaining = Data(text.utf8)
-        var input = NumberStream {
+        let input = NumberStream {
             guard !remaining.isEmpty else { return nil }
             defer { remaining = Data(remaining.dropFirst(chunkSize)) }
             return Data(remaining.prefix(chunkSize))
         }
-        try await run.actions.filter(&input, listed: listed)
+        try await run.actions.filter(input, listed: listed)
     }
 
     @Test("prints the valid, unlisted numbers once each, in input order; invalid lines go to stderr by line")
@@ -88,12 +88,12 @@ struct FilterCommandTests {
             configuration: .init(baseURL: server.baseURL, credentials: .init(key: "k", hash: "h"), retry: .none))
         let output = CapturedOutput()
         let wrong = ClientActions(client: client, output: output, diagnostics: output)
-        var input = NumberStream { nil }
-        try await wrong.filter(&input, listed: false)
+        let input = NumberStream { nil }
+        try await wrong.filter(input, listed: false)
         let path = try temporaryFile("905321234567\n")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        var one = try NumberStream(path: path)
-        let error = await #expect(throws: IletiMerkeziError.self) { try await wrong.filter(&one, listed: false) }
+        let one = try NumberStream(path: path)
+        let error = await #expect(throws: IletiMerkeziError.self) { try await wrong.filter(one, listed: false) }
         #expect(error?.kind == .authentication)
         #expect(output.contents.isEmpty)
     }
@@ -108,7 +108,7 @@ struct NumberStreamTests {
         let text =
             "\u{FEFF}name;Telefon\r\nAyşe;\"0532 123 45 67\"\r\n\r\n# x\n\"Ali, Veli\";5441234567\n;\nlast;905301234567"
         var remaining = Data(text.utf8)
-        var stream = NumberStream {
+        let stream = NumberStream {
             guard !remaining.isEmpty else { return nil }
             defer { remaining = Data(remaining.dropFirst(size)) }
             return Data(remaining.prefix(size))
