@@ -98,7 +98,7 @@ struct ClientTests {
     @Test("transport: an answer slower than the timeout")
     func timeout() async throws {
         let fake = FakeResponder()
-        let router = fake.router(["slow": [.init(status: 200, body: "{}", delay: .seconds(1))]])
+        let router = fake.router(["slow": [.init(status: 200, body: "{}", delay: .seconds(3))]])
         try await LiveServer.with(.standIn(router)) { server in
             let client = BlacklistClient(
                 configuration: .init(
@@ -108,7 +108,8 @@ struct ClientTests {
             let error = await #expect(throws: IletiMerkeziError.self) { try await client.add("905321234567") }
             #expect(error?.kind == .transport)
             #expect(error?.message == "timed out")
-            #expect(ContinuousClock.now - started < .milliseconds(900))
+            // Far below the answer's 3 s, with room for a busy machine.
+            #expect(ContinuousClock.now - started < .seconds(2))
         }
     }
 
