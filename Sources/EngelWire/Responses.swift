@@ -1,33 +1,50 @@
 public import EngelCore
 
-/// An answer as it travels: `{"response":{"status":{…},"blacklist":{…}}}`.
+/// An answer as it travels: `{"response":{"status":{…},"blacklist":{…}}}`, its `blacklist` part
+/// being the method's own (``ListResultPayload``, ``CheckResultPayload``, …).
 ///
 /// Clients, the SDK among them, decode it; the server writes the same bytes with ``ResponseWriter``.
 /// Decoding is lenient where the live API has been seen to differ from its documentation: `code`
 /// and `count` may arrive as strings of digits, `message` and `number` may be missing.
-public struct ResponseEnvelope: Codable, Sendable, Hashable {
+public struct AnswerEnvelope<Blacklist> {
     /// The body under `response`.
-    public var response: ResponseBody
+    public var response: AnswerBody<Blacklist>
 
     /// Creates an envelope.
-    public init(response: ResponseBody) {
+    public init(response: AnswerBody<Blacklist>) {
         self.response = response
     }
 }
 
 /// The body of an answer.
-public struct ResponseBody: Codable, Sendable, Hashable {
+public struct AnswerBody<Blacklist> {
     /// Code and message.
     public var status: StatusPayload
-    /// The page of a get-blacklist answer.
-    public var blacklist: ListResultPayload?
+    /// The method's part of a successful answer, such as a get-blacklist page.
+    public var blacklist: Blacklist?
 
     /// Creates a body.
-    public init(status: StatusPayload, blacklist: ListResultPayload? = nil) {
+    public init(status: StatusPayload, blacklist: Blacklist? = nil) {
         self.status = status
         self.blacklist = blacklist
     }
 }
+
+extension AnswerEnvelope: Decodable where Blacklist: Decodable {}
+extension AnswerEnvelope: Encodable where Blacklist: Encodable {}
+extension AnswerEnvelope: Sendable where Blacklist: Sendable {}
+extension AnswerEnvelope: Equatable where Blacklist: Equatable {}
+extension AnswerEnvelope: Hashable where Blacklist: Hashable {}
+extension AnswerBody: Decodable where Blacklist: Decodable {}
+extension AnswerBody: Encodable where Blacklist: Encodable {}
+extension AnswerBody: Sendable where Blacklist: Sendable {}
+extension AnswerBody: Equatable where Blacklist: Equatable {}
+extension AnswerBody: Hashable where Blacklist: Hashable {}
+
+/// A get-blacklist answer (and every answer that carries only the status).
+public typealias ResponseEnvelope = AnswerEnvelope<ListResultPayload>
+/// The body of a get-blacklist answer.
+public typealias ResponseBody = AnswerBody<ListResultPayload>
 
 /// `response.status`.
 public struct StatusPayload: Codable, Sendable, Hashable {

@@ -2,11 +2,11 @@ import EngelWire
 import Foundation
 import NIOCore
 
-/// Reads an answer's envelope: the status first, then, on success, the method's `blacklist` part.
+/// Reads an answer's envelope: its status and, on success, the method's `blacklist` part.
 ///
 /// The body is read whatever the HTTP status: the API answers errors with the envelope and an HTTP
-/// status equal to its code. The status is read on its own so that an error is reported as the
-/// server's error even when the rest of the body would not decode as the method's answer.
+/// status equal to its code. When the whole body does not decode as the method's answer, the status
+/// is read on its own, so that an error is still reported as the server's error.
 enum Answer {
     /// The `blacklist` part of the successful answer in `bytes` (`nil` when it has none), or the
     /// error the answer carries.
@@ -15,7 +15,14 @@ enum Answer {
     ) throws(IletiMerkeziError) -> Payload? {
         let data = Data(bytes.readableBytesView)
         let decoder = JSONDecoder()
-        guard let status = try? decoder.decode(Envelope<Skipped>.self, from: data).response.status else {
+        // One decoding for the usual answer; the status alone is read only when that fails.
+        if let answer = try? decoder.decode(AnswerEnvelope<Payload>.self, from: data).response {
+            if let error = IletiMerkeziError.fromStatus(code: answer.status.code, message: answer.status.message) {
+                throw error
+            }
+            return answer.blacklist
+        }
+        guard let status = try? decoder.decode(AnswerEnvelope<Skipped>.self, from: data).response.status else {
             // Gateways in front of the API answer 502–504 with their own pages: the API is unavailable.
             let kind: IletiMerkeziError.Kind = (502...504).contains(httpStatus) ? .serverUnavailable : .unexpectedAnswer
             throw IletiMerkeziError(
@@ -24,22 +31,8 @@ enum Answer {
         if let error = IletiMerkeziError.fromStatus(code: status.code, message: status.message) {
             throw error
         }
-        do {
-            return try decoder.decode(Envelope<Payload>.self, from: data).response.blacklist
-        } catch {
-            throw IletiMerkeziError(
-                .unexpectedAnswer, code: status.code, message: "a blacklist that is not this method's: \(excerpt(data))"
-            )
-        }
-    }
-
-    /// `{"response":{"status":{…},"blacklist":{…}}}`, with the leniency of ``StatusPayload``.
-    private struct Envelope<Payload: Decodable>: Decodable {
-        struct Body: Decodable {
-            let status: StatusPayload
-            let blacklist: Payload?
-        }
-        let response: Body
+        throw IletiMerkeziError(
+            .unexpectedAnswer, code: status.code, message: "a blacklist that is not this method's: \(excerpt(data))")
     }
 
     /// Whatever `blacklist` holds, unread: for reading the status alone.

@@ -342,11 +342,7 @@ public final class SQLiteStore: EngelStore {
     }
 
     public func listed(_ numbers: [PhoneNumber], for account: Account.ID) async throws -> [Bool] {
-        for _ in 0..<5 {
-            if let found = memoryListed(numbers, for: account) { return found }
-            try await loadList(account)
-        }
-        throw StoreError.contended("the list of account \(account) keeps changing under other processes")
+        try await fromMemory(of: account) { memoryListed(numbers, for: account) }
     }
 
     /// Whether each of `numbers` is listed, from the list's mirror; `nil` when the list is not in
@@ -370,10 +366,15 @@ public final class SQLiteStore: EngelStore {
     }
 
     public func page(for account: Account.ID, filter: DateFilter, page: PageRequest) async throws -> BlacklistPage {
-        // Another process's commit can drop a mirror between its load and this read; a few
-        // attempts outlast any plausible run of those.
+        try await fromMemory(of: account) { try memoryPage(for: account, filter: filter, page: page) }
+    }
+
+    /// What `read` answers from `account`'s mirror, loading the list first when it is not in
+    /// memory. Another process's commit can drop a mirror between its load and the read; a few
+    /// attempts outlast any plausible run of those.
+    private func fromMemory<Value>(of account: Account.ID, _ read: () throws -> Value?) async throws -> Value {
         for _ in 0..<5 {
-            if let found = try memoryPage(for: account, filter: filter, page: page) { return found }
+            if let found = try read() { return found }
             try await loadList(account)
         }
         throw StoreError.contended("the list of account \(account) keeps changing under other processes")
