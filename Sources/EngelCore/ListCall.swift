@@ -23,18 +23,23 @@ public struct ListCall: Sendable {
 
 /// What a call does to an account's list.
 public enum ListOperation: Sendable {
-    /// Lists a number at a time (``BlacklistStore/add(_:for:at:)``).
-    case add(PhoneNumber, at: Date)
-    /// Unlists a number (``BlacklistStore/remove(_:for:)``).
-    case remove(PhoneNumber)
+    /// Lists a number (``BlacklistStore/add(_:for:at:provenance:)``).
+    case add(PhoneNumber, at: Date, Provenance)
+    /// Unlists a number (``BlacklistStore/remove(_:for:at:provenance:)``).
+    case remove(PhoneNumber, at: Date, Provenance)
     /// Reads one page (``BlacklistStore/page(for:filter:page:)``).
     case page(DateFilter, PageRequest)
-    /// Tells which of a batch are listed (``BlacklistStore/listed(_:for:)``).
-    case check(NumberBatch)
-    /// Lists a batch in one commit (``BlacklistStore/addBatch(_:for:at:)``).
-    case addBatch(NumberBatch, at: Date)
-    /// Unlists a batch in one commit (``BlacklistStore/removeBatch(_:for:)``).
-    case removeBatch(NumberBatch)
+    /// Reads one page with provenance (``BlacklistStore/entries(for:filter:page:)``).
+    case entries(DateFilter, PageRequest)
+    /// Tells which of a batch are listed at a time (``BlacklistStore/listed(_:for:at:)``), with
+    /// their entries when `detail` (``BlacklistStore/listedEntries(_:for:at:)``).
+    case check(NumberBatch, at: Date, detail: Bool)
+    /// Lists a batch in one commit (``BlacklistStore/addBatch(_:for:at:provenance:)``).
+    case addBatch(NumberBatch, at: Date, Provenance)
+    /// Unlists a batch in one commit (``BlacklistStore/removeBatch(_:for:at:provenance:)``).
+    case removeBatch(NumberBatch, at: Date, Provenance)
+    /// Reads the change feed (``BlacklistStore/changes(for:after:limit:)``).
+    case changes(after: Int64, limit: Int)
 }
 
 /// What a call did, and as which account.
@@ -52,12 +57,18 @@ public struct ListCallResult: Sendable, Hashable {
         case removed(Bool)
         /// The page read.
         case page(BlacklistPage)
+        /// The detailed page read.
+        case entries(EntriesPage)
         /// The batch checked, and whether each of its numbers is listed.
         case checked(NumberBatch, listed: [Bool])
+        /// The batch checked in detail: the entry of each of its numbers that is listed.
+        case checkedInDetail(NumberBatch, entries: [ListEntry?])
         /// The batch added, and whether each of its numbers was new.
         case addedBatch(NumberBatch, added: [Bool])
         /// The batch removed, and whether each of its numbers was listed.
         case removedBatch(NumberBatch, removed: [Bool])
+        /// The stretch of the change feed read.
+        case changes(ChangesPage)
     }
 
     /// Creates a result.
@@ -105,13 +116,22 @@ extension EngelStore {
     /// Carries `operation` out for `account`, which is authenticated already.
     public func perform(_ operation: ListOperation, for account: Account.ID) async throws -> ListCallResult.Outcome {
         switch operation {
-        case .add(let number, let date): .added(try await add(number, for: account, at: date))
-        case .remove(let number): .removed(try await remove(number, for: account))
+        case .add(let number, let date, let provenance):
+            .added(try await add(number, for: account, at: date, provenance: provenance))
+        case .remove(let number, let date, let provenance):
+            .removed(try await remove(number, for: account, at: date, provenance: provenance))
         case .page(let filter, let page): .page(try await self.page(for: account, filter: filter, page: page))
-        case .check(let batch): .checked(batch, listed: try await listed(batch.numbers, for: account))
-        case .addBatch(let batch, let date):
-            .addedBatch(batch, added: try await addBatch(batch.numbers, for: account, at: date))
-        case .removeBatch(let batch): .removedBatch(batch, removed: try await removeBatch(batch.numbers, for: account))
+        case .entries(let filter, let page): .entries(try await entries(for: account, filter: filter, page: page))
+        case .check(let batch, let date, detail: false):
+            .checked(batch, listed: try await listed(batch.numbers, for: account, at: date))
+        case .check(let batch, let date, detail: true):
+            .checkedInDetail(batch, entries: try await listedEntries(batch.numbers, for: account, at: date))
+        case .addBatch(let batch, let date, let provenance):
+            .addedBatch(batch, added: try await addBatch(batch.numbers, for: account, at: date, provenance: provenance))
+        case .removeBatch(let batch, let date, let provenance):
+            .removedBatch(
+                batch, removed: try await removeBatch(batch.numbers, for: account, at: date, provenance: provenance))
+        case .changes(let after, let limit): .changes(try await changes(for: account, after: after, limit: limit))
         }
     }
 }

@@ -39,6 +39,13 @@ public enum ServerRunner {
         ) { port in
             announce(.listening(host: configuration.host, port: port, database: configuration.database))
         }
-        try await configuration.serviceGroup(running: app, logger: logger).run()
+        do {
+            try await configuration.serviceGroup(running: app, logger: logger).run()
+        } catch {
+            // The lifecycle service closes the store, unless the group failed before it ran.
+            await store.close()
+            throw error
+        }
+        await store.close()
     }
 }

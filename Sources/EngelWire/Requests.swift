@@ -19,14 +19,21 @@ public struct AuthenticationPayload: Codable, Sendable, Hashable {
     }
 }
 
-/// `request.blacklist` of add-blacklist and delete-blacklist: one number.
+/// `request.blacklist` of add-blacklist and delete-blacklist: one number, and Engel's optional
+/// provenance fields (the live API ignores them).
 public struct NumberPayload: Codable, Sendable, Hashable {
     /// The number as the client wrote it.
     public var number: String
+    /// Why it is added or removed: at most 256 Unicode scalars.
+    public var reason: String?
+    /// Adds only: when the block ends, `YYYY-MM-DD HH:MM:SS` Turkey time, after now.
+    public var until: String?
 
     /// Creates the payload.
-    public init(number: String) {
+    public init(number: String, reason: String? = nil, until: String? = nil) {
         self.number = number
+        self.reason = reason
+        self.until = until
     }
 }
 
@@ -35,10 +42,50 @@ public struct NumberPayload: Codable, Sendable, Hashable {
 public struct NumbersPayload: Codable, Sendable, Hashable {
     /// The numbers as the client wrote them.
     public var numbers: [NumberInput]
+    /// bulk-add and bulk-delete: why, for every number of the batch.
+    public var reason: String?
+    /// bulk-add: when the blocks end (`YYYY-MM-DD HH:MM:SS` Turkey time, after now).
+    public var until: String?
+    /// check: whether to answer each listed number's entry too.
+    public var detail: Bool?
 
     /// Creates the payload.
-    public init(numbers: [NumberInput]) {
+    public init(numbers: [NumberInput], reason: String? = nil, until: String? = nil, detail: Bool? = nil) {
         self.numbers = numbers
+        self.reason = reason
+        self.until = until
+        self.detail = detail
+    }
+}
+
+/// `request.blacklist` of get-blacklist-changes: where to start and how many.
+public struct ChangesRequestPayload: Codable, Sendable, Hashable {
+    /// Records after this `seq` (default 0), as a string or an integer.
+    public var after: LooseInteger?
+    /// How many at most (default 100, above 1000 served as 1000), as a string or an integer.
+    public var limit: LooseInteger?
+
+    /// The most records one answer holds.
+    public static let maximumLimit = 1000
+
+    /// Creates the payload.
+    public init(after: LooseInteger? = nil, limit: LooseInteger? = nil) {
+        self.after = after
+        self.limit = limit
+    }
+
+    /// `after`, or 400 when it is not a number or below 0.
+    public func afterSeq() throws(APIError) -> Int64 {
+        let value = try after?.value(field: "after") ?? 0
+        guard value >= 0 else { throw APIError(.badRequest, "after is below 0") }
+        return Int64(value)
+    }
+
+    /// `limit` capped at ``maximumLimit``, or 400 when it is not a number or below 1.
+    public func limitValue() throws(APIError) -> Int {
+        let value = try limit?.value(field: "limit") ?? 100
+        guard value >= 1 else { throw APIError(.badRequest, "limit is below 1") }
+        return min(value, Self.maximumLimit)
     }
 }
 

@@ -1,4 +1,5 @@
 public import EngelCore
+import Foundation
 
 /// Writes answers byte for byte as the live API does: compact JSON, `status` first, `count` before
 /// `number`, Turkish text as raw UTF-8.
@@ -48,19 +49,115 @@ public enum ResponseWriter {
     /// A successful check-blacklist envelope: `count`, the listed numbers, the invalid inputs.
     public static func check(listed: [PhoneNumber], invalid: [NumberInput]) -> [UInt8] {
         var out = successPrefix(reserving: listed.count * (numberWidth + 1) + invalid.count * 16)
+        appendCheck(listed: listed, invalid: invalid, to: &out)
+        out.append(contentsOf: "}}}".utf8)
+        return out
+    }
+
+    /// A successful check-blacklist envelope with `detail`: as ``check(listed:invalid:)``, then
+    /// the listed numbers' `entries`.
+    public static func check(detailing listed: [ListEntry], invalid: [NumberInput]) -> [UInt8] {
+        var out = successPrefix(reserving: listed.count * 160 + invalid.count * 16)
+        appendCheck(listed: listed.map(\.number), invalid: invalid, to: &out)
+        out.append(contentsOf: #","entries":["#.utf8)
+        for (index, entry) in listed.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            appendEntry(entry, to: &out)
+        }
+        out.append(contentsOf: "]}}}".utf8)
+        return out
+    }
+
+    private static func appendCheck(listed: [PhoneNumber], invalid: [NumberInput], to out: inout [UInt8]) {
         out.append(contentsOf: #"{"count":"#.utf8)
         out.append(contentsOf: String(listed.count).utf8)
         out.append(contentsOf: #","number":["#.utf8)
         for (index, number) in listed.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: #""+90"#.utf8)
-            appendNationalDigits(of: number, to: &out)
-            out.append(UInt8(ascii: "\""))
+            appendNumber(number, to: &out)
         }
         out.append(UInt8(ascii: "]"))
         appendInputs("invalid", invalid, to: &out)
+    }
+
+    /// A successful get-blacklist-entries envelope: `count`, `seq`, then the page's `entries`.
+    public static func entries(_ page: EntriesPage) -> [UInt8] {
+        var out = successPrefix(reserving: page.entries.count * 160)
+        out.append(contentsOf: #"{"count":"#.utf8)
+        out.append(contentsOf: String(page.count).utf8)
+        out.append(contentsOf: #","seq":"#.utf8)
+        out.append(contentsOf: String(page.seq).utf8)
+        out.append(contentsOf: #","entries":["#.utf8)
+        for (index, entry) in page.entries.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            appendEntry(entry, to: &out)
+        }
+        out.append(contentsOf: "]}}}".utf8)
+        return out
+    }
+
+    /// A successful get-blacklist-changes envelope: the `changes`, then `next` and `oldest`.
+    public static func changes(_ stretch: ChangesPage) -> [UInt8] {
+        var out = successPrefix(reserving: stretch.changes.count * 180)
+        out.append(contentsOf: #"{"changes":["#.utf8)
+        for (index, change) in stretch.changes.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            appendChange(change, to: &out)
+        }
+        out.append(contentsOf: #"],"next":"#.utf8)
+        out.append(contentsOf: String(stretch.next).utf8)
+        out.append(contentsOf: #","oldest":"#.utf8)
+        out.append(contentsOf: String(stretch.oldest).utf8)
         out.append(contentsOf: "}}}".utf8)
         return out
+    }
+
+    /// One change record as the feed and webhook deliveries carry it.
+    public static func appendChange(_ change: ChangeRecord, to out: inout [UInt8]) {
+        out.append(contentsOf: #"{"seq":"#.utf8)
+        out.append(contentsOf: String(change.seq).utf8)
+        out.append(contentsOf: #","at":"#.utf8)
+        appendString(TurkeyTime.format(change.at), to: &out)
+        out.append(contentsOf: #","action":"#.utf8)
+        appendString(change.action.rawValue, to: &out)
+        out.append(contentsOf: #","number":"#.utf8)
+        appendNumber(change.number, to: &out)
+        appendProvenance(
+            source: change.source, reason: change.reason, until: change.until, actor: change.actor, to: &out)
+        out.append(UInt8(ascii: "}"))
+    }
+
+    private static func appendEntry(_ entry: ListEntry, to out: inout [UInt8]) {
+        out.append(contentsOf: #"{"number":"#.utf8)
+        appendNumber(entry.number, to: &out)
+        out.append(contentsOf: #","addedAt":"#.utf8)
+        appendString(TurkeyTime.format(entry.addedAt), to: &out)
+        appendProvenance(source: entry.source, reason: entry.reason, until: entry.until, actor: entry.actor, to: &out)
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// `,"source":…,"reason":…,"until":…,"actor":…`, absent values as `null`.
+    private static func appendProvenance(
+        source: ChangeSource, reason: String?, until: Date?, actor: ChangeActor?, to out: inout [UInt8]
+    ) {
+        out.append(contentsOf: #","source":"#.utf8)
+        appendString(source.rawValue, to: &out)
+        out.append(contentsOf: #","reason":"#.utf8)
+        appendOptionalString(reason, to: &out)
+        out.append(contentsOf: #","until":"#.utf8)
+        appendOptionalString(until.map(TurkeyTime.format), to: &out)
+        out.append(contentsOf: #","actor":"#.utf8)
+        appendOptionalString(actor?.description, to: &out)
+    }
+
+    private static func appendOptionalString(_ text: String?, to out: inout [UInt8]) {
+        if let text { appendString(text, to: &out) } else { out.append(contentsOf: "null".utf8) }
+    }
+
+    private static func appendNumber(_ number: PhoneNumber, to out: inout [UInt8]) {
+        out.append(contentsOf: #""+90"#.utf8)
+        appendNationalDigits(of: number, to: &out)
+        out.append(UInt8(ascii: "\""))
     }
 
     /// A successful bulk-add-blacklist or bulk-delete-blacklist envelope: how many numbers changed

@@ -84,8 +84,8 @@ struct ListMirrorTests: NumberedEntries {
         _ = try await sqlite.page(for: sqliteAccount, filter: .none, page: .first)
         for operation in operations {
             switch operation {
-            case .add(let number, let time): _ = await memory.add(number, for: memoryAccount, at: time)
-            case .remove(let number): _ = await memory.remove(number, for: memoryAccount)
+            case .add(let number, let time): _ = try await memory.add(number, for: memoryAccount, at: time)
+            case .remove(let number): _ = try await memory.remove(number, for: memoryAccount)
             }
         }
         try await withThrowingTaskGroup(of: Void.self) { group in

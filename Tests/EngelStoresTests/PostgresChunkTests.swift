@@ -98,13 +98,13 @@ struct PostgresChunkTests: NumberedEntries {
                     nextNumber += 1
                     let fresh = try number(nextNumber)
                     #expect(try await store.add(fresh, for: account.id, at: at) == .added)
-                    _ = await model.add(fresh, for: modelAccount.id, at: at)
+                    _ = try await model.add(fresh, for: modelAccount.id, at: at)
                     listed.append(fresh)
                 default:
                     for _ in 0..<Int.random(in: 1...4, using: &generator) where !listed.isEmpty {
                         let gone = listed.remove(at: Int.random(in: 0..<listed.count, using: &generator))
                         #expect(try await store.remove(gone, for: account.id))
-                        _ = await model.remove(gone, for: modelAccount.id)
+                        _ = try await model.remove(gone, for: modelAccount.id)
                     }
                 }
                 if Bool.random(using: &generator) { try await store.balanceLists() }

@@ -9,9 +9,9 @@ public protocol ForwardingStore: EngelStore {
 }
 
 extension ForwardingStore {
-    public func createAccount(name: AccountName, apiKey: String, hashDigest: HashDigest, createdAt: Date)
+    public func createAccount(name: AccountName, apiKey: String, hashDigest: HashDigest, audit: AuditContext)
         async throws -> Account
-    { try await wrapping.createAccount(name: name, apiKey: apiKey, hashDigest: hashDigest, createdAt: createdAt) }
+    { try await wrapping.createAccount(name: name, apiKey: apiKey, hashDigest: hashDigest, audit: audit) }
     public func account(withKey apiKey: String) async throws -> Account? {
         try await wrapping.account(withKey: apiKey)
     }
@@ -20,35 +20,75 @@ extension ForwardingStore {
     }
     public func account(named name: AccountName) async throws -> Account? { try await wrapping.account(named: name) }
     public func accounts() async throws -> [Account] { try await wrapping.accounts() }
-    public func setAPIAccess(_ enabled: Bool, forAccountNamed name: AccountName) async throws -> Bool {
-        try await wrapping.setAPIAccess(enabled, forAccountNamed: name)
+    public func setAPIAccess(_ enabled: Bool, forAccountNamed name: AccountName, audit: AuditContext) async throws
+        -> Bool
+    { try await wrapping.setAPIAccess(enabled, forAccountNamed: name, audit: audit) }
+    public func replaceHashDigest(_ digest: HashDigest, forAccountNamed name: AccountName, audit: AuditContext)
+        async throws -> Bool
+    { try await wrapping.replaceHashDigest(digest, forAccountNamed: name, audit: audit) }
+    public func deleteAccount(named name: AccountName, audit: AuditContext) async throws -> Bool {
+        try await wrapping.deleteAccount(named: name, audit: audit)
     }
-    public func replaceHashDigest(_ digest: HashDigest, forAccountNamed name: AccountName) async throws -> Bool {
-        try await wrapping.replaceHashDigest(digest, forAccountNamed: name)
+    public func recordAudit(
+        _ action: AuditAction, forAccountNamed name: AccountName, detail: String?, audit: AuditContext
+    ) async throws -> Bool {
+        try await wrapping.recordAudit(action, forAccountNamed: name, detail: detail, audit: audit)
     }
-    public func deleteAccount(named name: AccountName) async throws -> Bool {
-        try await wrapping.deleteAccount(named: name)
+    public func auditLog(forAccountNamed name: AccountName) async throws -> [AuditRecord] {
+        try await wrapping.auditLog(forAccountNamed: name)
     }
-    public func add(_ number: PhoneNumber, for account: Account.ID, at date: Date) async throws -> AddOutcome {
-        try await wrapping.add(number, for: account, at: date)
+    public func add(_ number: PhoneNumber, for account: Account.ID, at date: Date, provenance: Provenance)
+        async throws -> AddOutcome
+    { try await wrapping.add(number, for: account, at: date, provenance: provenance) }
+    public func addAll(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date, provenance: Provenance)
+        async throws -> Int
+    { try await wrapping.addAll(numbers, for: account, at: date, provenance: provenance) }
+    public func remove(_ number: PhoneNumber, for account: Account.ID, at date: Date, provenance: Provenance)
+        async throws -> Bool
+    { try await wrapping.remove(number, for: account, at: date, provenance: provenance) }
+    public func contains(_ number: PhoneNumber, for account: Account.ID, at date: Date) async throws -> Bool {
+        try await wrapping.contains(number, for: account, at: date)
     }
-    public func remove(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool {
-        try await wrapping.remove(number, for: account)
+    public func listed(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date) async throws -> [Bool] {
+        try await wrapping.listed(numbers, for: account, at: date)
     }
-    public func contains(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool {
-        try await wrapping.contains(number, for: account)
-    }
-    public func listed(_ numbers: [PhoneNumber], for account: Account.ID) async throws -> [Bool] {
-        try await wrapping.listed(numbers, for: account)
-    }
-    public func addBatch(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date) async throws -> [Bool] {
-        try await wrapping.addBatch(numbers, for: account, at: date)
-    }
-    public func removeBatch(_ numbers: [PhoneNumber], for account: Account.ID) async throws -> [Bool] {
-        try await wrapping.removeBatch(numbers, for: account)
+    public func listedEntries(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date) async throws
+        -> [ListEntry?]
+    { try await wrapping.listedEntries(numbers, for: account, at: date) }
+    public func addBatch(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date, provenance: Provenance)
+        async throws -> [Bool]
+    { try await wrapping.addBatch(numbers, for: account, at: date, provenance: provenance) }
+    public func removeBatch(
+        _ numbers: [PhoneNumber], for account: Account.ID, at date: Date, provenance: Provenance
+    ) async throws -> [Bool] {
+        try await wrapping.removeBatch(numbers, for: account, at: date, provenance: provenance)
     }
     public func page(for account: Account.ID, filter: DateFilter, page: PageRequest) async throws -> BlacklistPage {
         try await wrapping.page(for: account, filter: filter, page: page)
+    }
+    public func entries(for account: Account.ID, filter: DateFilter, page: PageRequest) async throws -> EntriesPage {
+        try await wrapping.entries(for: account, filter: filter, page: page)
+    }
+    public func changes(for account: Account.ID, after seq: Int64, limit: Int) async throws -> ChangesPage {
+        try await wrapping.changes(for: account, after: seq, limit: limit)
+    }
+    public func expire(through date: Date) async throws -> Int { try await wrapping.expire(through: date) }
+    public func pruneChanges(before date: Date) async throws -> Int { try await wrapping.pruneChanges(before: date) }
+    public func eraseHistory(of number: PhoneNumber, for account: Account.ID, audit: AuditContext) async throws -> Int {
+        try await wrapping.eraseHistory(of: number, for: account, audit: audit)
+    }
+    public func addWebhook(for account: Account.ID, url: String, secret: String, audit: AuditContext) async throws
+        -> Webhook
+    { try await wrapping.addWebhook(for: account, url: url, secret: secret, audit: audit) }
+    public func webhooks() async throws -> [Webhook] { try await wrapping.webhooks() }
+    public func removeWebhook(id: Int64, audit: AuditContext) async throws -> Bool {
+        try await wrapping.removeWebhook(id: id, audit: audit)
+    }
+    public func recordDelivery(webhook id: Int64, through seq: Int64) async throws {
+        try await wrapping.recordDelivery(webhook: id, through: seq)
+    }
+    public func claimWebhook(id: Int64, holder: String, now: Date, lease: Duration) async throws -> Bool {
+        try await wrapping.claimWebhook(id: id, holder: holder, now: now, lease: lease)
     }
     public func checkHealth() async throws { try await wrapping.checkHealth() }
     public func close() async { await wrapping.close() }
@@ -70,27 +110,40 @@ public final class FailingStore: ForwardingStore {
     /// Fails the list operations of `wrapping`.
     public init(wrapping: any EngelStore) { self.wrapping = wrapping }
 
-    public func add(_ number: PhoneNumber, for account: Account.ID, at date: Date) async throws -> AddOutcome {
+    public func add(_ number: PhoneNumber, for account: Account.ID, at date: Date, provenance: Provenance)
+        async throws -> AddOutcome
+    {
         attempts.withLock { $0 += 1 }
         throw SimulatedOutage()
     }
-    public func remove(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool {
+    public func remove(_ number: PhoneNumber, for account: Account.ID, at date: Date, provenance: Provenance)
+        async throws -> Bool
+    { throw SimulatedOutage() }
+    public func listed(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date) async throws -> [Bool] {
         throw SimulatedOutage()
     }
-    public func listed(_ numbers: [PhoneNumber], for account: Account.ID) async throws -> [Bool] {
-        throw SimulatedOutage()
-    }
-    public func addBatch(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date) async throws -> [Bool] {
+    public func listedEntries(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date) async throws
+        -> [ListEntry?]
+    { throw SimulatedOutage() }
+    public func addBatch(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date, provenance: Provenance)
+        async throws -> [Bool]
+    {
         attempts.withLock { $0 += 1 }
         throw SimulatedOutage()
     }
-    public func removeBatch(_ numbers: [PhoneNumber], for account: Account.ID) async throws -> [Bool] {
-        throw SimulatedOutage()
-    }
-    public func contains(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool {
+    public func removeBatch(
+        _ numbers: [PhoneNumber], for account: Account.ID, at date: Date, provenance: Provenance
+    ) async throws -> [Bool] { throw SimulatedOutage() }
+    public func contains(_ number: PhoneNumber, for account: Account.ID, at date: Date) async throws -> Bool {
         throw SimulatedOutage()
     }
     public func page(for account: Account.ID, filter: DateFilter, page: PageRequest) async throws -> BlacklistPage {
+        throw SimulatedOutage()
+    }
+    public func entries(for account: Account.ID, filter: DateFilter, page: PageRequest) async throws -> EntriesPage {
+        throw SimulatedOutage()
+    }
+    public func changes(for account: Account.ID, after seq: Int64, limit: Int) async throws -> ChangesPage {
         throw SimulatedOutage()
     }
     public func checkHealth() async throws { throw SimulatedOutage() }
@@ -104,8 +157,10 @@ public final class RemoveThenFailOnceStore: ForwardingStore {
     /// Wraps `wrapping`.
     public init(wrapping: any EngelStore) { self.wrapping = wrapping }
 
-    public func remove(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool {
-        let removed = try await wrapping.remove(number, for: account)
+    public func remove(_ number: PhoneNumber, for account: Account.ID, at date: Date, provenance: Provenance)
+        async throws -> Bool
+    {
+        let removed = try await wrapping.remove(number, for: account, at: date, provenance: provenance)
         let failNow = failed.withLock { failed in
             defer { failed = true }
             return !failed
@@ -146,7 +201,9 @@ public final class SlowAddStore: ForwardingStore {
         }
     }
 
-    public func add(_ number: PhoneNumber, for account: Account.ID, at date: Date) async throws -> AddOutcome {
+    public func add(_ number: PhoneNumber, for account: Account.ID, at date: Date, provenance: Provenance)
+        async throws -> AddOutcome
+    {
         let waiters = state.withLock { state in
             state.started += 1
             defer { state.waiters = [] }
@@ -159,6 +216,6 @@ public final class SlowAddStore: ForwardingStore {
             state.withLock { $0.cancelled += 1 }
             throw error
         }
-        return try await wrapping.add(number, for: account, at: date)
+        return try await wrapping.add(number, for: account, at: date, provenance: provenance)
     }
 }

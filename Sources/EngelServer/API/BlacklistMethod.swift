@@ -13,20 +13,28 @@ enum BlacklistMethod: String, CaseIterable, Sendable {
     case check = "/v1/check-blacklist"
     case bulkAdd = "/v1/bulk-add-blacklist"
     case bulkDelete = "/v1/bulk-delete-blacklist"
+    case entries = "/v1/get-blacklist-entries"
+    case changes = "/v1/get-blacklist-changes"
 
     /// Whether the method is one of Engel's own (DESIGN.md, "Beyond the three methods").
     var isEngelsOwn: Bool {
         switch self {
         case .add, .list, .delete: false
-        case .check, .bulkAdd, .bulkDelete: true
+        case .check, .bulkAdd, .bulkDelete, .entries, .changes: true
         }
     }
 
     /// The dialects the method is served in: iletiMerkezi's own methods in both, Engel's in JSON.
     var dialects: [WireDialect] { isEngelsOwn ? [.json] : WireDialect.allCases }
 
-    /// Which of the configured body limits applies to the method.
-    var bodyLimit: BodyLimit { isEngelsOwn ? .bulk : .standard }
+    /// Which of the configured body limits applies to the method: the batch methods' own, the
+    /// usual one for the others.
+    var bodyLimit: BodyLimit {
+        switch self {
+        case .check, .bulkAdd, .bulkDelete: .bulk
+        case .add, .list, .delete, .entries, .changes: .standard
+        }
+    }
 
     /// The method's path in `dialect`.
     func path(in dialect: WireDialect) -> String { rawValue + dialect.pathSuffix }
@@ -44,16 +52,30 @@ extension BlacklistMethod {
             return ListCall(
                 credentials: try received.credentials(),
                 operation: Result { () throws(APIError) in
-                    let number = try parser.parse(try received.requiredBlacklist().number)
-                    return self == .add ? .add(number, at: date) : .remove(number)
+                    let payload = try received.requiredBlacklist()
+                    let number = try parser.parse(payload.number)
+                    var provenance = Provenance.api
+                    provenance.reason = try ChangeReason.validated(payload.reason)
+                    guard self == .add else { return .remove(number, at: date, provenance) }
+                    provenance.until = try BlockEnd.parse(payload.until, after: date)
+                    return .add(number, at: date, provenance)
                 })
-        case .list:
+        case .list, .entries:
             let received = try codec.decode(ListPayload.self, from: body)
             return ListCall(
                 credentials: try received.credentials(),
                 operation: Result { () throws(APIError) in
                     let payload = try received.blacklist() ?? ListPayload()
-                    return .page(try payload.dateFilter(), try payload.pageRequest())
+                    let (filter, page) = (try payload.dateFilter(), try payload.pageRequest())
+                    return self == .list ? .page(filter, page) : .entries(filter, page)
+                })
+        case .changes:
+            let received = try ReceivedRequest<ChangesRequestPayload>.decode(jsonBody: body)
+            return ListCall(
+                credentials: try received.credentials(),
+                operation: Result { () throws(APIError) in
+                    let payload = try received.blacklist() ?? ChangesRequestPayload()
+                    return .changes(after: try payload.afterSeq(), limit: try payload.limitValue())
                 })
         case .check, .bulkAdd, .bulkDelete:
             // JSON only: no other codec is routed here.
@@ -61,11 +83,16 @@ extension BlacklistMethod {
             return ListCall(
                 credentials: try received.credentials(),
                 operation: Result { () throws(APIError) in
-                    let batch = try NumberBatch(try received.requiredBlacklist().numbers, parser: parser)
+                    let payload = try received.requiredBlacklist()
+                    let batch = try NumberBatch(payload.numbers, parser: parser)
+                    var provenance = Provenance(source: .bulk, actor: .api)
+                    provenance.reason = try ChangeReason.validated(payload.reason)
                     switch self {
-                    case .check: return .check(batch)
-                    case .bulkAdd: return .addBatch(batch, at: date)
-                    default: return .removeBatch(batch)
+                    case .check: return .check(batch, at: date, detail: payload.detail ?? false)
+                    case .bulkAdd:
+                        provenance.until = try BlockEnd.parse(payload.until, after: date)
+                        return .addBatch(batch, at: date, provenance)
+                    default: return .removeBatch(batch, at: date, provenance)
                     }
                 })
         }
@@ -77,6 +104,10 @@ extension BlacklistMethod {
         case .added, .removed(true): return .status(.success)
         case .removed(false): throw APIError(.cannotRemoveBlock, "number is not listed")
         case .page(let page): return .page(page)
+        case .entries(let page): return .entries(page)
+        case .changes(let stretch): return .changes(stretch)
+        case .checkedInDetail(let batch, let entries):
+            return .checkedInDetail(listed: entries.compactMap { $0 }, invalid: batch.invalid)
         case .checked(let batch, let listed):
             return .checked(
                 listed: zip(batch.numbers, listed).compactMap { number, isListed in isListed ? number : nil },

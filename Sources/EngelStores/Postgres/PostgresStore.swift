@@ -238,9 +238,10 @@ public final class PostgresStore: EngelStore {
 
     // MARK: AccountStore
 
-    public func createAccount(name: AccountName, apiKey: String, hashDigest: HashDigest, createdAt: Date)
+    public func createAccount(name: AccountName, apiKey: String, hashDigest: HashDigest, audit: AuditContext)
         async throws -> Account
     {
+        let createdAt = audit.at
         let created = createdAt.microsecondsSince1970
         let ids = try await rows(
             """
@@ -283,29 +284,37 @@ public final class PostgresStore: EngelStore {
             createdAt: Date(microsecondsSince1970: created))
     }
 
-    public func setAPIAccess(_ enabled: Bool, forAccountNamed name: AccountName) async throws -> Bool {
+    public func setAPIAccess(_ enabled: Bool, forAccountNamed name: AccountName, audit: AuditContext) async throws
+        -> Bool
+    {
         try await rowCount("UPDATE accounts SET api_enabled = \(enabled) WHERE name = \(name.value) RETURNING id") > 0
     }
 
-    public func replaceHashDigest(_ digest: HashDigest, forAccountNamed name: AccountName) async throws -> Bool {
+    public func replaceHashDigest(_ digest: HashDigest, forAccountNamed name: AccountName, audit: AuditContext)
+        async throws -> Bool
+    {
         try await rowCount(
             "UPDATE accounts SET hash_digest = \(digest.hexadecimal) WHERE name = \(name.value) RETURNING id") > 0
     }
 
-    public func deleteAccount(named name: AccountName) async throws -> Bool {
+    public func deleteAccount(named name: AccountName, audit: AuditContext) async throws -> Bool {
         // The list goes with it: ON DELETE CASCADE, in the same statement's transaction.
         try await rowCount("DELETE FROM accounts WHERE name = \(name.value) RETURNING id") > 0
     }
 
     // MARK: BlacklistStore
 
-    public func add(_ number: PhoneNumber, for account: Account.ID, at date: Date) async throws -> AddOutcome {
+    public func add(_ number: PhoneNumber, for account: Account.ID, at date: Date, provenance: Provenance)
+        async throws -> AddOutcome
+    {
         let inserted = try await run(
             PostgresStatements.Add(account: account, national: number.national, addedAt: date.microsecondsSince1970))
         return inserted.isEmpty ? .alreadyListed : .added
     }
 
-    public func addAll(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date) async throws -> Int {
+    public func addAll(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date, provenance: Provenance)
+        async throws -> Int
+    {
         let micros = date.microsecondsSince1970
         var added = 0
         for batchStart in stride(from: 0, to: numbers.count, by: 10_000) {
@@ -342,18 +351,22 @@ public final class PostgresStore: EngelStore {
     /// How many rows one bulk add must insert before it vacuums and analyzes the list itself.
     static let bulkSizeWorthVacuuming = 10_000
 
-    public func remove(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool {
+    public func remove(_ number: PhoneNumber, for account: Account.ID, at date: Date, provenance: Provenance)
+        async throws -> Bool
+    {
         try await !run(PostgresStatements.Remove(account: account, national: number.national)).isEmpty
     }
 
-    public func listed(_ numbers: [PhoneNumber], for account: Account.ID) async throws -> [Bool] {
+    public func listed(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date) async throws -> [Bool] {
         let nationals = numbers.map(\.national)
         let found = try await returnedNumbers(
             "SELECT number FROM blacklist WHERE account_id = \(account) AND number = ANY(\(nationals)::BIGINT[])")
         return nationals.map(found.contains)
     }
 
-    public func addBatch(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date) async throws -> [Bool] {
+    public func addBatch(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date, provenance: Provenance)
+        async throws -> [Bool]
+    {
         let nationals = numbers.map(\.national)
         let micros = date.microsecondsSince1970
         // One statement is one transaction: the batch commits whole or not at all. WITH ORDINALITY
@@ -370,7 +383,9 @@ public final class PostgresStore: EngelStore {
         return nationals.map(inserted.contains)
     }
 
-    public func removeBatch(_ numbers: [PhoneNumber], for account: Account.ID) async throws -> [Bool] {
+    public func removeBatch(
+        _ numbers: [PhoneNumber], for account: Account.ID, at date: Date, provenance: Provenance
+    ) async throws -> [Bool] {
         let nationals = numbers.map(\.national)
         let deleted = try await retryingDeadlocks {
             try await returnedNumbers(
@@ -397,7 +412,7 @@ public final class PostgresStore: EngelStore {
         }
     }
 
-    public func contains(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool {
+    public func contains(_ number: PhoneNumber, for account: Account.ID, at date: Date) async throws -> Bool {
         try await !run(PostgresStatements.Contains(account: account, national: number.national)).isEmpty
     }
 

@@ -30,6 +30,8 @@ public final class SQLiteStore: EngelStore {
     private let writerTask: Mutex<Task<Void, Never>?>
     private let writerExecutor: Mutex<DedicatedThreadExecutor?>
     private let periodicTasks: Mutex<[Task<Void, Never>]>
+    /// The first `close` call's work, which later calls wait for.
+    private let closing = Mutex<Task<Void, Never>?>(nil)
     private let logger: Logger
 
     private init(
@@ -136,8 +138,20 @@ public final class SQLiteStore: EngelStore {
         }
     }
 
-    /// Finishes queued writes, then closes every connection.
+    /// Finishes queued writes, then closes every connection. Safe to call more than once: later
+    /// calls wait for the first to finish. A connection released unclosed would stop a debug build.
     public func close() async {
+        // In a task of its own: a shutdown that cancelled the caller must still close the file.
+        let work = closing.withLock { started in
+            if let started { return started }
+            let task = Task { await closeConnections() }
+            started = task
+            return task
+        }
+        await work.value
+    }
+
+    private func closeConnections() async {
         queue.close()
         for task in periodicTasks.withLock({ $0 }) {
             task.cancel()
@@ -146,8 +160,7 @@ public final class SQLiteStore: EngelStore {
         await writerTask.withLock({ $0 })?.value
         writerExecutor.withLock({ $0 })?.shutdown()
         for connection in readers + [checkpointer, writer] {
-            // In a task of its own: a shutdown that cancelled the caller must still close the file.
-            do { try await Task { try await connection.close() }.value } catch {
+            do { try await connection.close() } catch {
                 logger.warning("closing an SQLite connection failed", metadata: ["error": "\(error)"])
             }
         }
@@ -221,9 +234,10 @@ public final class SQLiteStore: EngelStore {
 
     static let accountColumns = "id, name, api_key, hash_digest, api_enabled, created_at"
 
-    public func createAccount(name: AccountName, apiKey: String, hashDigest: HashDigest, createdAt: Date)
+    public func createAccount(name: AccountName, apiKey: String, hashDigest: HashDigest, audit: AuditContext)
         async throws -> Account
     {
+        let createdAt = audit.at
         let id = try await write(effect: .accounts) { connection -> Account.ID? in
             let taken = try await connection.query("SELECT 1 FROM accounts WHERE name = ?", [.text(name.value)])
             guard taken.isEmpty else { return nil }
@@ -258,19 +272,23 @@ public final class SQLiteStore: EngelStore {
         caches.accounts.withLock { $0.sorted }
     }
 
-    public func setAPIAccess(_ enabled: Bool, forAccountNamed name: AccountName) async throws -> Bool {
+    public func setAPIAccess(_ enabled: Bool, forAccountNamed name: AccountName, audit: AuditContext) async throws
+        -> Bool
+    {
         try await updateAccount(
             "UPDATE accounts SET api_enabled = ? WHERE name = ? RETURNING id",
             [.int64(enabled ? 1 : 0), .text(name.value)])
     }
 
-    public func replaceHashDigest(_ digest: HashDigest, forAccountNamed name: AccountName) async throws -> Bool {
+    public func replaceHashDigest(_ digest: HashDigest, forAccountNamed name: AccountName, audit: AuditContext)
+        async throws -> Bool
+    {
         try await updateAccount(
             "UPDATE accounts SET hash_digest = ? WHERE name = ? RETURNING id",
             [.text(digest.hexadecimal), .text(name.value)])
     }
 
-    public func deleteAccount(named name: AccountName) async throws -> Bool {
+    public func deleteAccount(named name: AccountName, audit: AuditContext) async throws -> Bool {
         try await write(effect: .accountsAndLists) { connection in
             let rows = try await connection.query(
                 "DELETE FROM accounts WHERE name = ? RETURNING id", [.text(name.value)])
@@ -299,13 +317,17 @@ public final class SQLiteStore: EngelStore {
 
     // MARK: BlacklistStore
 
-    public func add(_ number: PhoneNumber, for account: Account.ID, at date: Date) async throws -> AddOutcome {
+    public func add(_ number: PhoneNumber, for account: Account.ID, at date: Date, provenance: Provenance)
+        async throws -> AddOutcome
+    {
         try await withCheckedThrowingContinuation { continuation in
             add(number, for: account, at: date) { continuation.resume(with: $0) }
         }
     }
 
-    public func addAll(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date) async throws -> Int {
+    public func addAll(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date, provenance: Provenance)
+        async throws -> Int
+    {
         // Several thousand rows per transaction, a few hundred per statement, so a million numbers
         // take seconds rather than a million fsyncs. The mirror is dropped and reloads on next use.
         let micros = date.microsecondsSince1970
@@ -327,13 +349,15 @@ public final class SQLiteStore: EngelStore {
         return added
     }
 
-    public func remove(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool {
+    public func remove(_ number: PhoneNumber, for account: Account.ID, at date: Date, provenance: Provenance)
+        async throws -> Bool
+    {
         try await withCheckedThrowingContinuation { continuation in
             remove(number, for: account) { continuation.resume(with: $0) }
         }
     }
 
-    public func contains(_ number: PhoneNumber, for account: Account.ID) async throws -> Bool {
+    public func contains(_ number: PhoneNumber, for account: Account.ID, at date: Date) async throws -> Bool {
         if let listed = caches.lists.withLock({ $0[account]?.contains(number.national) }) { return listed }
         return try await !read(
             "SELECT 1 FROM blacklist WHERE account_id = ? AND number = ?",
@@ -341,7 +365,7 @@ public final class SQLiteStore: EngelStore {
         ).isEmpty
     }
 
-    public func listed(_ numbers: [PhoneNumber], for account: Account.ID) async throws -> [Bool] {
+    public func listed(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date) async throws -> [Bool] {
         try await fromMemory(of: account) { memoryListed(numbers, for: account) }
     }
 
@@ -353,13 +377,17 @@ public final class SQLiteStore: EngelStore {
         }
     }
 
-    public func addBatch(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date) async throws -> [Bool] {
+    public func addBatch(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date, provenance: Provenance)
+        async throws -> [Bool]
+    {
         try await withCheckedThrowingContinuation { continuation in
             addBatch(numbers, for: account, at: date) { continuation.resume(with: $0) }
         }
     }
 
-    public func removeBatch(_ numbers: [PhoneNumber], for account: Account.ID) async throws -> [Bool] {
+    public func removeBatch(
+        _ numbers: [PhoneNumber], for account: Account.ID, at date: Date, provenance: Provenance
+    ) async throws -> [Bool] {
         try await withCheckedThrowingContinuation { continuation in
             removeBatch(numbers, for: account) { continuation.resume(with: $0) }
         }
@@ -446,31 +474,33 @@ extension SQLiteStore {
                 return .now(.success(result(.page(found))))
             }
             return .suspending { await self.carryOut(call) }
-        case .add(let number, let date):
+        case .add(let number, let date, _):
             let pending = PendingReply<Result<ListCallResult, any Error>>()
             add(number, for: account.id, at: date) { pending.fulfil($0.map { result(.added($0)) }) }
             return .later(pending)
-        case .remove(let number):
+        case .remove(let number, _, _):
             let pending = PendingReply<Result<ListCallResult, any Error>>()
             remove(number, for: account.id) { pending.fulfil($0.map { result(.removed($0)) }) }
             return .later(pending)
-        case .check(let batch):
+        case .check(let batch, _, detail: false):
             if let listed = memoryListed(batch.numbers, for: account.id) {
                 return .now(.success(result(.checked(batch, listed: listed))))
             }
             return .suspending { await self.carryOut(call) }
-        case .addBatch(let batch, let date):
+        case .addBatch(let batch, let date, _):
             let pending = PendingReply<Result<ListCallResult, any Error>>()
             addBatch(batch.numbers, for: account.id, at: date) {
                 pending.fulfil($0.map { result(.addedBatch(batch, added: $0)) })
             }
             return .later(pending)
-        case .removeBatch(let batch):
+        case .removeBatch(let batch, _, _):
             let pending = PendingReply<Result<ListCallResult, any Error>>()
             removeBatch(batch.numbers, for: account.id) {
                 pending.fulfil($0.map { result(.removedBatch(batch, removed: $0)) })
             }
             return .later(pending)
+        case .check, .entries, .changes:
+            return .suspending { await self.carryOut(call) }
         }
     }
 

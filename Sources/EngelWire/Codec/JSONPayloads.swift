@@ -66,7 +66,9 @@ extension NumberPayload: JSONDecodablePayload {
         guard let number = try value.member("number")?.numberInput(path: path + ".number") else {
             throw APIError(.badRequest, "missing \(path).number")
         }
-        self.init(number: number.text)
+        self.init(
+            number: number.text, reason: try value.stringMember("reason", path: path),
+            until: try value.stringMember("until", path: path))
     }
 }
 
@@ -99,6 +101,23 @@ extension NumbersPayload: JSONDecodablePayload {
         var inputs: [NumberInput] = []
         inputs.reserveCapacity(elements.count)
         for element in elements { inputs.append(try element.numberInput(path: path + ".numbers[]")) }
-        self.init(numbers: inputs)
+        var detail: Bool?
+        switch value.member("detail") {
+        case nil: detail = nil
+        case .bool(let flag): detail = flag
+        case let other?: throw APIError(.badRequest, "wrong type at \(path).detail: \(other.typeName)")
+        }
+        self.init(
+            numbers: inputs, reason: try value.stringMember("reason", path: path),
+            until: try value.stringMember("until", path: path), detail: detail)
+    }
+}
+
+extension ChangesRequestPayload: JSONDecodablePayload {
+    public init(json value: WireJSON, path: String) throws(APIError) {
+        try value.requireObject(path)
+        self.init(
+            after: try value.looseIntegerMember("after", path: path),
+            limit: try value.looseIntegerMember("limit", path: path))
     }
 }

@@ -9,6 +9,12 @@ public enum BlacklistAnswer: Sendable, Hashable {
     case page(BlacklistPage)
     /// A successful check-blacklist: the listed numbers and the invalid inputs.
     case checked(listed: [PhoneNumber], invalid: [NumberInput])
+    /// A successful check-blacklist with `detail`: the listed numbers' entries and the invalid inputs.
+    case checkedInDetail(listed: [ListEntry], invalid: [NumberInput])
+    /// A successful get-blacklist-entries page.
+    case entries(EntriesPage)
+    /// A successful get-blacklist-changes stretch.
+    case changes(ChangesPage)
     /// A successful bulk-add-blacklist.
     case bulkAdded(added: Int, alreadyListed: [NumberInput], invalid: [NumberInput])
     /// A successful bulk-delete-blacklist.
@@ -18,7 +24,7 @@ public enum BlacklistAnswer: Sendable, Hashable {
     public var status: APIStatus {
         switch self {
         case .status(let status): status
-        case .page, .checked, .bulkAdded, .bulkRemoved: .success
+        case .page, .checked, .checkedInDetail, .entries, .changes, .bulkAdded, .bulkRemoved: .success
         }
     }
 }
@@ -60,6 +66,9 @@ public struct JSONWireCodec: WireCodec {
         case .status(let status): ResponseWriter.status(status)
         case .page(let page): ResponseWriter.page(page)
         case .checked(let listed, let invalid): ResponseWriter.check(listed: listed, invalid: invalid)
+        case .checkedInDetail(let listed, let invalid): ResponseWriter.check(detailing: listed, invalid: invalid)
+        case .entries(let page): ResponseWriter.entries(page)
+        case .changes(let stretch): ResponseWriter.changes(stretch)
         case .bulkAdded(let added, let alreadyListed, let invalid):
             ResponseWriter.bulk("added", added, "alreadyListed", alreadyListed, invalid: invalid)
         case .bulkRemoved(let removed, let notListed, let invalid):
@@ -88,7 +97,8 @@ public struct XMLWireCodec: WireCodec {
         case .status(let status): XMLResponseWriter.status(status)
         case .page(let page): XMLResponseWriter.page(page)
         // Engel's own methods are served in JSON only: no XML route leads to their answers.
-        case .checked, .bulkAdded, .bulkRemoved: XMLResponseWriter.status(answer.status)
+        case .checked, .checkedInDetail, .entries, .changes, .bulkAdded, .bulkRemoved:
+            XMLResponseWriter.status(answer.status)
         }
     }
 }
