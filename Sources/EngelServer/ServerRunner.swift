@@ -21,6 +21,7 @@ public enum ServerRunner {
     ) async throws {
         // Before the store, so a bad certificate fails fast and touches nothing.
         let tls = try configuration.loadTLS()
+        tls?.warnIfExpired(logger: logger)
         if tls == nil, !configuration.listensOnLoopbackOnly {
             logger.warning(
                 "serving plain HTTP on a reachable address: API keys and hashes cross the network in clear",

@@ -1,3 +1,5 @@
+import EngelServer
+import EngelTestSupport
 import Foundation
 import Testing
 
@@ -173,5 +175,25 @@ struct TLSTests {
         let (status, _) = try run(
             engel, ["serve", "--port", "0", "--database", database, "--tls-cert", good.certificate])
         #expect(status != 0)
+    }
+
+    @Test("an expired certificate, or one expiring within a week, is served with a warning")
+    func expiryWarns() throws {
+        let folder = try folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let made = try certificate("soon", in: folder)
+        let tls = try ServerTLS(certificatePath: made.certificate, keyPath: made.key)
+        // openssl made it valid for two days from now.
+        #expect(tls.expiry > Date().addingTimeInterval(86_400))
+        let quiet = CapturedLog()
+        tls.warnIfExpired(logger: quiet.logger, now: tls.expiry.addingTimeInterval(-30 * 86_400))
+        #expect(quiet.text.isEmpty)
+        let soon = CapturedLog()
+        tls.warnIfExpired(logger: soon.logger)
+        #expect(soon.text.contains("within a week"))
+        let expired = CapturedLog()
+        tls.warnIfExpired(logger: expired.logger, now: tls.expiry.addingTimeInterval(1))
+        #expect(expired.text.contains("has expired"))
+        #expect(expired.text.contains(made.certificate))
     }
 }

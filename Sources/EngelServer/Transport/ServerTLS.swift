@@ -13,7 +13,7 @@ public final class ServerTLS: Sendable {
     public let certificatePath: String
     /// The private key file.
     public let keyPath: String
-    private let current: Mutex<NIOSSLContext>
+    private let current: Mutex<(context: NIOSSLContext, expiry: Date)>
 
     /// Reads both files; throws ``TLSFilesUnusable`` naming what is wrong with them.
     public init(certificatePath: String, keyPath: String) throws {
@@ -23,7 +23,11 @@ public final class ServerTLS: Sendable {
     }
 
     /// The context new connections use.
-    var context: NIOSSLContext { current.withLock { $0 } }
+    var context: NIOSSLContext { current.withLock { $0.context } }
+
+    /// When the certificate in use stops being valid. An expired one is served all the same (the
+    /// operator is warned): refusing to start would take the API down over a renewal that failed.
+    public var expiry: Date { current.withLock { $0.expiry } }
 
     /// Reads the files again and uses them for new connections; on failure the certificate in use
     /// stays and the error says why.
@@ -32,7 +36,9 @@ public final class ServerTLS: Sendable {
         current.withLock { $0 = fresh }
     }
 
-    private static func context(certificatePath: String, keyPath: String) throws -> NIOSSLContext {
+    private static func context(certificatePath: String, keyPath: String) throws -> (
+        context: NIOSSLContext, expiry: Date
+    ) {
         let chain: [NIOSSLCertificate]
         do {
             chain = try NIOSSLCertificate.fromPEMFile(certificatePath)
@@ -52,11 +58,25 @@ public final class ServerTLS: Sendable {
             certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
         configuration.minimumTLSVersion = .tlsv12
         do {
-            return try NIOSSLContext(configuration: configuration)
+            let expiry = Date(timeIntervalSince1970: TimeInterval(chain[0].notValidAfter))
+            return (try NIOSSLContext(configuration: configuration), expiry)
         } catch {
             throw TLSFilesUnusable(
                 "the key in \(keyPath) does not fit the certificate in \(certificatePath), or they are unusable "
                     + "(\(error))")
+        }
+    }
+}
+
+extension ServerTLS {
+    /// Logs a warning when the certificate in use has expired, or expires within a week.
+    public func warnIfExpired(logger: Logger, now: Date = Date()) {
+        let metadata: Logger.Metadata = ["certificate": "\(certificatePath)", "notValidAfter": "\(expiry)"]
+        if expiry <= now {
+            logger.warning(
+                "the TLS certificate has expired: clients will refuse it until it is renewed", metadata: metadata)
+        } else if expiry.timeIntervalSince(now) < 7 * 86_400 {
+            logger.warning("the TLS certificate expires within a week", metadata: metadata)
         }
     }
 }
@@ -92,6 +112,7 @@ public struct TLSReloadService: Service {
                     logger.notice(
                         "reloaded the TLS certificate and key on SIGHUP",
                         metadata: ["certificate": "\(tls.certificatePath)", "key": "\(tls.keyPath)"])
+                    tls.warnIfExpired(logger: logger)
                 } catch {
                     logger.error(
                         "SIGHUP: the TLS files cannot be used; the certificate in use stays",
