@@ -78,10 +78,12 @@ struct SQLiteChangeLogTests: NumberedEntries {
 
         let reopened = try await SQLiteStore.open(path: path)
         _ = try await reopened.prepareForServing()
-        #expect(try await reopened.listed([number(1), number(2)], for: account.id, at: base.addingTimeInterval(99))
-            == [true, true])
-        #expect(try await reopened.listed([number(1), number(2)], for: account.id, at: base.addingTimeInterval(100))
-            == [false, true])
+        #expect(
+            try await reopened.listed([number(1), number(2)], for: account.id, at: base.addingTimeInterval(99))
+                == [true, true])
+        #expect(
+            try await reopened.listed([number(1), number(2)], for: account.id, at: base.addingTimeInterval(100))
+                == [false, true])
         // A re-add moves the end once the mirror is loaded from the file.
         let later = Provenance(source: .api, actor: .api, until: base.addingTimeInterval(500))
         #expect(
@@ -89,7 +91,8 @@ struct SQLiteChangeLogTests: NumberedEntries {
                 == .alreadyListed)
         #expect(try await reopened.contains(number(1), for: account.id, at: base.addingTimeInterval(400)))
         let entry = try #require(
-            try await reopened.listedEntries([number(1)], for: account.id, at: base.addingTimeInterval(400)).first ?? nil)
+            try await reopened.listedEntries([number(1)], for: account.id, at: base.addingTimeInterval(400)).first
+                ?? nil)
         #expect(entry.reason == "30 days")
         #expect(entry.until == base.addingTimeInterval(500))
         #expect(try await reopened.expire(through: base.addingTimeInterval(500)) == 1)
@@ -99,6 +102,100 @@ struct SQLiteChangeLogTests: NumberedEntries {
         #expect(log.last?.source == .expiry)
         #expect(log.last?.at == base.addingTimeInterval(500))
         await reopened.close()
+    }
+
+    /// A record without its seq, which two stores hand out differently.
+    struct Unnumbered: Hashable {
+        let at: Date
+        let action: ChangeAction
+        let source: ChangeSource
+        let reason: String?
+        let until: Date?
+        let actor: ChangeActor
+
+        init(_ record: ChangeRecord) {
+            (at, action, source, reason, until, actor) = (
+                record.at, record.action, record.source, record.reason, record.until, record.actor
+            )
+        }
+    }
+
+    /// Each number's records in order: a batch may record its numbers in another order than the
+    /// memory store, never one number's changes.
+    func history(_ store: some BlacklistStore, _ account: Account.ID) async throws -> [PhoneNumber: [Unnumbered]] {
+        let records = try await store.changes(for: account, after: 0, limit: 100_000).changes
+        #expect(zip(records, records.dropFirst()).allSatisfy { $0.seq < $1.seq })
+        return Dictionary(grouping: records, by: \.number).mapValues { $0.map(Unnumbered.init) }
+    }
+
+    @Test("random adds, removes, batches, ends and expiries answer and record as the memory store does")
+    func sameAsMemory() async throws {
+        let memory = MemoryStore()
+        let sqlite = try await SQLiteStore.open(path: TestDatabases.temporarySQLitePath())
+        let name = try AccountName("acme")
+        let one = try await memory.createAccount(
+            name: name, apiKey: "k", hashDigest: HashDigest(of: "h"), createdAt: base)
+        let other = try await sqlite.createAccount(
+            name: name, apiKey: "k", hashDigest: HashDigest(of: "h"), createdAt: base)
+        #expect(one.id == other.id)
+        let account = one.id
+        var generator = SeededGenerator(seed: 17)
+        let reasons: [String?] = [nil, "asked", "complaint"]
+        for step in 0..<600 {
+            let at = base.addingTimeInterval(Double(step))
+            let index = Int.random(in: 0..<40, using: &generator)
+            let until: Date? =
+                Bool.random(using: &generator)
+                ? nil : at.addingTimeInterval(Double(Int.random(in: 1...60, using: &generator)))
+            let provenance = Provenance(
+                source: .api, actor: .panel(user: "ayse"), reason: reasons.randomElement(using: &generator) ?? nil,
+                until: until)
+            switch Int.random(in: 0..<8, using: &generator) {
+            case 0, 1:
+                let number = try number(index)
+                let expected = await memory.add(number, for: account, at: at, provenance: provenance)
+                #expect(
+                    try await sqlite.add(number, for: account, at: at, provenance: provenance) == expected,
+                    "step \(step)")
+            case 2:
+                let number = try number(index)
+                let expected = await memory.remove(number, for: account, at: at, provenance: provenance)
+                #expect(
+                    try await sqlite.remove(number, for: account, at: at, provenance: provenance) == expected,
+                    "step \(step)")
+            case 3:
+                let numbers = try (index..<index + 8).map { try number($0) }
+                let expected = await memory.addBatch(numbers, for: account, at: at, provenance: provenance)
+                #expect(
+                    try await sqlite.addBatch(numbers, for: account, at: at, provenance: provenance) == expected,
+                    "step \(step)")
+            case 4:
+                let numbers = try (index..<index + 8).map { try number($0) }
+                let expected = await memory.removeBatch(numbers, for: account, at: at, provenance: provenance)
+                #expect(
+                    try await sqlite.removeBatch(numbers, for: account, at: at, provenance: provenance) == expected,
+                    "step \(step)")
+            case 5:
+                let expected = await memory.expire(through: at)
+                #expect(try await sqlite.expire(through: at) == expected, "step \(step)")
+            case 6:
+                let numbers = try (0..<48).map { try number($0) }
+                let expected = await memory.listedEntries(numbers, for: account, at: at)
+                #expect(try await sqlite.listedEntries(numbers, for: account, at: at) == expected, "step \(step)")
+                #expect(try await sqlite.listed(numbers, for: account, at: at) == expected.map { $0 != nil })
+            default:
+                let page = try PageRequest(page: Int.random(in: 1...3, using: &generator), rowCount: 10)
+                let expected = await memory.entries(for: account, filter: .none, page: page)
+                let found = try await sqlite.entries(for: account, filter: .none, page: page)
+                #expect(found.entries == expected.entries, "step \(step)")
+                #expect(found.count == expected.count, "step \(step)")
+            }
+        }
+        #expect(try await history(sqlite, account) == (try await history(memory, account)))
+        #expect(
+            try await sqlite.entries(for: account, filter: .none, page: .first).entries
+                == (await memory.entries(for: account, filter: .none, page: .first).entries))
+        await sqlite.close()
     }
 
     @Test("copies of the file taken at any moment of concurrent writes replay to their list exactly")

@@ -18,7 +18,8 @@ extension SQLiteStore {
         }
         return ListEntry(
             number: number, addedAt: Date(microsecondsSince1970: addedAt), source: source,
-            reason: row.column("reason")?.string, until: row.column("until")?.int64.map(Date.init(microsecondsSince1970:)),
+            reason: row.column("reason")?.string,
+            until: row.column("until")?.int64.map(Date.init(microsecondsSince1970:)),
             actor: actor)
     }
 
@@ -80,14 +81,14 @@ extension SQLiteStore {
         else { throw StoreError.corrupt("unreadable change record") }
         return ChangeRecord(
             seq: seq, at: Date(microsecondsSince1970: at), action: action, number: number, source: source,
-            reason: row.column("reason")?.string, until: row.column("until")?.int64.map(Date.init(microsecondsSince1970:)),
+            reason: row.column("reason")?.string,
+            until: row.column("until")?.int64.map(Date.init(microsecondsSince1970:)),
             actor: actor)
     }
 
     public func expire(through date: Date) async throws -> Int {
         try await withCheckedThrowingContinuation { continuation in
-            submit(.write(.expire(Expiry(through: date.microsecondsSince1970) { continuation.resume(with: $0) })))
-            {
+            submit(.write(.expire(Expiry(through: date.microsecondsSince1970) { continuation.resume(with: $0) }))) {
                 continuation.resume(throwing: $0)
             }
         }

@@ -51,7 +51,8 @@ extension SQLiteStore {
                     + "(SELECT name FROM accounts WHERE accounts.id = webhooks.account_id) AS name",
                 [.int64(id)])
             guard let row = rows.first else { return false }
-            if let name = row.column("name")?.string.flatMap({ try? AccountName($0) }), let url = row.column("url")?.string
+            if let name = row.column("name")?.string.flatMap({ try? AccountName($0) }),
+                let url = row.column("url")?.string
             {
                 try await Self.recordAudit(.webhookRemoved, for: name, detail: url, audit, on: connection)
             }

@@ -418,9 +418,15 @@ struct SQLiteWriter {
     private static let recordPlaceholders = String(repeating: recordPlaceholder, count: rowsPerStatement)
 
     /// Inserts `additions` in multi-row statements; returns, in order, whether each was new. A
-    /// number added twice in one run is new only the first time. A number listed already is
-    /// looked at again only when its block may have an end (``revisit(_:progress:)``).
+    /// number added twice in one run is new only the first time. Blocks that may have an end are
+    /// looked at one by one: an ended one is expired before the insert, so that the number is
+    /// listed anew in the run's order, and a listed one may have its end moved.
     private func insert(_ additions: [Addition], progress: inout Progress) async throws -> [Bool] {
+        let mayHaveEnded = try await blocksWithEnds(among: additions, progress: progress)
+        for addition in additions
+        where mayHaveEnded.contains(Listed(account: addition.account, national: addition.national)) {
+            _ = try await expireIfEnded(addition, progress: &progress)
+        }
         var added: [Bool] = []
         added.reserveCapacity(additions.count)
         var listedBefore: [Int] = []
@@ -447,18 +453,18 @@ struct SQLiteWriter {
             }
         }
         guard !listedBefore.isEmpty else { return added }
-        let ended = try await blocksWithEnds(among: listedBefore.map { additions[$0] }, progress: progress)
-        guard !ended.isEmpty else { return added }
+        let withEnds = try await blocksWithEnds(among: listedBefore.map { additions[$0] }, progress: progress)
+        guard !withEnds.isEmpty else { return added }
         for index in listedBefore
-        where ended.contains(Listed(account: additions[index].account, national: additions[index].national)) {
+        where withEnds.contains(Listed(account: additions[index].account, national: additions[index].national)) {
             if try await revisit(additions[index], progress: &progress) { added[index] = true }
         }
         return added
     }
 
-    /// Which of the numbers `additions` found listed have a block with an end: only those can
-    /// have ended or be moved by a re-add. Memory answers for loaded lists, whose ends it keeps;
-    /// the file for the others.
+    /// Which of `additions`' numbers are listed with a block that has an end: only those can have
+    /// ended or be moved by a re-add. Memory answers for loaded lists, whose ends it keeps; the
+    /// file for the others.
     private func blocksWithEnds(among additions: [Addition], progress: Progress) async throws -> Set<Listed> {
         // Ends this group gave, which memory takes only after the commit.
         var endedHere = Set<Listed>()
@@ -479,7 +485,7 @@ struct SQLiteWriter {
                 if endedHere.contains(listed) {
                     withEnds.insert(listed)
                 } else if let mirror = lists[addition.account] {
-                    if mirror.untils[addition.national] != nil { withEnds.insert(listed) }
+                    if !mirror.untils.isEmpty, mirror.untils[addition.national] != nil { withEnds.insert(listed) }
                 } else {
                     unknown[addition.account, default: []].append(addition.national)
                 }
@@ -505,41 +511,55 @@ struct SQLiteWriter {
         "[" + nationals.map(String.init).joined(separator: ",") + "]"
     }
 
-    /// Applies `addition` to a number listed already whose block may have an end: an ended block is
-    /// expired and the number listed anew (returns true, it is new); an end the add moves later is
-    /// moved and recorded; anything else changes nothing. Rare, so one statement at a time.
-    private func revisit(_ addition: Addition, progress: inout Progress) async throws -> Bool {
+    /// Expires the block of `addition`'s number when it has ended by the addition's time; returns
+    /// the number's entry when it stays listed, with its end.
+    private func expireIfEnded(_ addition: Addition, progress: inout Progress) async throws
+        -> (sequence: Int64, until: Int64?)?
+    {
         let rows = try await connection.query(
             "SELECT added_at, seq, until FROM blacklist WHERE account_id = ? AND number = ?",
             [.int64(addition.account), .int64(addition.national)])
-        guard let row = rows.first, let until = row.column("until")?.int64 else { return false }
+        guard let row = rows.first else { return nil }
         guard let addedAt = row.column("added_at")?.int64, let sequence = row.column("seq")?.int64 else {
             throw StoreError.corrupt("unreadable entry in the list of account \(addition.account)")
         }
+        let until = row.column("until")?.int64
+        guard let until, until <= addition.addedAt else { return (sequence, until) }
         try await beginTransaction(&progress)
-        let entry = ListMirror.Entry(key: ListMirror.Key(addedAt: addedAt, sequence: sequence), national: addition.national)
-        if until <= addition.addedAt {
-            _ = try await connection.query("DELETE FROM blacklist WHERE seq = ?", [.int64(sequence)])
-            try await Self.record([.expiry(of: addition.national, for: addition.account, at: until)], on: connection)
-            progress.changes.append(.remove(addition.account, entry))
-            let listed = Listed(account: addition.account, national: addition.national)
+        _ = try await connection.query("DELETE FROM blacklist WHERE seq = ?", [.int64(sequence)])
+        try await Self.record([.expiry(of: addition.national, for: addition.account, at: until)], on: connection)
+        let entry = ListMirror.Entry(
+            key: ListMirror.Key(addedAt: addedAt, sequence: sequence), national: addition.national)
+        progress.changes.append(.remove(addition.account, entry))
+        return nil
+    }
+
+    /// Applies `addition` to a number found listed whose block may have an end: one that ended
+    /// meanwhile (a repeat within the run) is expired and listed anew (returns true: it is new);
+    /// an end the add moves later is moved and recorded; anything else changes nothing. Rare, so
+    /// one statement at a time.
+    private func revisit(_ addition: Addition, progress: inout Progress) async throws -> Bool {
+        guard let listed = try await expireIfEnded(addition, progress: &progress) else {
+            let row = Listed(account: addition.account, national: addition.national)
             let inserted = try await Self.insert(
-                [NewRow(listed: listed, addedAt: addition.addedAt, provenance: addition.provenance)], on: connection)
-            guard let key = inserted[listed] else { throw StoreError.corrupt("an insert after an expiry failed") }
+                [NewRow(listed: row, addedAt: addition.addedAt, provenance: addition.provenance)], on: connection)
+            guard let key = inserted[row] else { return false }
             progress.changes.append(
                 .insert(
                     addition.account, ListMirror.Entry(key: key, national: addition.national),
                     until: addition.provenance.until?.microsecondsSince1970))
             return true
         }
+        guard let until = listed.until else { return false }
         let asked = addition.provenance.until?.microsecondsSince1970
         // A re-add never shortens a block; none asked means forever.
         if let asked, asked <= until { return false }
+        try await beginTransaction(&progress)
         _ = try await connection.query(
             "UPDATE blacklist SET until = ?, reason = coalesce(?, reason) WHERE seq = ?",
             [
                 asked.map(SQLiteData.int64) ?? .null, addition.provenance.reason.map(SQLiteData.text) ?? .null,
-                .int64(sequence),
+                .int64(listed.sequence),
             ])
         try await Self.record(
             [
@@ -587,7 +607,8 @@ struct SQLiteWriter {
         let removed = removals.map { removal in
             guard let row = deleted.removeValue(forKey: Listed(account: removal.account, national: removal.national))
             else { return false }
-            progress.changes.append(.remove(removal.account, ListMirror.Entry(key: row.key, national: removal.national)))
+            progress.changes.append(
+                .remove(removal.account, ListMirror.Entry(key: row.key, national: removal.national)))
             if let until = row.until, until <= removal.removedAt {
                 records.append(.expiry(of: removal.national, for: removal.account, at: until))
                 return false
@@ -617,10 +638,14 @@ struct SQLiteWriter {
                 let until = row.column("until")?.int64
             else { throw StoreError.corrupt("an expiry returned an unreadable row") }
             ended.append(
-                (account, until, ListMirror.Entry(key: ListMirror.Key(addedAt: addedAt, sequence: sequence), national: national)))
+                (
+                    account, until,
+                    ListMirror.Entry(key: ListMirror.Key(addedAt: addedAt, sequence: sequence), national: national)
+                ))
         }
         ended.sort { ($0.account, $0.until, $0.entry.national) < ($1.account, $1.until, $1.entry.national) }
-        try await Self.record(ended.map { .expiry(of: $0.entry.national, for: $0.account, at: $0.until) }, on: connection)
+        try await Self.record(
+            ended.map { .expiry(of: $0.entry.national, for: $0.account, at: $0.until) }, on: connection)
         progress.changes += ended.map { ListChange.remove($0.account, $0.entry) }
         return ended.count
     }
