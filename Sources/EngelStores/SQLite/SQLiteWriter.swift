@@ -199,8 +199,26 @@ struct SQLiteWriter {
     /// What a group's writes did so far: the changes memory takes once they are committed, and
     /// whether a transaction is open.
     private struct Progress {
-        var changes: [ListChange] = []
+        private(set) var changes: [ListChange] = []
+        /// The numbers this group gave an end, which memory learns only after the commit.
+        private(set) var givenEnds = Set<Listed>()
         var inTransaction: Bool
+
+        init(inTransaction: Bool) {
+            self.inTransaction = inTransaction
+        }
+
+        mutating func append(_ change: ListChange) {
+            changes.append(change)
+            switch change {
+            case .insert(let account, let entry, until: .some):
+                givenEnds.insert(Listed(account: account, national: entry.national))
+            case .setUntil(let account, let national, .some):
+                givenEnds.insert(Listed(account: account, national: national))
+            case .insert, .remove, .setUntil:
+                break
+            }
+        }
     }
 
     private mutating func commit(_ writes: [WriteJob]) async {
@@ -418,65 +436,66 @@ struct SQLiteWriter {
     private static let recordPlaceholders = String(repeating: recordPlaceholder, count: rowsPerStatement)
 
     /// Inserts `additions` in multi-row statements; returns, in order, whether each was new. A
-    /// number added twice in one run is new only the first time. Blocks that may have an end are
-    /// looked at one by one: an ended one is expired before the insert, so that the number is
-    /// listed anew in the run's order, and a listed one may have its end moved.
+    /// number added twice in one run is new only the first time. A number whose block may have an
+    /// end is applied on its own (``revisit(_:progress:)``), between the statements of the numbers
+    /// before and after it, so the run is listed and recorded in its order.
     private func insert(_ additions: [Addition], progress: inout Progress) async throws -> [Bool] {
-        let mayHaveEnded = try await blocksWithEnds(among: additions, progress: progress)
-        for addition in additions
-        where mayHaveEnded.contains(Listed(account: addition.account, national: addition.national)) {
-            _ = try await expireIfEnded(addition, progress: &progress)
+        let mayHaveEnds = try await blocksWithEnds(among: additions[...], progress: progress)
+        var added = [Bool](repeating: false, count: additions.count)
+        var plainStart = additions.startIndex
+        for (index, addition) in zip(additions.indices, additions)
+        where mayHaveEnds.contains(Listed(account: addition.account, national: addition.national)) {
+            try await insertPlain(additions[plainStart..<index], into: &added, progress: &progress)
+            added[index] = try await revisit(addition, progress: &progress)
+            plainStart = index + 1
         }
-        var added: [Bool] = []
-        added.reserveCapacity(additions.count)
-        var listedBefore: [Int] = []
-        for start in stride(from: 0, to: additions.count, by: Self.rowsPerStatement) {
-            let slice = additions[start..<min(start + Self.rowsPerStatement, additions.count)]
+        try await insertPlain(additions[plainStart...], into: &added, progress: &progress)
+        return added
+    }
+
+    /// Inserts `additions`, none of which had a block with an end when the run began, in
+    /// multi-row statements, setting whether each was new. One this run listed already with an end
+    /// (a repeat) is revisited after its statement.
+    private func insertPlain(_ additions: ArraySlice<Addition>, into added: inout [Bool], progress: inout Progress)
+        async throws
+    {
+        for start in stride(from: additions.startIndex, to: additions.endIndex, by: Self.rowsPerStatement) {
+            let slice = additions[start..<min(start + Self.rowsPerStatement, additions.endIndex)]
             var inserted = try await Self.insert(
                 slice.map {
                     NewRow(
                         listed: Listed(account: $0.account, national: $0.national), addedAt: $0.addedAt,
                         provenance: $0.provenance)
                 }, on: connection)
+            var listedBefore: [Int] = []
             for (index, addition) in zip(slice.indices, slice) {
                 let listed = Listed(account: addition.account, national: addition.national)
                 if let key = inserted.removeValue(forKey: listed) {
-                    progress.changes.append(
+                    progress.append(
                         .insert(
                             addition.account, ListMirror.Entry(key: key, national: addition.national),
                             until: addition.provenance.until?.microsecondsSince1970))
-                    added.append(true)
+                    added[index] = true
                 } else {
-                    added.append(false)
                     listedBefore.append(index)
                 }
             }
+            for index in listedBefore
+            where progress.givenEnds.contains(
+                Listed(account: additions[index].account, national: additions[index].national))
+            {
+                added[index] = try await revisit(additions[index], progress: &progress)
+            }
         }
-        guard !listedBefore.isEmpty else { return added }
-        let withEnds = try await blocksWithEnds(among: listedBefore.map { additions[$0] }, progress: progress)
-        guard !withEnds.isEmpty else { return added }
-        for index in listedBefore
-        where withEnds.contains(Listed(account: additions[index].account, national: additions[index].national)) {
-            if try await revisit(additions[index], progress: &progress) { added[index] = true }
-        }
-        return added
     }
 
     /// Which of `additions`' numbers are listed with a block that has an end: only those can have
     /// ended or be moved by a re-add. Memory answers for loaded lists, whose ends it keeps; the
     /// file for the others.
-    private func blocksWithEnds(among additions: [Addition], progress: Progress) async throws -> Set<Listed> {
-        // Ends this group gave, which memory takes only after the commit.
-        var endedHere = Set<Listed>()
-        for change in progress.changes {
-            switch change {
-            case .insert(let account, let entry, until: .some):
-                endedHere.insert(Listed(account: account, national: entry.national))
-            case .setUntil(let account, let national, .some):
-                endedHere.insert(Listed(account: account, national: national))
-            default: break
-            }
-        }
+    private func blocksWithEnds(among additions: ArraySlice<Addition>, progress: Progress) async throws
+        -> Set<Listed>
+    {
+        let endedHere = progress.givenEnds
         var unknown: [Account.ID: [Int64]] = [:]
         var withEnds = Set<Listed>()
         caches.lists.withLock { lists in
@@ -530,21 +549,21 @@ struct SQLiteWriter {
         try await Self.record([.expiry(of: addition.national, for: addition.account, at: until)], on: connection)
         let entry = ListMirror.Entry(
             key: ListMirror.Key(addedAt: addedAt, sequence: sequence), national: addition.national)
-        progress.changes.append(.remove(addition.account, entry))
+        progress.append(.remove(addition.account, entry))
         return nil
     }
 
-    /// Applies `addition` to a number found listed whose block may have an end: one that ended
-    /// meanwhile (a repeat within the run) is expired and listed anew (returns true: it is new);
-    /// an end the add moves later is moved and recorded; anything else changes nothing. Rare, so
-    /// one statement at a time.
+    /// Applies `addition` to a number whose block may have an end: a block that ended is expired
+    /// and the number listed anew, as is a number not listed (returns true: it is new); an end the
+    /// add moves later is moved and recorded; anything else changes nothing. Rare, so one
+    /// statement at a time.
     private func revisit(_ addition: Addition, progress: inout Progress) async throws -> Bool {
         guard let listed = try await expireIfEnded(addition, progress: &progress) else {
             let row = Listed(account: addition.account, national: addition.national)
             let inserted = try await Self.insert(
                 [NewRow(listed: row, addedAt: addition.addedAt, provenance: addition.provenance)], on: connection)
             guard let key = inserted[row] else { return false }
-            progress.changes.append(
+            progress.append(
                 .insert(
                     addition.account, ListMirror.Entry(key: key, national: addition.national),
                     until: addition.provenance.until?.microsecondsSince1970))
@@ -568,7 +587,7 @@ struct SQLiteWriter {
                     source: addition.provenance.source, reason: addition.provenance.reason, until: asked,
                     actor: addition.provenance.actor)
             ], on: connection)
-        progress.changes.append(.setUntil(addition.account, national: addition.national, asked))
+        progress.append(.setUntil(addition.account, national: addition.national, asked))
         return false
     }
 
@@ -607,7 +626,7 @@ struct SQLiteWriter {
         let removed = removals.map { removal in
             guard let row = deleted.removeValue(forKey: Listed(account: removal.account, national: removal.national))
             else { return false }
-            progress.changes.append(
+            progress.append(
                 .remove(removal.account, ListMirror.Entry(key: row.key, national: removal.national)))
             if let until = row.until, until <= removal.removedAt {
                 records.append(.expiry(of: removal.national, for: removal.account, at: until))
@@ -646,7 +665,7 @@ struct SQLiteWriter {
         ended.sort { ($0.account, $0.until, $0.entry.national) < ($1.account, $1.until, $1.entry.national) }
         try await Self.record(
             ended.map { .expiry(of: $0.entry.national, for: $0.account, at: $0.until) }, on: connection)
-        progress.changes += ended.map { ListChange.remove($0.account, $0.entry) }
+        for (account, _, entry) in ended { progress.append(.remove(account, entry)) }
         return ended.count
     }
 
