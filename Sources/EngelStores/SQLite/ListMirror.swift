@@ -15,7 +15,8 @@ import EngelCore
 /// database hands back. About 31 bytes a number: 24 in chunks loaded full, 6.7 in the set. A
 /// 10,000,000-number list keeps the server at 338 MiB resident (38 MiB of it the server's own),
 /// where a `[number: key]` dictionary and chunks loaded 3/4 full took 660 MiB, and its 50,000
-/// lookups take 2.5 ms (Benchmarks/RESULTS.md, session 8).
+/// lookups take 2.5 ms (Benchmarks/RESULTS.md, session 8). A block's end adds a dictionary
+/// entry for that number alone (``untils``): blocks without one, most of them, cost nothing more.
 struct ListMirror: Sendable {
     /// Where an entry sits in the list's order: its added-at time, then its insertion sequence.
     struct Key: Sendable, Hashable, Comparable {

@@ -14,7 +14,12 @@ import Synchronization
 /// the writer after each commit, so authentication, pages and counts need no SQL. Another process
 /// writing to the same file (`engel account …`) is noticed within ``open(path:readerCount:maximumBatch:otherWritersCheckInterval:logger:)``'s
 /// check interval, after which memory reloads from the file; refusals are always checked against
-/// the file. Reader connections serve what memory does not hold.
+/// the file. Reader connections serve what memory does not hold: every entry's provenance
+/// (memory keeps only the end of the blocks that have one), the change log and the audit log.
+///
+/// Each change and its change record commit together: a new entry's record is written by the
+/// schema's trigger inside the insert itself (`SQLiteSchema.provenanceAndHistory`), the
+/// others' by the writer in the same transaction.
 public final class SQLiteStore: EngelStore {
     /// Where the database lives.
     public let path: String
