@@ -1,6 +1,7 @@
 import EngelServer
 import EngelTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -13,10 +14,10 @@ import Testing
 @Suite("TLS")
 struct TLSTests {
     /// A folder with a self-signed certificate for 127.0.0.1, made fresh under `name`.
-    func certificate(_ name: String, in folder: URL) throws -> (certificate: String, key: String) {
+    func certificate(_ name: String, in folder: URL) async throws -> (certificate: String, key: String) {
         let certificate = folder.appendingPathComponent("\(name).crt").path
         let key = folder.appendingPathComponent("\(name).key").path
-        let status = try run(
+        let status = try await run(
             "/usr/bin/env",
             [
                 "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
@@ -28,27 +29,51 @@ struct TLSTests {
         return (certificate, key)
     }
 
-    /// Runs `executable` with `arguments` to the end; its status and standard output.
+    /// Runs `executable` with `arguments` to the end; its status, standard output and standard
+    /// error. On a thread of its own: waiting for a process on the concurrency pool's two threads
+    /// would starve every other test of this process.
     @discardableResult
-    func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    func run(_ executable: String, _ arguments: [String]) async throws -> (
+        status: Int32, output: String, errors: String
+    ) {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(
+                    with: Result {
+                        let process = Process()
+                        process.executableURL = URL(fileURLWithPath: executable)
+                        process.arguments = arguments
+                        let output = Pipe()
+                        let errors = Pipe()
+                        process.standardOutput = output
+                        process.standardError = errors
+                        try process.run()
+                        // Standard error drains on another thread, so neither pipe fills and stalls it.
+                        let said = Mutex(Data())
+                        let drained = DispatchSemaphore(value: 0)
+                        Thread.detachNewThread {
+                            let data = errors.fileHandleForReading.readDataToEndOfFile()
+                            said.withLock { $0 = data }
+                            drained.signal()
+                        }
+                        let data = output.fileHandleForReading.readDataToEndOfFile()
+                        drained.wait()
+                        process.waitUntilExit()
+                        return (
+                            process.terminationStatus, String(decoding: data, as: UTF8.self),
+                            String(decoding: said.withLock { $0 }, as: UTF8.self)
+                        )
+                    })
+            }
+        }
     }
 
     /// `curl`'s HTTP status for `url`, trusting only `caFile`; `nil` when no answer came (the TLS
     /// handshake failed, or nothing listens).
-    func status(of url: String, trusting caFile: String?) throws -> Int? {
+    func status(of url: String, trusting caFile: String?) async throws -> Int? {
         var arguments = ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5"]
         if let caFile { arguments += ["--cacert", caFile] }
-        let (exit, output) = try run("/usr/bin/env", arguments + [url])
+        let (exit, output, _) = try await run("/usr/bin/env", arguments + [url])
         guard exit == 0, let code = Int(output), code > 0 else { return nil }
         return code
     }
@@ -95,8 +120,8 @@ struct TLSTests {
     func servesAndReloads() async throws {
         let folder = try folder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let first = try certificate("first", in: folder)
-        let second = try certificate("second", in: folder)
+        let first = try await certificate("first", in: folder)
+        let second = try await certificate("second", in: folder)
         let served = folder.appendingPathComponent("served.crt").path
         let servedKey = folder.appendingPathComponent("served.key").path
         try FileManager.default.copyItem(atPath: first.certificate, toPath: served)
@@ -105,10 +130,12 @@ struct TLSTests {
         let (process, url) = try await serve(["--tls-cert", served, "--tls-key", servedKey], in: folder)
         defer { if process.isRunning { process.terminate() } }
         #expect(url.hasPrefix("https://127.0.0.1:"))
-        #expect(try status(of: url + "/healthz", trusting: first.certificate) == 200)
+        #expect(try await status(of: url + "/healthz", trusting: first.certificate) == 200)
         // Not the other certificate, and not plain HTTP.
-        #expect(try status(of: url + "/healthz", trusting: second.certificate) == nil)
-        #expect(try status(of: url.replacingOccurrences(of: "https", with: "http") + "/healthz", trusting: nil) != 200)
+        #expect(try await status(of: url + "/healthz", trusting: second.certificate) == nil)
+        #expect(
+            try await status(of: url.replacingOccurrences(of: "https", with: "http") + "/healthz", trusting: nil) != 200
+        )
 
         for (from, to) in [(second.certificate, served), (second.key, servedKey)] {
             try FileManager.default.removeItem(atPath: to)
@@ -118,7 +145,7 @@ struct TLSTests {
         var reloaded = false
         let deadline = ContinuousClock.now + .seconds(10)
         while !reloaded, ContinuousClock.now < deadline {
-            reloaded = try status(of: url + "/healthz", trusting: second.certificate) == 200
+            reloaded = try await status(of: url + "/healthz", trusting: second.certificate) == 200
             if !reloaded { try await Task.sleep(for: .milliseconds(50)) }
         }
         #expect(reloaded)
@@ -129,7 +156,7 @@ struct TLSTests {
         kill(process.processIdentifier, SIGHUP)
         try await Task.sleep(for: .milliseconds(300))
         #expect(process.isRunning)
-        #expect(try status(of: url + "/healthz", trusting: second.certificate) == 200)
+        #expect(try await status(of: url + "/healthz", trusting: second.certificate) == 200)
 
         process.terminate()
         process.waitUntilExit()
@@ -137,11 +164,11 @@ struct TLSTests {
     }
 
     @Test("files it cannot use, or only one of the two, stop it before it listens, saying which")
-    func refusesUnusableFiles() throws {
+    func refusesUnusableFiles() async throws {
         let folder = try folder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let good = try certificate("good", in: folder)
-        let other = try certificate("other", in: folder)
+        let good = try await certificate("good", in: folder)
+        let other = try await certificate("other", in: folder)
         let garbage = folder.appendingPathComponent("garbage.pem").path
         try Data("-----BEGIN CERTIFICATE-----\nnot base64\n".utf8).write(to: URL(fileURLWithPath: garbage))
         let engel = try ClosedPipeTests.executable().path
@@ -156,32 +183,26 @@ struct TLSTests {
             ),
         ]
         for (arguments, expected, mention) in cases {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: engel)
-            process.arguments = ["serve", "--port", "0", "--database", database] + arguments
-            let errors = Pipe()
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = errors
-            try process.run()
-            let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == expected, "\(arguments): \(said)")
+            let (status, _, said) = try await run(
+                engel, ["serve", "--port", "0", "--database", database] + arguments)
+            #expect(status == expected, "\(arguments): \(said)")
             #expect(said.contains(mention), "\(arguments): \(said)")
             #expect(said.contains("--tls-cert"), "\(arguments): \(said)")
         }
         // The database was not even made: the files are checked first.
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("e.sqlite").path))
 
-        let (status, _) = try run(
+        let (status, _, said) = try await run(
             engel, ["serve", "--port", "0", "--database", database, "--tls-cert", good.certificate])
+        #expect(said.contains("--tls-key"), "\(said)")
         #expect(status != 0)
     }
 
     @Test("an expired certificate, or one expiring within a week, is served with a warning")
-    func expiryWarns() throws {
+    func expiryWarns() async throws {
         let folder = try folder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let made = try certificate("soon", in: folder)
+        let made = try await certificate("soon", in: folder)
         let tls = try ServerTLS(certificatePath: made.certificate, keyPath: made.key)
         // openssl made it valid for two days from now.
         #expect(tls.expiry > Date().addingTimeInterval(86_400))
