@@ -22,13 +22,13 @@ public struct EngelCommand: AsyncParsableCommand {
               engel import numbers.csv
               engel filter campaign.csv > send.csv
               engel export --csv > backup.csv
+              engel changes --follow
             """,
         version: "engel \(EngelVersion.text)",
         subcommands: [
-            ServeCommand.self, MigrateCommand.self, BackupCommand.self, AccountCommand.self, AddCommand.self,
-            RemoveCommand.self,
-            ListCommand.self,
-            CheckCommand.self, FilterCommand.self, ImportCommand.self, ExportCommand.self,
+            ServeCommand.self, MigrateCommand.self, BackupCommand.self, AccountCommand.self, HistoryCommand.self,
+            AddCommand.self, RemoveCommand.self, ListCommand.self, CheckCommand.self, FilterCommand.self,
+            ImportCommand.self, ExportCommand.self, ChangesCommand.self,
         ]
     )
 
