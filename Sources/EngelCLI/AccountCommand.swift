@@ -22,9 +22,9 @@ struct AccountCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print the account's audit log: created, API access, hash rotations, sign-ins, erasures.",
             discussion: """
-                Oldest first, in Turkey time, with who acted (cli, panel:<user>, system). The log is
-                kept by the account's name, so a deleted account's log still shows. It never holds a
-                phone number or a credential.
+                Oldest first, in Turkey time, with who acted (cli, panel:<user>, system).
+                The log is kept by the account's name, so a deleted account's log still
+                shows. It never holds a phone number or a credential.
 
                 Example: engel account audit acme --json
                 """)
@@ -167,15 +167,16 @@ struct HistoryCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Erase one number's change records and reason, on a data subject's request (KVKK).",
             discussion: """
-                For a request under KVKK (Turkey's personal data law, Law No. 6698) to erase what is
-                kept about a person: every change record of NUMBER in ACCOUNT's log is deleted and the
-                entry's reason is cleared. The entry itself stays if the number is listed, so that
-                the person is still not sent to; remove it with 'engel remove' if that is asked too.
-                Webhook receivers and mirrors that already got the changes keep their copies.
+                For a request under KVKK (Turkey's personal data law, Law No. 6698) to erase
+                what is kept about a person: every change record of NUMBER in ACCOUNT's log
+                is deleted and the entry's reason is cleared. The entry itself stays if the
+                number is listed, so that the person is still not sent to; remove it with
+                'engel remove' if that is asked too. Webhook receivers and mirrors that
+                already got the changes keep their copies.
 
-                The erasure cannot be undone and asks for no confirmation. It is recorded in the
-                account's audit log (engel account audit) with the count of records, never the
-                number. Prints how many records were erased.
+                The erasure cannot be undone and asks for no confirmation. It is recorded in
+                the account's audit log (engel account audit) with the count of records,
+                never the number. Prints how many records were erased.
 
                 Example: engel history erase acme 905321234567
                 """)

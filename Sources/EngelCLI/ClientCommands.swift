@@ -31,8 +31,9 @@ struct UntilOption: ParsableArguments {
         help: ArgumentHelp(
             "When the block ends: a Turkey time, or a span from now such as 30d, 12h or 90m.",
             discussion: """
-                A bare date means its midnight (the block ends as that day begins). Without it the
-                block is forever. A re-add never shortens a block: the later end wins.
+                A bare date means its midnight (the block ends as that day
+                begins). Without it the block is forever. A re-add never
+                shortens a block: the later end wins.
                 """,
             valueName: "YYYY-MM-DD[ HH:MM:SS]|span"))
     var until: String?
@@ -73,11 +74,11 @@ struct AddCommand: AsyncParsableCommand {
         commandName: "add",
         abstract: "Block numbers (idempotent: numbers already listed stay as they are).",
         discussion: """
-            Sends bulk-add-blacklist requests of up to 50,000 numbers (add-blacklist per number to
-            a server without it, such as the live API). Failures are listed at the end with their
-            codes (466: not a Turkish mobile number); the exit status is then 1. Running the same
-            command again is harmless; with --until it moves a listed number's end later, never
-            earlier.
+            Sends bulk-add-blacklist requests of up to 50,000 numbers (add-blacklist per
+            number to a server without it, such as the live API). Failures are listed at
+            the end with their codes (466: not a Turkish mobile number); the exit status
+            is then 1. Running the same command again is harmless; with --until it moves
+            a listed number's end later, never earlier.
 
             Examples:
               engel add 905321234567 +905441234567 --url http://127.0.0.1:8080
@@ -100,9 +101,10 @@ struct RemoveCommand: AsyncParsableCommand {
         commandName: "remove",
         abstract: "Unblock numbers.",
         discussion: """
-            Sends bulk-delete-blacklist requests of up to 50,000 numbers (delete-blacklist per
-            number to a server without it). A number not on the list fails with 474 unless
-            --ignore-missing is given, which makes an interrupted run safe to repeat.
+            Sends bulk-delete-blacklist requests of up to 50,000 numbers
+            (delete-blacklist per number to a server without it). A number not on the
+            list fails with 474 unless --ignore-missing is given, which makes an
+            interrupted run safe to repeat.
 
             Example:
               engel remove 905321234567 --ignore-missing --reason "asked by phone"
@@ -149,9 +151,9 @@ struct ListCommand: AsyncParsableCommand {
         commandName: "list",
         abstract: "Print the blocked numbers, oldest first (every page).",
         discussion: """
-            With --detail, each entry's columns: number, addedAt, source, reason, until, actor
-            (times in Turkey time; '-' for an absent value in text, empty in CSV, null in JSON).
-            --detail needs an Engel server (get-blacklist-entries).
+            With --detail, each entry's columns: number, addedAt, source, reason, until,
+            actor (times in Turkey time; '-' for an absent value in text, empty in CSV,
+            null in JSON). --detail needs an Engel server (get-blacklist-entries).
 
             Examples:
               engel list --from 2026-04-01 --to "2026-04-30 12:00:00" --csv
@@ -184,10 +186,11 @@ struct CheckCommand: AsyncParsableCommand {
         commandName: "check",
         abstract: "Tell whether numbers are blocked (exit status 1 when any is not).",
         discussion: """
-            Prints each number with "listed", "not listed" or "invalid number". Asks Engel's
-            check-blacklist; a server without it (the live API) has its list read once instead,
-            stopping as soon as every number has been found. With --detail, a listed number's line
-            goes on with its addedAt, source, reason, until and actor (an Engel server only).
+            Prints each number with "listed", "not listed" or "invalid number". Asks
+            Engel's check-blacklist; a server without it (the live API) has its list
+            read once instead, stopping as soon as every number has been found. With
+            --detail, a listed number's line goes on with its addedAt, source, reason,
+            until and actor (an Engel server only).
 
             Example:
               engel check 905321234567 5441234567
@@ -212,16 +215,18 @@ struct ImportCommand: AsyncParsableCommand {
         commandName: "import",
         abstract: "Block every number in a file: one per line, or CSV ('-' reads stdin).",
         discussion: """
-            In CSV the column headed number (or numara, phone, telefon, gsm, msisdn, mobile) is used,
-            else the first. Blank lines and # comments are skipped. Numbers go in bulk-add-blacklist
-            requests of up to 50,000, two at a time (add-blacklist per number, --concurrency at
-            once, to a server without it). Failures are listed at the end with their line numbers
-            and codes; the import can be interrupted and run again.
+            In CSV the column headed number (or numara, phone, telefon, gsm, msisdn,
+            mobile) is used, else the first. Blank lines and # comments are skipped.
+            Numbers go in bulk-add-blacklist requests of up to 50,000, two at a time
+            (add-blacklist per number, --concurrency at once, to a server without it).
+            Failures are listed at the end with their line numbers and codes; the import
+            can be interrupted and run again.
 
-            With --detail it reads what 'engel export --detail' writes (CSV with a header) and
-            restores each entry's reason and until; numbers sharing both go in one bulk request.
-            An entry whose until has passed is skipped. addedAt, source and actor cannot be
-            restored through the API: the server sets them (now, bulk, api).
+            With --detail it reads what 'engel export --detail' writes (CSV with a
+            header) and restores each entry's reason and until; numbers sharing both go
+            in one bulk request. An entry whose until has passed is skipped. addedAt,
+            source and actor cannot be restored through the API: the server sets them
+            (now, bulk, api).
 
             Examples:
               engel import numbers.csv --concurrency 16
@@ -279,8 +284,9 @@ struct ExportCommand: AsyncParsableCommand {
         commandName: "export",
         abstract: "Write the whole list in a form 'engel import' reads back.",
         discussion: """
-            With --detail, CSV with every entry's columns (number, addedAt, source, reason, until,
-            actor), which 'engel import --detail' reads back; it needs an Engel server.
+            With --detail, CSV with every entry's columns (number, addedAt, source,
+            reason, until, actor), which 'engel import --detail' reads back; it needs an
+            Engel server.
 
             Examples:
               engel export --csv --output backup.csv
@@ -307,11 +313,11 @@ struct ChangesCommand: AsyncParsableCommand {
         commandName: "changes",
         abstract: "Print the list's change log: every add, remove and expiry, in order.",
         discussion: """
-            One line per change: seq, at (Turkey time), action, number, source, actor, until,
-            reason ('-' when absent), tab-separated; with --json one JSON object per line. Without
-            --follow it stops when it has caught up and tells on stderr where to go on from; with
-            --follow it waits for new changes, like tail -f, until interrupted. Needs an Engel
-            server (get-blacklist-changes).
+            One line per change: seq, at (Turkey time), action, number, source, actor,
+            until, reason ('-' when absent), tab-separated; with --json one JSON object
+            per line. Without --follow it stops when it has caught up and tells on
+            stderr where to go on from; with --follow it waits for new changes, like
+            tail -f, until interrupted. Needs an Engel server (get-blacklist-changes).
 
             Examples:
               engel changes --after 1200

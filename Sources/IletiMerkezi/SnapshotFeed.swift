@@ -215,8 +215,10 @@ struct SnapshotAssembly: Sendable {
         changesRead = max(changesRead, stretch.next, fresh.last?.seq ?? changesRead)
         coveredThrough = max(coveredThrough, changesRead)
         // A stretch shorter than asked for holds every change made so far: positions are global,
-        // so the account may have none between its last change and the page's position.
-        if stretch.changes.count < ChangesRequestPayload.maximumLimit, let latest {
+        // so the account may have none between its last change and the page's position. (One
+        // that brought nothing new is taken the same way, so a server repeating itself cannot
+        // keep the walk asking forever.)
+        if stretch.changes.count < ChangesRequestPayload.maximumLimit || fresh.isEmpty, let latest {
             coveredThrough = max(coveredThrough, latest.seq)
         }
     }
