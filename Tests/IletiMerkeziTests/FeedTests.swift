@@ -231,6 +231,54 @@ struct FeedTests {
         found.cancel()
     }
 
+    @Test("snapshot then changes under a concurrent writer: the mirror ends equal to the list", arguments: 0..<3)
+    func snapshotUnderConcurrentWrites(round: Int) async throws {
+        let server = try TestServer.current
+        let account = try await server.account()
+        let client = server.client(account)
+        let numbers = (0..<300).map { "90534\(1_000_000 + $0)" }
+        try await server.load(Array(numbers[0..<200]), into: account, at: Date().addingTimeInterval(-3600))
+
+        // Removes and adds at random, on early pages and late ones, while the walk goes on.
+        let writer = Task {
+            var generator = SeededGenerator(seed: UInt64(round + 1))
+            while !Task.isCancelled {
+                let number = numbers[Int.random(in: 0..<numbers.count, using: &generator)]
+                if Bool.random(using: &generator) {
+                    try? await client.remove(number)
+                } else {
+                    try? await client.add(number)
+                }
+            }
+        }
+        var mirror: Set<String> = []
+        var last: Int64 = 0
+        var seqs: [Int64] = []
+        var entries = 0
+        for try await event in client.snapshotThenChanges(rowCount: 7) {
+            switch event {
+            case .entry(let entry):
+                #expect(mirror.insert(entry.number).inserted, "an entry given twice")
+                entries += 1
+            case .snapshotComplete(let seq): last = seq
+            case .change(let change):
+                #expect(change.seq > last, "a change repeated or out of order")
+                last = change.seq
+                seqs.append(change.seq)
+                if change.action == .add { mirror.insert(change.number) } else { mirror.remove(change.number) }
+            }
+        }
+        writer.cancel()
+        await writer.value
+        for try await change in client.changes(after: last) {
+            if change.action == .add { mirror.insert(change.number) } else { mirror.remove(change.number) }
+        }
+        var actual: Set<String> = []
+        for try await page in client.entryPages() { actual.formUnion(page.entries.map(\.number)) }
+        #expect(mirror == actual)
+        #expect(entries > 0)
+    }
+
     @Test("check with detail against a server without check-blacklist fails with unknownMethod")
     func detailWithoutTheMethod() async throws {
         let api = FakeLiveAPI()
