@@ -26,9 +26,11 @@ public struct EngelCommand: AsyncParsableCommand {
             """,
         version: "engel \(EngelVersion.text)",
         subcommands: [
-            ServeCommand.self, MigrateCommand.self, BackupCommand.self, AccountCommand.self, HistoryCommand.self,
-            AddCommand.self, RemoveCommand.self, ListCommand.self, CheckCommand.self, FilterCommand.self,
-            ImportCommand.self, ExportCommand.self, ChangesCommand.self,
+            ServeCommand.self, MigrateCommand.self, BackupCommand.self, AccountCommand.self, AddCommand.self,
+            RemoveCommand.self,
+            ListCommand.self,
+            CheckCommand.self, FilterCommand.self, ImportCommand.self, ExportCommand.self,
+            ChangesCommand.self, HistoryCommand.self,
         ]
     )
 

@@ -152,15 +152,21 @@ struct FeedTests {
         #expect(ContinuousClock.now - cancelled < .seconds(2))
 
         // Mid-wait, with a poll interval far longer than the test: cancelling still ends it at once.
+        let caughtUp = Received()
         let slow = Task {
-            var count = 0
-            for try await _ in client.follow(after: 0, pollInterval: .seconds(3600)) { count += 1 }
-            return count
+            for try await change in client.follow(after: 0, pollInterval: .seconds(3600)) {
+                caughtUp.append(change.number)
+            }
         }
-        try await Task.sleep(for: .milliseconds(300))
+        let waitDeadline = ContinuousClock.now + .seconds(10)
+        while caughtUp.all.count < 3, ContinuousClock.now < waitDeadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(caughtUp.all.count == 3)
+        try await Task.sleep(for: .milliseconds(100))
         let waiting = ContinuousClock.now
         slow.cancel()
-        #expect(try await slow.value == 3)
+        try await slow.value
         #expect(ContinuousClock.now - waiting < .seconds(2))
     }
 
