@@ -42,7 +42,9 @@ extension BlacklistClient {
     ///   began, it works out how many entries the list held at the last page's position and
     ///   compares that with the `count` the server gave there. Only an entry neither seen nor
     ///   changed can make them differ, so when they agree nothing was missed; when they do not,
-    ///   the pages are read again (entries not yet given are given then), up to 10 walks.
+    ///   the pages are read again (entries not yet given are given then), up to 10 walks, after
+    ///   which it fails with ``IletiMerkeziError/Kind/unexpectedAnswer``. Under steady writes a
+    ///   second walk is usually enough: an entry is missed only if every walk skips it.
     /// - An entry shows in several pages when an earlier one is added or moved meanwhile; each
     ///   number is given once.
     ///
