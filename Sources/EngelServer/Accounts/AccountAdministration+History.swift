@@ -12,6 +12,6 @@ extension AccountAdministration {
     /// is listed, and the erasure is audited without the number.
     public func eraseHistory(of number: PhoneNumber, named text: String) async throws -> Int {
         let account = try await account(named: text)
-        return try await store.eraseHistory(of: number, for: account.id, audit: AuditContext(at: now(), actor: .cli))
+        return try await store.eraseHistory(of: number, for: account.id, audit: AuditContext(at: now(), actor: actor))
     }
 }
