@@ -245,10 +245,13 @@ struct FeedTests {
         let numbers = (0..<300).map { "90534\(1_000_000 + $0)" }
         try await server.load(Array(numbers[0..<200]), into: account, at: Date().addingTimeInterval(-3600))
 
-        // Removes and adds at random, on early pages and late ones, while the walk goes on.
+        // Removes and adds at random, on early pages and late ones, while the walk goes on. It is
+        // stopped by a flag, not by cancellation: a cancelled request may still be applied by the
+        // server after the client gave up on it, and after the last read below.
+        let stop = StopFlag()
         let writer = Task {
             var generator = SeededGenerator(seed: UInt64(round + 1))
-            while !Task.isCancelled {
+            while !stop.isRaised {
                 let number = numbers[Int.random(in: 0..<numbers.count, using: &generator)]
                 if Bool.random(using: &generator) {
                     try? await client.remove(number)
@@ -274,7 +277,7 @@ struct FeedTests {
                 if change.action == .add { mirror.insert(change.number) } else { mirror.remove(change.number) }
             }
         }
-        writer.cancel()
+        stop.raise()
         await writer.value
         for try await change in client.changes(after: last) {
             if change.action == .add { mirror.insert(change.number) } else { mirror.remove(change.number) }
@@ -342,4 +345,13 @@ final class Received: Sendable {
     func append(_ number: String) { numbers.withLock { $0.append(number) } }
 
     var all: [String] { numbers.withLock { $0 } }
+}
+
+/// Tells a writer task to stop after the request it is making.
+final class StopFlag: Sendable {
+    private let raised = Atomic(false)
+
+    func raise() { raised.store(true, ordering: .sequentiallyConsistent) }
+
+    var isRaised: Bool { raised.load(ordering: .sequentiallyConsistent) }
 }
