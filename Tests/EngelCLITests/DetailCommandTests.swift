@@ -11,7 +11,7 @@ import Testing
 
 /// `--detail`, `--reason`, `--until` and `engel changes` against a live server over a memory store
 /// (the SQLite store's change log is another branch's); each test has its own accounts.
-@Suite("engel provenance and change commands against a live server", .sharedMemoryServer)
+@Suite("engel provenance and change commands against a live server", .sharedServer)
 struct DetailCommandTests {
     static func later(_ seconds: TimeInterval) -> Date {
         Date(timeIntervalSince1970: (Date().timeIntervalSince1970 + seconds).rounded(.down))

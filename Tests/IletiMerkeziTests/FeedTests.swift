@@ -8,7 +8,7 @@ import Testing
 
 /// Provenance, entries and the change feed against a live Engel server over a memory store: one
 /// server for the suite, an account per test.
-@Suite("BlacklistClient provenance and change feed against a live Engel server", .sharedMemoryServer)
+@Suite("BlacklistClient provenance and change feed against a live Engel server", .sharedServer)
 struct FeedTests {
     /// A whole second in the future, as the wire carries it.
     static func later(_ seconds: TimeInterval) -> Date {
