@@ -6,7 +6,8 @@ import IletiMerkezi
 /// Builds the actions for a client command from its options.
 private func actions(_ connection: ClientOptions, _ bulk: BulkOptions? = nil) throws -> ClientActions {
     ClientActions(
-        client: BlacklistClient(configuration: try connection.configuration()), output: StandardOutput(),
+        client: BlacklistClient(configuration: try connection.configuration(), httpClient: try connection.httpClient()),
+        output: StandardOutput(),
         diagnostics: StandardError(), concurrency: bulk?.concurrency ?? 8, progress: bulk?.style ?? .silent)
 }
 

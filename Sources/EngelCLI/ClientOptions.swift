@@ -1,10 +1,33 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Foundation
 import IletiMerkezi
+import Synchronization
 
-/// `--url`, `--key`, `--hash`, `--timeout` and `--retries`, shared by the client commands.
+/// The HTTP clients of this process that trust a `--ca-file`, made once each and kept until the
+/// process ends, as the shared client is (a client released unshut would stop a debug build).
+enum TrustingClients {
+    private static let made = Mutex<[String: HTTPClient]>([:])
+
+    static func client(trusting caFile: String) throws -> HTTPClient {
+        try made.withLock { made in
+            if let client = made[caFile] { return client }
+            do {
+                let client = try BlacklistClient.makeHTTPClient(trustingCertificatesIn: caFile)
+                made[caFile] = client
+                return client
+            } catch let failure as IletiMerkeziError {
+                throw ValidationError("--ca-file: \(failure.message)")
+            }
+        }
+    }
+}
+
+/// `--url`, `--key`, `--hash`, `--ca-file`, `--timeout` and `--retries`, shared by the client
+/// commands.
 struct ClientOptions: ParsableArguments {
     static let urlVariable = "ENGEL_URL"
+    static let caFileVariable = "ENGEL_CA_FILE"
 
     @Option(
         help: ArgumentHelp(
@@ -17,6 +40,13 @@ struct ClientOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("The hash the panel shows (env ILETIMERKEZI_API_HASH).", valueName: "hash"))
     var hash: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "PEM certificates to trust, instead of the system's (env ENGEL_CA_FILE).",
+            discussion: "A private CA, or an Engel server's self-signed certificate (engel serve --tls-cert).",
+            valueName: "file"))
+    var caFile: String?
 
     @Option(help: ArgumentHelp("Seconds one request may take.", valueName: "seconds"))
     var timeout: Double = 30
@@ -46,6 +76,12 @@ struct ClientOptions: ParsableArguments {
             credentials: BlacklistClient.Credentials(key: key, hash: hash),
             timeout: .milliseconds(Int64(timeout * 1000)),
             retry: BlacklistClient.RetryPolicy(maximumAttempts: retries + 1))
+    }
+
+    /// The HTTP client the commands send through: the shared one, or one trusting `--ca-file`.
+    func httpClient(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> HTTPClient {
+        guard let caFile = nonEmpty(caFile) ?? nonEmpty(environment[Self.caFileVariable]) else { return .shared }
+        return try TrustingClients.client(trusting: caFile)
     }
 
     private func nonEmpty(_ text: String?) -> String? {

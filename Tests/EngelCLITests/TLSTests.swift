@@ -1,6 +1,8 @@
+import AsyncHTTPClient
 import EngelServer
 import EngelTestSupport
 import Foundation
+import IletiMerkezi
 import Synchronization
 import Testing
 
@@ -87,6 +89,13 @@ struct TLSTests {
     /// Starts `engel serve` with `arguments` on a free port; returns the process and the URL it
     /// announced, once it answers.
     func serve(_ arguments: [String], in folder: URL) async throws -> (Process, String) {
+        let (process, url, _) = try await serveAnnouncing(arguments, in: folder)
+        return (process, url)
+    }
+
+    /// ``serve(_:in:)``, with all the server printed up to its announcement (the first account's
+    /// credentials included).
+    func serveAnnouncing(_ arguments: [String], in folder: URL) async throws -> (Process, String, String) {
         let process = Process()
         process.executableURL = try ClosedPipeTests.executable()
         process.arguments =
@@ -113,7 +122,7 @@ struct TLSTests {
         let line = try #require(announced.split(separator: "\n").first { $0.contains("listening on") })
         let url = try #require(line.split(separator: " ").first { $0.hasPrefix("http") }).replacingOccurrences(
             of: "/v1/", with: "")
-        return (process, url)
+        return (process, url, announced)
     }
 
     @Test("serves HTTPS with the certificate given, and a SIGHUP swaps in new files without a restart")
@@ -216,5 +225,45 @@ struct TLSTests {
         tls.warnIfExpired(logger: expired.logger, now: tls.expiry.addingTimeInterval(1))
         #expect(expired.text.contains("has expired"))
         #expect(expired.text.contains(made.certificate))
+    }
+
+    @Test("the SDK and the CLI reach an HTTPS server trusting its certificate with --ca-file, and not without")
+    func clientsTrustTheFile() async throws {
+        let folder = try folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let made = try await certificate("server", in: folder)
+        let (process, url, announced) = try await serveAnnouncing(
+            ["--tls-cert", made.certificate, "--tls-key", made.key], in: folder)
+        defer { if process.isRunning { process.terminate() } }
+        func value(_ label: String) throws -> String {
+            let line = try #require(announced.split(separator: "\n").first { $0.hasPrefix(label) })
+            return String(line.dropFirst(label.count)).trimmingCharacters(in: .whitespaces)
+        }
+        let credentials = BlacklistClient.Credentials(key: try value("Key:"), hash: try value("Hash:"))
+
+        let httpClient = try BlacklistClient.makeHTTPClient(trustingCertificatesIn: made.certificate)
+        let client = BlacklistClient(
+            configuration: .init(baseURL: url, credentials: credentials, retry: .none), httpClient: httpClient)
+        try await client.add("905321234567", reason: "over TLS")
+        #expect(try await client.check(["905321234567"]).listed == ["+905321234567"])
+        try await httpClient.shutdown()
+        // The system's trust store does not know a self-signed certificate. (The HTTP client keeps
+        // trying to connect until the request's deadline: a short one keeps the test short.)
+        let untrusting = BlacklistClient(
+            configuration: .init(baseURL: url, credentials: credentials, timeout: .seconds(2), retry: .none))
+        await #expect(throws: IletiMerkeziError.self) { try await untrusting.add("905321234568") }
+
+        let engel = try ClosedPipeTests.executable().path
+        let common = ["--url", url, "--key", credentials.key, "--hash", credentials.hash, "--retries", "0"]
+        let trusted = try await run(engel, ["add", "905321234569"] + common + ["--ca-file", made.certificate])
+        #expect(trusted.status == 0, "\(trusted.errors)")
+        let listed = try await run(engel, ["list"] + common + ["--ca-file", made.certificate])
+        #expect(listed.output.contains("+905321234569"), "\(listed.errors)")
+        let refused = try await run(engel, ["add", "905321234570", "--timeout", "2"] + common)
+        #expect(refused.status != 0)
+        let missing = try await run(
+            engel, ["add", "905321234570"] + common + ["--ca-file", folder.path + "/none.pem"])
+        #expect(missing.status != 0)
+        #expect(missing.errors.contains("none.pem"), "\(missing.errors)")
     }
 }
