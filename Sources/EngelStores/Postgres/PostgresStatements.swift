@@ -1,3 +1,4 @@
+import EngelCore
 import PostgresNIO
 
 /// The statements every request runs, prepared once per connection: PostgreSQL then plans each
@@ -30,51 +31,94 @@ enum PostgresStatements {
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
-    /// Adds a number unless it is listed; a row back means it was added.
+    /// Adds numbers with their provenance and change records (`engel_add_numbers`, which takes
+    /// the account's locks first); a row back for each number that was not listed.
     ///
-    /// DO NOTHING keeps the first added-at time; concurrent adds of one number from any server meet
-    /// on the primary key and make one entry.
-    struct Add: IntegerStatement {
-        static let name = "engel_add"
+    /// Concurrent adds of one number from any server meet on the primary key and make one entry,
+    /// which keeps the first added-at time.
+    struct AddNumbers: PostgresPreparedStatement {
+        static let name = "engel_add_numbers"
+        static let sql = "SELECT engel_add_numbers($1, $2, $3, $4, $5, $6, $7)"
+        // Declared, because an absent reason or end is sent as a typeless NULL.
+        static let bindingDataTypes: [PostgresDataType] = [.int8, .int8Array, .int8, .text, .text, .int8, .text]
+        typealias Row = Int64
+
+        let account: Int64
+        let nationals: [Int64]
+        let at: Int64
+        let provenance: Provenance
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 7)
+            bindings.append(account)
+            bindings.append(nationals)
+            bindings.append(at)
+            bindings.append(provenance.source.rawValue)
+            bindings.append(provenance.reason)
+            bindings.append(provenance.until?.microsecondsSince1970)
+            bindings.append(provenance.actor.description)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+
+    /// Removes numbers and logs each removal (`engel_remove_numbers`); a row back for each number
+    /// that was listed.
+    struct RemoveNumbers: PostgresPreparedStatement {
+        static let name = "engel_remove_numbers"
+        static let sql = "SELECT engel_remove_numbers($1, $2, $3, $4, $5, $6)"
+        static let bindingDataTypes: [PostgresDataType] = [.int8, .int8Array, .int8, .text, .text, .text]
+        typealias Row = Int64
+
+        let account: Int64
+        let nationals: [Int64]
+        let at: Int64
+        let provenance: Provenance
+
+        func makeBindings() -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 6)
+            bindings.append(account)
+            bindings.append(nationals)
+            bindings.append(at)
+            bindings.append(provenance.source.rawValue)
+            bindings.append(provenance.reason)
+            bindings.append(provenance.actor.description)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+
+    /// A row back means the number is listed at the time given: its block has no end, or ends later.
+    struct Contains: IntegerStatement {
+        static let name = "engel_contains"
         static let sql = """
-            INSERT INTO blacklist (account_id, number, added_at) VALUES ($1, $2, $3)
-            ON CONFLICT (account_id, number) DO NOTHING RETURNING seq
+            SELECT seq FROM blacklist WHERE account_id = $1 AND number = $2 AND (until IS NULL OR until > $3)
             """
         typealias Row = Int64
 
         let account: Int64
         let national: Int64
-        let addedAt: Int64
+        let at: Int64
 
-        var parameters: [Int64?] { [account, national, addedAt] }
-
-        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
-    }
-
-    /// Removes a number; a row back means it was listed.
-    struct Remove: IntegerStatement {
-        static let name = "engel_remove"
-        static let sql = "DELETE FROM blacklist WHERE account_id = $1 AND number = $2 RETURNING seq"
-        typealias Row = Int64
-
-        let account: Int64
-        let national: Int64
-
-        var parameters: [Int64?] { [account, national] }
+        var parameters: [Int64?] { [account, national, at] }
 
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
-    /// A row back means the number is listed.
-    struct Contains: IntegerStatement {
-        static let name = "engel_contains"
-        static let sql = "SELECT seq FROM blacklist WHERE account_id = $1 AND number = $2"
-        typealias Row = Int64
+    /// A stretch of an account's change feed, read under its feed lock (`engel_changes`), and a
+    /// last row with a NULL action whose seq is the oldest record kept.
+    struct Changes: IntegerStatement {
+        static let name = "engel_changes"
+        static let sql = "SELECT * FROM engel_changes($1, $2, $3::INTEGER)"
+        typealias Row = (Int64?, Int64?, String?, Int64?, String?, String?, Int64?, String?)
 
         let account: Int64
-        let national: Int64
+        let after: Int64
+        let limit: Int64
 
-        var parameters: [Int64?] { [account, national] }
+        var parameters: [Int64?] { [account, after, limit] }
 
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
