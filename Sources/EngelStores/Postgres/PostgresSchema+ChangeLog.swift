@@ -81,8 +81,9 @@ extension PostgresSchema {
         $$
         """,
         // Adds `given` (in order) and logs each change; returns the numbers that were not listed.
-        // The usual case, all new, is one INSERT and its records; numbers already there are looked
-        // at one by one: an ended block is expired first, and a later end is moved.
+        // The usual case, all new, is one INSERT and its records, and returns there; numbers
+        // already there with an end are looked at one by one: an ended block is expired first, and
+        // a later end is moved.
         """
         CREATE FUNCTION engel_add_numbers(
             list BIGINT, given BIGINT[], at_time BIGINT, given_source TEXT, given_reason TEXT, given_until BIGINT,
@@ -138,6 +139,22 @@ extension PostgresSchema {
                     VALUES (list, at_time, 'add', entry.number, given_source, given_reason, given_until, given_actor);
                 END IF;
             END LOOP;
+            -- A number whose entry a concurrent remove took away after the first INSERT met it is
+            -- added now, as it would be had the remove come first.
+            RETURN QUERY
+            WITH added AS (
+                INSERT INTO blacklist (account_id, number, added_at, source, reason, until, actor)
+                SELECT list, r.number, at_time, given_source, given_reason, given_until, given_actor
+                FROM unnest(rest) WITH ORDINALITY AS r (number, position)
+                WHERE NOT EXISTS (SELECT 1 FROM blacklist AS b WHERE b.account_id = list AND b.number = r.number)
+                ORDER BY r.position
+                ON CONFLICT (account_id, number) DO NOTHING
+                RETURNING blacklist.number, blacklist.seq),
+            logged AS (
+                INSERT INTO changes (account_id, at, action, number, source, reason, until, actor)
+                SELECT list, at_time, 'add', added.number, given_source, given_reason, given_until, given_actor
+                FROM added ORDER BY added.seq)
+            SELECT added.number FROM added;
         END
         $$
         """,

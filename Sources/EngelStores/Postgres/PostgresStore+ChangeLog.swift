@@ -108,19 +108,19 @@ extension PostgresStore {
         var records: [ChangeRecord] = []
         records.reserveCapacity(rows.count)
         var oldest: Int64 = 0
-        for (seq, at, actionText, national, sourceText, reason, until, actorText) in rows {
+        for (rowSeq, rowAt, actionText, national, sourceText, reason, until, actorText) in rows {
             guard let actionText else {
-                oldest = seq ?? 0
+                oldest = rowSeq ?? 0
                 continue
             }
-            guard let seq, let at, let action = ChangeAction(rawValue: actionText),
+            guard let recordSeq = rowSeq, let at = rowAt, let action = ChangeAction(rawValue: actionText),
                 let number = national.flatMap(PhoneNumber.init(storedNational:)),
                 let source = sourceText.flatMap(ChangeSource.init(rawValue:)),
                 let actor = actorText.flatMap(ChangeActor.init)
             else { throw StoreError.corrupt("unreadable change record in account \(account)") }
             records.append(
                 ChangeRecord(
-                    seq: seq, at: Date(microsecondsSince1970: at), action: action, number: number, source: source,
+                    seq: recordSeq, at: Date(microsecondsSince1970: at), action: action, number: number, source: source,
                     reason: reason, until: until.map(Date.init(microsecondsSince1970:)), actor: actor))
         }
         return ChangesPage(changes: records, next: records.last?.seq ?? seq, oldest: oldest)

@@ -337,9 +337,11 @@ public final class PostgresStore: EngelStore, StatementRunner {
     public func add(_ number: PhoneNumber, for account: Account.ID, at date: Date, provenance: Provenance)
         async throws -> AddOutcome
     {
-        let inserted = try await run(
-            PostgresStatements.AddNumbers(
-                account: account, nationals: [number.national], at: date.microsecondsSince1970, provenance: provenance))
+        let statement = PostgresStatements.AddNumbers(
+            account: account, nationals: [number.national], at: date.microsecondsSince1970, provenance: provenance)
+        // An add that meets an entry with an end runs more than one statement (see
+        // engel_add_numbers), and so may meet a deadlock on the list's size rows.
+        let inserted = try await retryingDeadlocks { try await run(statement) }
         return inserted.isEmpty ? .alreadyListed : .added
     }
 
@@ -381,10 +383,9 @@ public final class PostgresStore: EngelStore, StatementRunner {
     public func remove(_ number: PhoneNumber, for account: Account.ID, at date: Date, provenance: Provenance)
         async throws -> Bool
     {
-        try await !run(
-            PostgresStatements.RemoveNumbers(
-                account: account, nationals: [number.national], at: date.microsecondsSince1970, provenance: provenance)
-        ).isEmpty
+        let statement = PostgresStatements.RemoveNumbers(
+            account: account, nationals: [number.national], at: date.microsecondsSince1970, provenance: provenance)
+        return try await !retryingDeadlocks { try await run(statement) }.isEmpty
     }
 
     public func listed(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date) async throws -> [Bool] {
@@ -429,7 +430,8 @@ public final class PostgresStore: EngelStore, StatementRunner {
     }
 
     /// Runs `statement` again when PostgreSQL ended it to break a deadlock: two batches that share
-    /// numbers in different orders each wait for a row the other wrote, and one of them is rolled
+    /// numbers in different orders each wait for a row the other wrote, or an add that met entries
+    /// with an end waits for a row while holding its list's size rows, and one of them is rolled
     /// back whole, so trying it again is safe.
     private func retryingDeadlocks<Value>(_ statement: () async throws -> Value) async throws -> Value {
         var attempt = 0
