@@ -60,6 +60,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .setting(.logLevel), help: .setting(.logLevel))
     var logLevel: String?
 
+    @Option(name: .setting(.expiryInterval), help: .setting(.expiryInterval))
+    var expiryInterval: Double?
+
+    @Option(name: .setting(.changeRetentionDays), help: .setting(.changeRetentionDays))
+    var changeRetentionDays: Int?
+
     /// The flags given, by setting.
     var overrides: ServerConfiguration.Overrides {
         var overrides = ServerConfiguration.Overrides()
@@ -74,6 +80,8 @@ struct ServeCommand: AsyncParsableCommand {
         overrides.set(.authenticationFailureWindow, authFailureWindow)
         overrides.set(.authenticationFailureMaximumDelay, authFailureMaxDelay)
         overrides.set(.logLevel, logLevel)
+        overrides.set(.expiryInterval, expiryInterval)
+        overrides.set(.changeRetentionDays, changeRetentionDays)
         return overrides
     }
 

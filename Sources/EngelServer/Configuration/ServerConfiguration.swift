@@ -38,6 +38,12 @@ public struct ServerConfiguration: Sendable {
     /// The bearer token `GET /metrics` requires (`Authorization: Bearer TOKEN`); `nil` leaves
     /// `/metrics` open to anyone who can reach the port (``ServerSetting/metricsToken``).
     public var metricsToken: String?
+    /// How often ended blocks are unlisted and their expiry logged (``ServerSetting/expiryInterval``).
+    public var expiryInterval: Duration = .seconds(1)
+    /// How many days the change log keeps a record; `0` keeps all (``ServerSetting/changeRetentionDays``).
+    public var changeRetentionDays: Int = 0
+    /// How often the change log is pruned to ``changeRetentionDays``.
+    public var changeRetentionSweepInterval: Duration = .seconds(3600)
 
     /// Creates a configuration from explicit values.
     ///

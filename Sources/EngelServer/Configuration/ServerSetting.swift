@@ -90,7 +90,7 @@ extension ServerSetting {
     public static let all: [ServerSetting] = [
         .host, .port, .database, .maximumBodyBytes, .maximumBulkBodyBytes, .idleTimeout, .readTimeout,
         .shutdownGrace, .authenticationFailureLimit, .authenticationFailureWindow,
-        .authenticationFailureMaximumDelay, .logLevel, .metricsToken,
+        .authenticationFailureMaximumDelay, .logLevel, .metricsToken, .expiryInterval, .changeRetentionDays,
     ]
 
     /// `--host`, ``ServerConfiguration/host``.
@@ -181,6 +181,19 @@ extension ServerSetting {
         }
         configuration.logLevel = level
     }
+
+    /// `--expiry-interval`, ``ServerConfiguration/expiryInterval``.
+    public static let expiryInterval = seconds(
+        "expiry-interval", \.expiryInterval, allowed: 0.01...60, name: "the expiry interval",
+        meaning: "seconds between sweeps that unlist blocks whose `until` has passed and log their expiry "
+            + "(checks are exact at every instant; pages, counts and the change feed catch up at the next sweep)")
+
+    /// `--change-retention-days`, ``ServerConfiguration/changeRetentionDays``.
+    public static let changeRetentionDays = integer(
+        "change-retention-days", \.changeRetentionDays, allowed: 0...36_500, name: "the change log retention",
+        unit: "a number of days",
+        meaning: "days the change log keeps a record (swept hourly; `oldest` in get-blacklist-changes says what "
+            + "is left); `0` keeps every record")
 
     /// `ENGEL_METRICS_TOKEN`, ``ServerConfiguration/metricsToken``: environment only, so that it
     /// never shows in a process list.
