@@ -50,7 +50,8 @@ struct PostgresProvenanceMigrationTests: NumberedEntries {
 
         let store = try await PostgresStore.open(database, operationTimeout: .seconds(60))
         do {
-            #expect(store.schemaMigration == SchemaMigration(fromVersion: 4, toVersion: PostgresSchema.migrations.count))
+            #expect(
+                store.schemaMigration == SchemaMigration(fromVersion: 4, toVersion: PostgresSchema.migrations.count))
             let page = try await store.entries(for: 1, filter: .none, page: .first)
             #expect(page.count == 3)
             #expect(page.seq == 0)
@@ -61,7 +62,8 @@ struct PostgresProvenanceMigrationTests: NumberedEntries {
                             number: try! number(index), addedAt: base.addingTimeInterval(Double(index)),
                             source: .unknown, reason: nil, until: nil, actor: nil)
                     })
-            #expect(try await store.changes(for: 1, after: 0, limit: 10) == ChangesPage(changes: [], next: 0, oldest: 0))
+            #expect(
+                try await store.changes(for: 1, after: 0, limit: 10) == ChangesPage(changes: [], next: 0, oldest: 0))
             // The old list takes the new writes, and counts them.
             #expect(try await store.remove(number(0), for: 1, at: base.addingTimeInterval(10), provenance: .api))
             #expect(try await store.add(number(5), for: 1, at: base.addingTimeInterval(11)) == .added)

@@ -80,10 +80,12 @@ extension PostgresSchema {
         END
         $$
         """,
-        // Adds `given` (in order) and logs each change; returns the numbers that were not listed.
-        // The usual case, all new, is one INSERT and its records, and returns there; numbers
-        // already there with an end are looked at one by one: an ended block is expired first, and
-        // a later end is moved.
+        // Adds `given` (in order) and logs each change in the order given; returns the numbers
+        // that were not listed. The usual case, all new, is one INSERT with its records. When some
+        // were there, those with an end are looked at one by one (an ended block is expired, then
+        // listed anew; a later end is moved), and every record is written at the end, in the
+        // order of `given`. An expired number listed anew comes after the batch's new ones in the
+        // list's order.
         """
         CREATE FUNCTION engel_add_numbers(
             list BIGINT, given BIGINT[], at_time BIGINT, given_source TEXT, given_reason TEXT, given_until BIGINT,
@@ -91,8 +93,13 @@ extension PostgresSchema {
         ) RETURNS SETOF BIGINT LANGUAGE plpgsql AS $$
         DECLARE
             inserted BIGINT[];
+            raced BIGINT[];
             rest BIGINT[];
             entry RECORD;
+            -- The records of the slow path: number, whether it is an expiry, the ended block's end.
+            logged_numbers BIGINT[] := '{}';
+            logged_expiries BOOLEAN[] := '{}';
+            logged_ends BIGINT[] := '{}';
         BEGIN
             PERFORM pg_advisory_xact_lock_shared(\(unescaped: listLock("list"))),
                     pg_advisory_xact_lock_shared(\(unescaped: feedLock("list")));
@@ -106,7 +113,8 @@ extension PostgresSchema {
             logged AS (
                 INSERT INTO changes (account_id, at, action, number, source, reason, until, actor)
                 SELECT list, at_time, 'add', added.number, given_source, given_reason, given_until, given_actor
-                FROM added ORDER BY added.seq)
+                FROM added WHERE (SELECT count(*) FROM added) = cardinality(given)
+                ORDER BY added.seq)
             SELECT coalesce(array_agg(added.number), '{}') INTO inserted FROM added;
             RETURN QUERY SELECT unnest(inserted);
             IF cardinality(inserted) = cardinality(given) THEN
@@ -125,23 +133,22 @@ extension PostgresSchema {
             LOOP
                 IF entry.until <= at_time THEN
                     DELETE FROM blacklist WHERE account_id = list AND number = entry.number;
-                    INSERT INTO changes (account_id, at, action, number, source, reason, until, actor)
-                    VALUES (list, entry.until, 'remove', entry.number, 'expiry', NULL, NULL, 'system');
                     INSERT INTO blacklist (account_id, number, added_at, source, reason, until, actor)
                     VALUES (list, entry.number, at_time, given_source, given_reason, given_until, given_actor);
-                    INSERT INTO changes (account_id, at, action, number, source, reason, until, actor)
-                    VALUES (list, at_time, 'add', entry.number, given_source, given_reason, given_until, given_actor);
+                    logged_numbers := logged_numbers || entry.number || entry.number;
+                    logged_expiries := logged_expiries || TRUE || FALSE;
+                    logged_ends := logged_ends || entry.until || NULL::BIGINT;
                     RETURN NEXT entry.number;
                 ELSIF given_until IS NULL OR given_until > entry.until THEN
                     UPDATE blacklist SET until = given_until, reason = coalesce(given_reason, reason)
                     WHERE account_id = list AND number = entry.number;
-                    INSERT INTO changes (account_id, at, action, number, source, reason, until, actor)
-                    VALUES (list, at_time, 'add', entry.number, given_source, given_reason, given_until, given_actor);
+                    logged_numbers := logged_numbers || entry.number;
+                    logged_expiries := logged_expiries || FALSE;
+                    logged_ends := logged_ends || NULL::BIGINT;
                 END IF;
             END LOOP;
             -- A number whose entry a concurrent remove took away after the first INSERT met it is
             -- added now, as it would be had the remove come first.
-            RETURN QUERY
             WITH added AS (
                 INSERT INTO blacklist (account_id, number, added_at, source, reason, until, actor)
                 SELECT list, r.number, at_time, given_source, given_reason, given_until, given_actor
@@ -149,12 +156,24 @@ extension PostgresSchema {
                 WHERE NOT EXISTS (SELECT 1 FROM blacklist AS b WHERE b.account_id = list AND b.number = r.number)
                 ORDER BY r.position
                 ON CONFLICT (account_id, number) DO NOTHING
-                RETURNING blacklist.number, blacklist.seq),
-            logged AS (
-                INSERT INTO changes (account_id, at, action, number, source, reason, until, actor)
-                SELECT list, at_time, 'add', added.number, given_source, given_reason, given_until, given_actor
-                FROM added ORDER BY added.seq)
-            SELECT added.number FROM added;
+                RETURNING blacklist.number)
+            SELECT coalesce(array_agg(added.number), '{}') INTO raced FROM added;
+            RETURN QUERY SELECT unnest(raced);
+            INSERT INTO changes (account_id, at, action, number, source, reason, until, actor)
+            SELECT list, CASE WHEN w.expiry THEN w.ended ELSE at_time END,
+                   CASE WHEN w.expiry THEN 'remove' ELSE 'add' END, w.number,
+                   CASE WHEN w.expiry THEN 'expiry' ELSE given_source END,
+                   CASE WHEN w.expiry THEN NULL ELSE given_reason END,
+                   CASE WHEN w.expiry THEN NULL ELSE given_until END,
+                   CASE WHEN w.expiry THEN 'system' ELSE given_actor END
+            FROM (SELECT i.number, FALSE, NULL::BIGINT, 0::BIGINT FROM unnest(inserted || raced) AS i (number)
+                  UNION ALL
+                  SELECT * FROM unnest(logged_numbers, logged_expiries, logged_ends)
+                      WITH ORDINALITY AS l (number, expiry, ended, step)) AS w (number, expiry, ended, step)
+            JOIN (SELECT g.number, min(g.position) AS position
+                  FROM unnest(given) WITH ORDINALITY AS g (number, position) GROUP BY g.number) AS p
+              ON p.number = w.number
+            ORDER BY p.position, w.step;
         END
         $$
         """,

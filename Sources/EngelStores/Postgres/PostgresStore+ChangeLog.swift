@@ -127,7 +127,11 @@ extension PostgresStore {
     }
 
     public func expire(through date: Date) async throws -> Int {
-        let expired = try await rows("SELECT engel_expire(\(date.microsecondsSince1970))", as: Int64.self)
+        // The sweep deletes rows of many lists and then counts them in the size rows, which an add
+        // meeting ended blocks may hold while it waits for one of those rows.
+        let expired = try await retryingDeadlocks {
+            try await rows("SELECT engel_expire(\(date.microsecondsSince1970))", as: Int64.self)
+        }
         return Int(expired.first ?? 0)
     }
 

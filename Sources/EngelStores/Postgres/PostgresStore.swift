@@ -433,7 +433,7 @@ public final class PostgresStore: EngelStore, StatementRunner {
     /// numbers in different orders each wait for a row the other wrote, or an add that met entries
     /// with an end waits for a row while holding its list's size rows, and one of them is rolled
     /// back whole, so trying it again is safe.
-    private func retryingDeadlocks<Value>(_ statement: () async throws -> Value) async throws -> Value {
+    func retryingDeadlocks<Value>(_ statement: () async throws -> Value) async throws -> Value {
         var attempt = 0
         while true {
             do {
