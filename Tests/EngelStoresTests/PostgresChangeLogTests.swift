@@ -2,6 +2,8 @@ import EngelCore
 import EngelStores
 import EngelTestSupport
 import Foundation
+import Logging
+import PostgresNIO
 import Synchronization
 import Testing
 
@@ -144,6 +146,46 @@ struct PostgresChangeLogTests: NumberedEntries {
                 let all = try await stores[2].changes(for: account.id, after: 0, limit: 1_000_000)
                 #expect(all.changes == followed)
             }
+        }
+    }
+
+    @Test("a feed read waits for a write in flight, so a seq drawn later but committed first is not answered alone")
+    func feedReadWaitsForWriteInFlight() async throws {
+        try await withServers(1) { stores, account in
+            let store = stores[0]
+            let location = store.location
+            let logger = Logger(label: "engel-tests")
+            // Another server's write, held open after drawing its seq.
+            let writer = try await PostgresConnection.connect(
+                configuration: .init(
+                    host: location.host, port: location.port, username: location.username,
+                    password: location.password, database: location.database, tls: .disable),
+                id: 1, logger: logger)
+            do {
+                try await writer.query("BEGIN", logger: logger)
+                try await writer.query(
+                    """
+                    SELECT engel_add_numbers(\(account.id), ARRAY[\(try number(1).national)]::BIGINT[], 0, 'api',
+                                             NULL, NULL, 'api')
+                    """, logger: logger)
+                // A later seq, committed at once: writers do not wait for each other.
+                #expect(try await store.add(number(2), for: account.id, at: base) == .added)
+                let answered = ManagedFlag()
+                let reader = Task {
+                    defer { answered.set() }
+                    return try await store.changes(for: account.id, after: 0, limit: 10)
+                }
+                try await Task.sleep(for: .milliseconds(500))
+                // Answering now would say next = seq 2's while seq 1 is still to come.
+                #expect(!answered.isSet)
+                try await writer.query("COMMIT", logger: logger)
+                let page = try await reader.value
+                #expect(try page.changes.map(\.number) == [number(1), number(2)])
+            } catch {
+                try? await writer.close()
+                throw error
+            }
+            try await writer.close()
         }
     }
 
