@@ -177,31 +177,6 @@ extension PostgresSchema {
         END
         $$
         """,
-        // Removes `given` and logs each removal in the order given; returns the numbers that were
-        // listed. An ended block met here is logged as its expiry, and was not listed.
-        """
-        CREATE FUNCTION engel_remove_numbers(
-            list BIGINT, given BIGINT[], at_time BIGINT, given_source TEXT, given_reason TEXT, given_actor TEXT
-        ) RETURNS SETOF BIGINT LANGUAGE plpgsql AS $$
-        BEGIN
-            PERFORM pg_advisory_xact_lock_shared(\(unescaped: listLock("list"))),
-                    pg_advisory_xact_lock_shared(\(unescaped: feedLock("list")));
-            RETURN QUERY
-            WITH removed AS (
-                DELETE FROM blacklist AS b USING unnest(given) WITH ORDINALITY AS g (number, position)
-                WHERE b.account_id = list AND b.number = g.number
-                RETURNING b.number, b.until, g.position, b.until IS NOT NULL AND b.until <= at_time AS ended),
-            logged AS (
-                INSERT INTO changes (account_id, at, action, number, source, reason, until, actor)
-                SELECT list, CASE WHEN removed.ended THEN removed.until ELSE at_time END, 'remove', removed.number,
-                       CASE WHEN removed.ended THEN 'expiry' ELSE given_source END,
-                       CASE WHEN removed.ended THEN NULL ELSE given_reason END, NULL,
-                       CASE WHEN removed.ended THEN 'system' ELSE given_actor END
-                FROM removed ORDER BY removed.position)
-            SELECT removed.number FROM removed WHERE NOT removed.ended;
-        END
-        $$
-        """,
         // Every server sweeps every second: SKIP LOCKED leaves rows another sweep (or a write) holds
         // to it, so each ended block is deleted, and logged, by one transaction only. The DELETE
         // checks `until` again because a re-add may have moved it since the snapshot.

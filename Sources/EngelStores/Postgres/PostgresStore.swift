@@ -337,8 +337,8 @@ public final class PostgresStore: EngelStore, StatementRunner {
     public func add(_ number: PhoneNumber, for account: Account.ID, at date: Date, provenance: Provenance)
         async throws -> AddOutcome
     {
-        let statement = PostgresStatements.AddNumbers(
-            account: account, nationals: [number.national], at: date.microsecondsSince1970, provenance: provenance)
+        let statement = PostgresStatements.Add(
+            account: account, national: number.national, at: date.microsecondsSince1970, provenance: provenance)
         // An add that meets an entry with an end runs more than one statement (see
         // engel_add_numbers), and so may meet a deadlock on the list's size rows.
         let inserted = try await retryingDeadlocks { try await run(statement) }
@@ -383,8 +383,8 @@ public final class PostgresStore: EngelStore, StatementRunner {
     public func remove(_ number: PhoneNumber, for account: Account.ID, at date: Date, provenance: Provenance)
         async throws -> Bool
     {
-        let statement = PostgresStatements.RemoveNumbers(
-            account: account, nationals: [number.national], at: date.microsecondsSince1970, provenance: provenance)
+        let statement = PostgresStatements.Remove(
+            account: account, national: number.national, at: date.microsecondsSince1970, provenance: provenance)
         return try await !retryingDeadlocks { try await run(statement) }.isEmpty
     }
 
