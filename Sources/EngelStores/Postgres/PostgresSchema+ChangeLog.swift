@@ -2,7 +2,10 @@ import PostgresNIO
 
 extension PostgresSchema {
     /// Migration 5 (issue 17): every entry's provenance, the change log, the audit log and the
-    /// webhooks, and the functions that write a list with its change records in one statement.
+    /// webhooks, and the functions for the writes plain SQL cannot do in one statement (a batch
+    /// add that meets entries already there, the expiry sweep, deleting an account) and for the
+    /// feed's readers. A single add of a new number and removals are plain SQL
+    /// (`PostgresStatements.Add`, `Remove`, `RemoveNumbers`).
     ///
     /// The feed's promise (DESIGN.md, "Change feed": once `next: N` was answered, no change at or
     /// below N appears later) rests on the account's feed lock (``feedLock(_:)``). Every
@@ -17,7 +20,8 @@ extension PostgresSchema {
     /// Lock order, which keeps the balance (`engel_balance_chunks`, the list lock exclusive) and
     /// the readers (the feed lock exclusive) from closing a cycle with the writers: a writer takes
     /// the list lock shared, then the feed lock shared, before it touches a row; a reader takes
-    /// only the feed lock.
+    /// only the feed lock. A reader waits for the writes in flight to commit, and holds new ones
+    /// back while it reads: a commit's time at most, once per read.
     static let changeLog: [PostgresQuery] = [
         // Constant defaults: PostgreSQL adds these columns without rewriting the table.
         """
