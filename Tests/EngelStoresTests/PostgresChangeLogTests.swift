@@ -267,6 +267,39 @@ struct PostgresChangeLogTests: NumberedEntries {
         }
     }
 
+    @Test("deleting an account while other servers write to it leaves none of its change records")
+    func deletionUnderWrites() async throws {
+        try await withServers(3) { stores, account in
+            let deleted = ManagedFlag()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (index, store) in stores.dropFirst().enumerated() {
+                    group.addTask {
+                        var step = 0
+                        // Writes fail once the account is gone (its rows' foreign key); a few more
+                        // are tried after that, which must leave nothing behind either.
+                        var afterDeletion = 0
+                        while afterDeletion < 20 {
+                            if deleted.isSet { afterDeletion += 1 }
+                            let listed = try number(index * 10_000 + step % 50)
+                            let at = base.addingTimeInterval(Double(step))
+                            _ = try? await store.add(listed, for: account.id, at: at, provenance: .api)
+                            _ = try? await store.removeBatch([listed], for: account.id, at: at, provenance: .api)
+                            step += 1
+                        }
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(for: .milliseconds(200))
+                    #expect(try await stores[0].deleteAccount(named: account.name, audit: .cliNow))
+                    deleted.set()
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await stores[0].changes(for: account.id, after: 0, limit: 10).changes.isEmpty)
+            #expect(try await stores[1].page(for: account.id, filter: .none, page: .first).count == 0)
+        }
+    }
+
     @Test("one server at a time holds a webhook's lease, and another takes it once it has run out")
     func leaseExclusive() async throws {
         try await withServers(3) { stores, account in
