@@ -7,6 +7,8 @@ import Logging
 /// The account commands' work: open the store, act, print, close.
 struct AccountActions {
     let configuration: ServerConfiguration
+    /// The store to act on instead of opening the configured database (tests); left open.
+    var store: (any EngelStore)?
 
     func create(name: String, json: Bool, to output: some TextOutput) async throws {
         try await withAdministration { administration in
@@ -76,7 +78,34 @@ struct AccountActions {
         }
     }
 
+    /// `engel account audit`: the account's audit log, oldest first.
+    func audit(name: String, json: Bool, to output: some TextOutput) async throws {
+        try await withAdministration { administration in
+            output.write(
+                AccountFormatting.audit(try await administration.auditLog(named: name), account: name, json: json))
+        }
+    }
+
+    /// `engel history erase`: erases one number's change records and reason, and says how many
+    /// records went.
+    func eraseHistory(account name: String, number text: String, to output: some TextOutput) async throws {
+        let parser = PhoneNumberParser(prefixes: configuration.mobilePrefixes)
+        guard let number = try? parser.parse(text) else {
+            throw ValidationError("\(text) is not a Turkish mobile number")
+        }
+        try await withAdministration { administration in
+            let erased = try await administration.eraseHistory(of: number, named: name)
+            output.write(
+                "Erased \(erased) change \(erased == 1 ? "record" : "records") of \(number.international) in \(name), "
+                    + "and its reason if it is listed. The audit log records the erasure without the number.\n")
+        }
+    }
+
     private func withAdministration(_ body: (AccountAdministration) async throws -> Void) async throws {
+        if let store {
+            try await body(AccountAdministration(store: store))
+            return
+        }
         var logger = Logger(label: "engel")
         logger.logLevel = .warning
         let store = try await configuration.database.open(logger: logger)
@@ -142,6 +171,51 @@ enum AccountFormatting {
                     + TurkeyTime.format(account.createdAt))
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The audit log as a table (Turkey time) or JSON; it never holds a number or a credential.
+    static func audit(_ records: [AuditRecord], account: String, json: Bool) -> String {
+        if json {
+            struct Shown: Encodable {
+                let seq: Int64
+                let at: String
+                let action: String
+                let actor: String
+                let detail: String?
+
+                private enum CodingKeys: String, CodingKey { case seq, at, action, actor, detail }
+
+                func encode(to encoder: any Encoder) throws {
+                    var container = encoder.container(keyedBy: CodingKeys.self)
+                    try container.encode(seq, forKey: .seq)
+                    try container.encode(at, forKey: .at)
+                    try container.encode(action, forKey: .action)
+                    try container.encode(actor, forKey: .actor)
+                    try container.encode(detail, forKey: .detail)
+                }
+            }
+            return encode(
+                records.map {
+                    Shown(
+                        seq: $0.seq, at: TurkeyTime.format($0.at), action: $0.action.rawValue,
+                        actor: $0.actor.description, detail: $0.detail)
+                })
+        }
+        guard !records.isEmpty else { return "No audit records for \(account).\n" }
+        let actionWidth = max(6, records.map(\.action.rawValue.count).max() ?? 0)
+        let actorWidth = max(5, records.map(\.actor.description.count).max() ?? 0)
+        func pad(_ text: String, _ width: Int) -> String {
+            text + String(repeating: " ", count: max(0, width - text.count))
+        }
+        var lines = [
+            "\(pad("AT (Turkey time)", 19))  \(pad("ACTION", actionWidth))  \(pad("ACTOR", actorWidth))  DETAIL"
+        ]
+        for record in records {
+            lines.append(
+                "\(TurkeyTime.format(record.at))  \(pad(record.action.rawValue, actionWidth))  "
+                    + "\(pad(record.actor.description, actorWidth))  \(record.detail ?? "")")
+        }
+        return lines.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "\n") + "\n"
     }
 
     private static func encode(_ value: some Encodable) -> String {

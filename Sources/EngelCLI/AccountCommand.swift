@@ -10,11 +10,33 @@ struct AccountCommand: AsyncParsableCommand {
               engel account create acme --json
               engel account disable-api acme
               engel account rotate acme
+              engel account audit acme
             """,
         subcommands: [
             Create.self, List.self, DisableAPI.self, EnableAPI.self, Rotate.self, Delete.self, Load.self,
+            Audit.self,
         ]
     )
+
+    struct Audit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the account's audit log: created, API access, hash rotations, sign-ins, erasures.",
+            discussion: """
+                Oldest first, in Turkey time, with who acted (cli, panel:<user>, system).
+                The log is kept by the account's name, so a deleted account's log still
+                shows. It never holds a phone number or a credential.
+
+                Example: engel account audit acme --json
+                """)
+
+        @Argument(help: "The account's name.") var name: String
+        @Flag(help: "Print JSON instead of a table.") var json = false
+        @OptionGroup var store: DatabaseOptions
+
+        func run() async throws {
+            try await AccountActions(configuration: store.resolve()).audit(name: name, json: json, to: StandardOutput())
+        }
+    }
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -130,6 +152,43 @@ struct AccountCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await AccountActions(configuration: store.resolve()).delete(name: name, to: StandardOutput())
+        }
+    }
+}
+
+struct HistoryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history",
+        abstract: "Act on the change log of an account's numbers.",
+        subcommands: [Erase.self]
+    )
+
+    struct Erase: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Erase one number's change records and reason, on a data subject's request (KVKK).",
+            discussion: """
+                For a request under KVKK (Turkey's personal data law, Law No. 6698) to erase
+                what is kept about a person: every change record of NUMBER in ACCOUNT's log
+                is deleted and the entry's reason is cleared. The entry itself stays if the
+                number is listed, so that the person is still not sent to; remove it with
+                'engel remove' if that is asked too. Webhook receivers and mirrors that
+                already got the changes keep their copies.
+
+                The erasure cannot be undone and asks for no confirmation. It is recorded in
+                the account's audit log (engel account audit) with the count of records,
+                never the number. Prints how many records were erased.
+
+                Example: engel history erase acme 905321234567
+                """)
+
+        @Argument(help: "The account's name.") var account: String
+        @Argument(help: "The number whose history to erase: 905XXXXXXXXX, +905XXXXXXXXX, 5XXXXXXXXX, …")
+        var number: String
+        @OptionGroup var store: DatabaseOptions
+
+        func run() async throws {
+            try await AccountActions(configuration: store.resolve()).eraseHistory(
+                account: account, number: number, to: StandardOutput())
         }
     }
 }

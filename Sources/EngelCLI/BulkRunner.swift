@@ -42,6 +42,28 @@ struct BulkOutcome: Sendable {
     var stoppedBy: IletiMerkeziError?
 
     var failed: Int { failures.count + batchFailures.reduce(0) { $0 + $1.count } }
+
+    /// Adds what another run did, keeping failures in input order.
+    mutating func merge(_ other: BulkOutcome) {
+        succeeded += other.succeeded
+        unchanged += other.unchanged
+        failures = (failures + other.failures).sorted { $0.item.line < $1.item.line }
+        batchFailures = (batchFailures + other.batchFailures).sorted { $0.lines.lowerBound < $1.lines.lowerBound }
+        notAttempted += other.notAttempted
+        stoppedBy = stoppedBy ?? other.stoppedBy
+    }
+}
+
+/// Items sent through one operation: a bulk run of several groups sends each with its own, such as
+/// `engel import --detail`, one group per reason and end.
+struct BulkGroup: Sendable {
+    /// Sends one batch; may report items settled before it returns.
+    typealias Operation =
+        @Sendable ([String], _ settled: @escaping @Sendable (Int) -> Void) async throws(IletiMerkeziError) ->
+        [ItemResult]
+
+    let items: [NumberLine]
+    let operation: Operation
 }
 
 /// Sends items in batches of at most `batchSize`, at most `concurrency` batches in flight.

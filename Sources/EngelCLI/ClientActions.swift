@@ -15,30 +15,33 @@ struct ClientActions: Sendable {
 
     // MARK: add, remove, import
 
-    /// Adds each number; safe to run again after an interruption, since add is idempotent.
-    func add(_ numbers: [String]) async throws {
+    /// Adds each number, with `reason` and `until` when given; safe to run again after an
+    /// interruption, since add is idempotent.
+    func add(_ numbers: [String], reason: String? = nil, until: Date? = nil) async throws {
         try await bulk(label: "adding", verb: "added", unchanged: "already listed", Self.arguments(numbers)) {
-            batch, settled throws(IletiMerkeziError) in try await addBatch(batch, settled)
+            batch, settled throws(IletiMerkeziError) in try await addBatch(batch, reason: reason, until: until, settled)
         }
     }
 
-    /// Removes each number; with `ignoringMissing`, a number not on the list (474) counts as done.
-    func remove(_ numbers: [String], ignoringMissing: Bool) async throws {
+    /// Removes each number, saying why when `reason` is given; with `ignoringMissing`, a number
+    /// not on the list (474) counts as done.
+    func remove(_ numbers: [String], reason: String? = nil, ignoringMissing: Bool) async throws {
         let client = client
         let concurrency = requestsPerBatch
         try await bulk(label: "removing", verb: "removed", unchanged: "not listed", Self.arguments(numbers)) {
             batch, settled throws(IletiMerkeziError) in
-            try await client.remove(contentsOf: batch, concurrency: concurrency, progress: settled).map { outcome in
-                switch outcome {
-                case .removed: .done
-                case .notListed:
-                    ignoringMissing
-                        ? .unchanged
-                        : .failed(
-                            IletiMerkeziError(.notListed, code: 474, message: APIStatus.cannotRemoveBlock.message))
-                case .invalid: .failed(Self.invalidNumber)
+            try await client.remove(contentsOf: batch, reason: reason, concurrency: concurrency, progress: settled)
+                .map { outcome in
+                    switch outcome {
+                    case .removed: .done
+                    case .notListed:
+                        ignoringMissing
+                            ? .unchanged
+                            : .failed(
+                                IletiMerkeziError(.notListed, code: 474, message: APIStatus.cannotRemoveBlock.message))
+                    case .invalid: .failed(Self.invalidNumber)
+                    }
                 }
-            }
         }
     }
 
@@ -56,10 +59,12 @@ struct ClientActions: Sendable {
 
     /// Adds one batch through the SDK: bulk-add-blacklist, or add-blacklist per number on a
     /// server without it.
-    private func addBatch(_ batch: [String], _ settled: @escaping @Sendable (Int) -> Void)
-        async throws(IletiMerkeziError) -> [ItemResult]
-    {
-        try await client.add(contentsOf: batch, concurrency: requestsPerBatch, progress: settled).map { outcome in
+    func addBatch(
+        _ batch: [String], reason: String? = nil, until: Date? = nil, _ settled: @escaping @Sendable (Int) -> Void
+    ) async throws(IletiMerkeziError) -> [ItemResult] {
+        try await client.add(
+            contentsOf: batch, reason: reason, until: until, concurrency: requestsPerBatch, progress: settled
+        ).map { outcome in
             switch outcome {
             case .added: .done
             case .alreadyListed: .unchanged
@@ -68,14 +73,14 @@ struct ClientActions: Sendable {
         }
     }
 
-    private static let invalidNumber = IletiMerkeziError(
+    static let invalidNumber = IletiMerkeziError(
         .invalidNumber, code: 466, message: APIStatus.invalidNumber.message)
 
     /// Batches in flight at once. SQLite applies one write group at a time, so a second batch keeps
     /// the server busy while the first one's answer travels and the client reads it; a third just
     /// waits in line. Measured importing 1,000,000 numbers (debug client and server on one loaded
     /// 2-core machine, 2026-11-30): 1 in flight 51 s, 2 in flight 35 s, 3 in flight 32 s.
-    private var batchesInFlight: Int { min(2, concurrency) }
+    var batchesInFlight: Int { min(2, concurrency) }
 
     /// Requests one batch may have in flight: its numbers one by one, when the server lacks the
     /// bulk methods, so that `--concurrency` bounds requests in flight either way.
@@ -87,16 +92,35 @@ struct ClientActions: Sendable {
 
     private func bulk(
         label: String, verb: String, unchanged: String, _ items: [NumberLine],
-        _ operation:
-            @escaping @Sendable ([String], _ settled: @escaping @Sendable (Int) -> Void)
-            async throws(IletiMerkeziError) -> [ItemResult]
+        _ operation: @escaping BulkGroup.Operation
     ) async throws {
-        let reporter = ProgressReporter(label: label, total: items.count, style: progress, output: diagnostics)
+        try await bulk(
+            label: label, verb: verb, unchanged: unchanged, [BulkGroup(items: items, operation: operation)])
+    }
+
+    /// Runs each group's items through its operation, one group after another, with one progress
+    /// report and one summary for all; `failures` are items that failed before any request.
+    func bulk(
+        label: String, verb: String, unchanged: String, _ groups: [BulkGroup], failures: [BulkFailure] = []
+    ) async throws {
+        let total = groups.reduce(failures.count) { $0 + $1.items.count }
+        let reporter = ProgressReporter(label: label, total: total, style: progress, output: diagnostics)
         reporter.begin()
-        let outcome = await BulkRunner(concurrency: batchesInFlight, batchSize: batchSize).run(
-            items, progress: reporter, operation: operation)
+        reporter.advance(by: failures.count)
+        var outcome = BulkOutcome()
+        outcome.failures = failures
+        for group in groups {
+            // A failure every request would share stopped the run: the later groups are not sent.
+            guard outcome.stoppedBy == nil else {
+                outcome.notAttempted += group.items.count
+                continue
+            }
+            let part = await BulkRunner(concurrency: batchesInFlight, batchSize: batchSize).run(
+                group.items, progress: reporter, operation: group.operation)
+            outcome.merge(part)
+        }
         reporter.finish()
-        diagnostics.write(Self.report(outcome, verb: verb, unchanged: unchanged, total: items.count))
+        diagnostics.write(Self.report(outcome, verb: verb, unchanged: unchanged, total: total))
         if outcome.failed > 0 || outcome.notAttempted > 0 { throw ExitCode.failure }
     }
 

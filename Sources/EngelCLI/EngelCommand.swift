@@ -22,6 +22,7 @@ public struct EngelCommand: AsyncParsableCommand {
               engel import numbers.csv
               engel filter campaign.csv > send.csv
               engel export --csv > backup.csv
+              engel changes --follow
             """,
         version: "engel \(EngelVersion.text)",
         subcommands: [
@@ -29,6 +30,7 @@ public struct EngelCommand: AsyncParsableCommand {
             RemoveCommand.self,
             ListCommand.self,
             CheckCommand.self, FilterCommand.self, ImportCommand.self, ExportCommand.self,
+            ChangesCommand.self, HistoryCommand.self,
         ]
     )
 

@@ -66,6 +66,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .setting(.changeRetentionDays), help: .setting(.changeRetentionDays))
     var changeRetentionDays: Int?
 
+    @Option(name: .setting(.tlsCertificate), help: .setting(.tlsCertificate))
+    var tlsCert: String?
+
+    @Option(name: .setting(.tlsKey), help: .setting(.tlsKey))
+    var tlsKey: String?
+
     /// The flags given, by setting.
     var overrides: ServerConfiguration.Overrides {
         var overrides = ServerConfiguration.Overrides()
@@ -82,6 +88,8 @@ struct ServeCommand: AsyncParsableCommand {
         overrides.set(.logLevel, logLevel)
         overrides.set(.expiryInterval, expiryInterval)
         overrides.set(.changeRetentionDays, changeRetentionDays)
+        overrides.set(.tlsCertificate, tlsCert)
+        overrides.set(.tlsKey, tlsKey)
         return overrides
     }
 
@@ -105,8 +113,9 @@ enum ServeFormatting {
         case .firstAccountCreated(let name, let credentials):
             "The database was empty, so Engel created the account \"\(name)\".\n"
                 + AccountFormatting.credentials(credentials, account: name, json: false)
-        case .listening(let host, let port, let database):
-            "Engel is listening on http://\(host):\(port)/v1/ (store: \(database)). Stop with Ctrl-C.\n"
+        case .listening(let host, let port, let database, let tls):
+            "Engel is listening on \(tls ? "https" : "http")://\(host):\(port)/v1/ (store: \(database)). "
+                + "Stop with Ctrl-C.\n"
         }
     }
 }

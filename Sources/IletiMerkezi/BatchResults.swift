@@ -1,5 +1,5 @@
 extension BlacklistClient {
-    /// What ``BlacklistClient/check(_:)`` found: which of the numbers asked about are listed.
+    /// What ``BlacklistClient/check(_:detail:concurrency:)`` found: which of the numbers asked about are listed.
     public struct CheckResult: Sendable, Hashable {
         /// The listed numbers, as `+905XXXXXXXXX`, in the order first asked about, each once
         /// however many forms it was given in.
@@ -8,12 +8,15 @@ extension BlacklistClient {
         public let invalid: [String]
         /// One answer per input, at the input's index.
         public let memberships: [Membership]
+        /// With `detail`, each listed number's entry, in the order of ``listed``; otherwise empty.
+        public let entries: [Entry]
 
         /// Creates a result.
-        public init(listed: [String], invalid: [String], memberships: [Membership]) {
+        public init(listed: [String], invalid: [String], memberships: [Membership], entries: [Entry] = []) {
             self.listed = listed
             self.invalid = invalid
             self.memberships = memberships
+            self.entries = entries
         }
     }
 
@@ -27,7 +30,7 @@ extension BlacklistClient {
         case invalid
     }
 
-    /// What ``BlacklistClient/add(contentsOf:concurrency:progress:)`` did with one input.
+    /// What ``BlacklistClient/add(contentsOf:reason:until:concurrency:progress:)`` did with one input.
     ///
     /// A number given more than once in one call, in any forms, has one outcome at every place.
     public enum AddOutcome: Sendable, Hashable {
@@ -40,7 +43,7 @@ extension BlacklistClient {
         case invalid
     }
 
-    /// What ``BlacklistClient/remove(contentsOf:concurrency:progress:)`` did with one input.
+    /// What ``BlacklistClient/remove(contentsOf:reason:concurrency:progress:)`` did with one input.
     ///
     /// A number given more than once in one call, in any forms, has one outcome at every place.
     public enum RemoveOutcome: Sendable, Hashable {

@@ -1,5 +1,6 @@
 import EngelCore
 import EngelWire
+public import Foundation
 
 extension BlacklistClient {
     /// The most numbers one request of Engel's batch methods carries; longer calls are split.
@@ -19,36 +20,65 @@ extension BlacklistClient {
     /// the 404 envelope) is remembered, and its list is read page by page instead, once per call,
     /// stopping when every number asked about has been seen; validity is then judged by this
     /// library's own number rules, since the API has no check that leaves the list alone.
+    ///
+    /// With `detail`, the result's ``CheckResult/entries`` tell each listed number's story (when,
+    /// from where, why, until when, by whom). Only Engel's check-blacklist can tell it: a server
+    /// without that method fails the call with ``IletiMerkeziError/Kind/unknownMethod``.
     /// - Throws: ``IletiMerkeziError`` for a failure of any request, such as wrong credentials.
-    public func check(_ numbers: [String], concurrency: Int = 2) async throws(IletiMerkeziError) -> CheckResult {
+    public func check(_ numbers: [String], detail: Bool = false, concurrency: Int = 2)
+        async throws(IletiMerkeziError) -> CheckResult
+    {
         guard !numbers.isEmpty else { return CheckResult(listed: [], invalid: [], memberships: []) }
-        var memberships: [Membership]?
+        var checked: [Checked]?
         if !missingMethods.isMissing(BatchMethod.check) {
             do throws(IletiMerkeziError) {
-                memberships = try await inBatches(numbers, concurrency: concurrency) {
+                checked = try await inBatches(numbers, concurrency: concurrency) {
                     batch throws(IletiMerkeziError) in
-                    try await checkBatch(batch)
+                    try await checkBatch(batch, detail: detail)
                 }.outcomes
             } catch  where error.kind == .unknownMethod {
                 missingMethods.remember(BatchMethod.check)
+                if detail { throw error }
             }
+        } else if detail {
+            throw IletiMerkeziError(
+                .unknownMethod, code: 404, message: "the server has no check-blacklist, so no entries in detail")
         }
-        let found: [Membership]
-        if let memberships { found = memberships } else { found = try await checkByPaging(numbers) }
+        let found: [Checked]
+        if let checked {
+            found = checked
+        } else {
+            found = try await checkByPaging(numbers).map { Checked(membership: $0, entry: nil) }
+        }
         var listed: [String] = []
+        var entries: [Entry] = []
         var seen: Set<String> = []
         var invalid: [String] = []
-        for (text, membership) in zip(numbers, found) {
-            switch membership {
-            case .listed(let number): if seen.insert(number).inserted { listed.append(number) }
+        for (text, checked) in zip(numbers, found) {
+            switch checked.membership {
+            case .listed(let number):
+                if seen.insert(number).inserted {
+                    listed.append(number)
+                    if let entry = checked.entry { entries.append(entry) }
+                }
             case .notListed: break
             case .invalid: invalid.append(text)
             }
         }
-        return CheckResult(listed: listed, invalid: invalid, memberships: found)
+        return CheckResult(listed: listed, invalid: invalid, memberships: found.map(\.membership), entries: entries)
+    }
+
+    /// One input's answer from check-blacklist: its membership, and its entry when asked for.
+    struct Checked: Sendable {
+        let membership: Membership
+        let entry: Entry?
     }
 
     /// Blocks every number in `numbers` and tells, per input and in input order, what became of it.
+    ///
+    /// `reason` and `until` apply to every number, as for ``add(_:reason:until:)``: a number already
+    /// listed whose block ends before `until` (or that `until` makes forever) has its end moved and
+    /// is still ``AddOutcome/alreadyListed``.
     ///
     /// Sends one `bulk-add-blacklist` request per ``batchLimit`` numbers, at most `concurrency` at
     /// once; each is one durable commit on an Engel server. A server without that method (the live
@@ -60,13 +90,15 @@ extension BlacklistClient {
     /// - Throws: ``IletiMerkeziError`` when a request fails (after retries); requests answered
     ///   before it stay applied, and calling again with the same numbers is safe.
     public func add(
-        contentsOf numbers: [String], concurrency: Int = 4, progress: (@Sendable (_ settled: Int) -> Void)? = nil
+        contentsOf numbers: [String], reason: String? = nil, until: Date? = nil, concurrency: Int = 4,
+        progress: (@Sendable (_ settled: Int) -> Void)? = nil
     ) async throws(IletiMerkeziError) -> [AddOutcome] {
         guard !numbers.isEmpty else { return [] }
+        let provenance = BatchProvenance(reason: reason, until: until)
         if !missingMethods.isMissing(BatchMethod.add) {
             do throws(IletiMerkeziError) {
                 let (outcomes, requests) = try await inBatches(numbers, concurrency: concurrency, progress: progress) {
-                    batch throws(IletiMerkeziError) in try await bulkAdd(batch)
+                    batch throws(IletiMerkeziError) in try await bulkAdd(batch, provenance)
                 }
                 if requests == 1 { return outcomes }
                 return Self.sameForEachNumber(numbers, outcomes, invalid: .invalid, changed: .added)
@@ -77,7 +109,7 @@ extension BlacklistClient {
         return try await oneByOne(numbers, concurrency: concurrency, progress: progress) {
             number throws(IletiMerkeziError) in
             do throws(IletiMerkeziError) {
-                try await add(number)
+                try await add(number, reason: reason, until: until)
                 return .added
             } catch  where error.kind == .invalidNumber {
                 return .invalid
@@ -87,22 +119,26 @@ extension BlacklistClient {
 
     /// Unblocks every number in `numbers` and tells, per input and in input order, what became of it.
     ///
+    /// `reason`, when given, goes into each removal's change record.
+    ///
     /// Sends one `bulk-delete-blacklist` request per ``batchLimit`` numbers, at most `concurrency`
     /// at once. A server without that method (the live API) is remembered, and each distinct number
     /// is then sent to delete-blacklist, `concurrency` at once (474 is ``RemoveOutcome/notListed``).
     /// When a request is retried after an unknown outcome, numbers its first attempt removed are
     /// reported ``RemoveOutcome/notListed``. `progress` is called as for
-    /// ``add(contentsOf:concurrency:progress:)``.
+    /// ``add(contentsOf:reason:until:concurrency:progress:)``.
     /// - Throws: ``IletiMerkeziError`` when a request fails (after retries); requests answered
     ///   before it stay applied.
     public func remove(
-        contentsOf numbers: [String], concurrency: Int = 4, progress: (@Sendable (_ settled: Int) -> Void)? = nil
+        contentsOf numbers: [String], reason: String? = nil, concurrency: Int = 4,
+        progress: (@Sendable (_ settled: Int) -> Void)? = nil
     ) async throws(IletiMerkeziError) -> [RemoveOutcome] {
         guard !numbers.isEmpty else { return [] }
+        let provenance = BatchProvenance(reason: reason, until: nil)
         if !missingMethods.isMissing(BatchMethod.remove) {
             do throws(IletiMerkeziError) {
                 let (outcomes, requests) = try await inBatches(numbers, concurrency: concurrency, progress: progress) {
-                    batch throws(IletiMerkeziError) in try await bulkRemove(batch)
+                    batch throws(IletiMerkeziError) in try await bulkRemove(batch, provenance)
                 }
                 if requests == 1 { return outcomes }
                 return Self.sameForEachNumber(numbers, outcomes, invalid: .invalid, changed: .removed)
@@ -113,7 +149,7 @@ extension BlacklistClient {
         return try await oneByOne(numbers, concurrency: concurrency, progress: progress) {
             number throws(IletiMerkeziError) in
             do throws(IletiMerkeziError) {
-                try await remove(number)
+                try await remove(number, reason: reason)
                 return .removed
             } catch  where error.kind == .notListed {
                 return .notListed
@@ -125,27 +161,50 @@ extension BlacklistClient {
 
     // MARK: One batch
 
-    private func checkBatch(_ batch: [String]) async throws(IletiMerkeziError) -> [Membership] {
-        let answer = try await sendBatch(BatchMethod.check, batch, answer: CheckResultPayload.self)
+    /// What a batch request says beside its numbers.
+    struct BatchProvenance: Sendable {
+        var reason: String?
+        var until: Date?
+        var detail: Bool?
+    }
+
+    private func checkBatch(_ batch: [String], detail: Bool) async throws(IletiMerkeziError) -> [Checked] {
+        let answer = try await sendBatch(
+            BatchMethod.check, batch, BatchProvenance(detail: detail ? true : nil), answer: CheckResultPayload.self)
         let invalid = Set(answer.invalid.map(\.text))
         let listed = Set(answer.number.map(Self.nationalDigits))
+        var entryOf: [String: Entry] = [:]
+        if detail {
+            guard let entries = answer.entries else {
+                throw IletiMerkeziError(.unexpectedAnswer, code: 200, message: "a detailed check without entries")
+            }
+            for payload in entries {
+                entryOf[Self.nationalDigits(payload.number)] = try Entry(payload)
+            }
+        }
         return batch.map { text in
-            if invalid.contains(text) { return .invalid }
+            if invalid.contains(text) { return Checked(membership: .invalid, entry: nil) }
             let national = Self.nationalDigits(text)
-            return listed.contains(national) ? .listed("+90" + national) : .notListed("+90" + national)
+            return listed.contains(national)
+                ? Checked(membership: .listed("+90" + national), entry: entryOf[national])
+                : Checked(membership: .notListed("+90" + national), entry: nil)
         }
     }
 
-    private func bulkAdd(_ batch: [String]) async throws(IletiMerkeziError) -> [AddOutcome] {
-        let answer = try await sendBatch(BatchMethod.add, batch, answer: BulkAddResultPayload.self)
+    private func bulkAdd(_ batch: [String], _ provenance: BatchProvenance) async throws(IletiMerkeziError)
+        -> [AddOutcome]
+    {
+        let answer = try await sendBatch(BatchMethod.add, batch, provenance, answer: BulkAddResultPayload.self)
         return Self.outcomes(
             of: batch, invalid: answer.invalid, unchanged: answer.alreadyListed,
             distinctNumbers: answer.added + answer.alreadyListed.count,
             as: (changed: .added, unchanged: .alreadyListed, invalid: .invalid))
     }
 
-    private func bulkRemove(_ batch: [String]) async throws(IletiMerkeziError) -> [RemoveOutcome] {
-        let answer = try await sendBatch(BatchMethod.remove, batch, answer: BulkDeleteResultPayload.self)
+    private func bulkRemove(_ batch: [String], _ provenance: BatchProvenance) async throws(IletiMerkeziError)
+        -> [RemoveOutcome]
+    {
+        let answer = try await sendBatch(BatchMethod.remove, batch, provenance, answer: BulkDeleteResultPayload.self)
         return Self.outcomes(
             of: batch, invalid: answer.invalid, unchanged: answer.notListed,
             distinctNumbers: answer.removed + answer.notListed.count,
@@ -177,10 +236,12 @@ extension BlacklistClient {
         }
     }
 
-    private func sendBatch<Payload: Decodable>(_ method: String, _ batch: [String], answer: Payload.Type)
-        async throws(IletiMerkeziError) -> Payload
-    {
-        let payload = NumbersPayload(numbers: batch.map(NumberInput.text))
+    private func sendBatch<Payload: Decodable>(
+        _ method: String, _ batch: [String], _ provenance: BatchProvenance, answer: Payload.Type
+    ) async throws(IletiMerkeziError) -> Payload {
+        let payload = NumbersPayload(
+            numbers: batch.map(NumberInput.text), reason: provenance.reason,
+            until: provenance.until.map(TurkeyTime.format), detail: provenance.detail)
         guard let answer = try await send(method, payload, answer: answer) else {
             throw IletiMerkeziError(.unexpectedAnswer, code: 200, message: "a batch answer without a blacklist")
         }

@@ -32,21 +32,31 @@ public struct BlacklistClient: Sendable {
     /// Blocks `number` (`905XXXXXXXXX`, `+905XXXXXXXXX`, `5XXXXXXXXX`, …).
     ///
     /// Adding a listed number succeeds and keeps its original time, so this is safe to repeat.
+    ///
+    /// - Parameters:
+    ///   - reason: Why, kept with the entry and its change record (at most 256 characters). The live
+    ///     API ignores it.
+    ///   - until: When the block ends (sent as Turkey time, whole seconds; it must be after now);
+    ///     `nil` is forever. A re-add never shortens a block: the later end wins.
     /// - Throws: ``IletiMerkeziError`` with kind ``IletiMerkeziError/Kind/invalidNumber`` for a
-    ///   number the API rejects, and any other kind for the failures every method shares.
-    public func add(_ number: String) async throws(IletiMerkeziError) {
-        _ = try await send("add-blacklist/json", NumberPayload(number: number), answer: Answer.Skipped.self)
+    ///   number the API rejects, ``IletiMerkeziError/Kind/badRequest`` for a reason or `until` an
+    ///   Engel server refuses, and any other kind for the failures every method shares.
+    public func add(_ number: String, reason: String? = nil, until: Date? = nil) async throws(IletiMerkeziError) {
+        _ = try await send(
+            "add-blacklist/json",
+            NumberPayload(number: number, reason: reason, until: until.map(TurkeyTime.format)),
+            answer: Answer.Skipped.self)
     }
 
-    /// Unblocks `number`.
+    /// Unblocks `number`, saying why when `reason` is given (it goes into the change record).
     ///
     /// When an earlier attempt's outcome is unknown (a timeout, a broken connection or 503) and a
     /// retry answers 474, the first attempt is taken to have removed it and this returns normally.
     /// - Throws: ``IletiMerkeziError`` with kind ``IletiMerkeziError/Kind/notListed`` when the
     ///   number is not on the list, ``IletiMerkeziError/Kind/invalidNumber`` for an invalid number.
-    public func remove(_ number: String) async throws(IletiMerkeziError) {
+    public func remove(_ number: String, reason: String? = nil) async throws(IletiMerkeziError) {
         _ = try await send(
-            "delete-blacklist/json", NumberPayload(number: number), answer: Answer.Skipped.self,
+            "delete-blacklist/json", NumberPayload(number: number, reason: reason), answer: Answer.Skipped.self,
             notListedMeansDone: true)
     }
 

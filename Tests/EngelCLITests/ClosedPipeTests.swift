@@ -49,9 +49,14 @@ struct ClosedPipeTests {
         let account = try await server.account()
         // 20,000 lines of 13 bytes: four times a 64 KiB pipe buffer.
         try await server.load((0..<20_000).map { "90532\(1_000_000 + $0)" }, into: account, at: Date())
+        try await Self.expectQuietStop(command, server: server, account: account)
+    }
 
+    /// Runs `engel COMMAND` for `account`, reads three lines and goes away; expects it to stop
+    /// within 10 s with status 0 or 141 and nothing on stderr.
+    static func expectQuietStop(_ command: [String], server: TestServer, account: TestAccount) async throws {
         let process = Process()
-        process.executableURL = try Self.executable()
+        process.executableURL = try executable()
         process.arguments =
             command + [
                 "--url", server.live.baseURL, "--key", account.credentials.key, "--hash", account.credentials.hash,
@@ -70,7 +75,7 @@ struct ClosedPipeTests {
         // The parent's copy of the writing end, so the reader sees the end if engel stops early.
         try? output.fileHandleForWriting.close()
 
-        let received = try await Self.readLines(3, from: output.fileHandleForReading)
+        let received = try await readLines(3, from: output.fileHandleForReading)
         try output.fileHandleForReading.close()
         #expect(received.count(where: { $0 == UInt8(ascii: "\n") }) >= 3)
 

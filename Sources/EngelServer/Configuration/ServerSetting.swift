@@ -91,6 +91,7 @@ extension ServerSetting {
         .host, .port, .database, .maximumBodyBytes, .maximumBulkBodyBytes, .idleTimeout, .readTimeout,
         .shutdownGrace, .authenticationFailureLimit, .authenticationFailureWindow,
         .authenticationFailureMaximumDelay, .logLevel, .metricsToken, .expiryInterval, .changeRetentionDays,
+        .tlsCertificate, .tlsKey,
     ]
 
     /// `--host`, ``ServerConfiguration/host``.
@@ -194,6 +195,23 @@ extension ServerSetting {
         unit: "a number of days",
         meaning: "days the change log keeps a record (swept hourly; `oldest` in get-blacklist-changes says what "
             + "is left); `0` keeps every record")
+
+    /// `--tls-cert`, ``ServerConfiguration/tlsCertificatePath``.
+    public static let tlsCertificate = ServerSetting(
+        "tls-cert", defaultText: "unset (plain HTTP)",
+        meaning: "PEM file of the TLS certificate chain (the server's certificate first); with `--tls-key` the "
+            + "server speaks HTTPS only; SIGHUP reloads both files without dropping connections"
+    ) { setting, sources, configuration throws(ConfigurationError) in
+        configuration.tlsCertificatePath = sources.reader.string(forKey: setting.key)
+    }
+
+    /// `--tls-key`, ``ServerConfiguration/tlsKeyPath``.
+    public static let tlsKey = ServerSetting(
+        "tls-key", defaultText: "unset (plain HTTP)",
+        meaning: "PEM file of the TLS private key (keep it `chmod 600`); goes with `--tls-cert`"
+    ) { setting, sources, configuration throws(ConfigurationError) in
+        configuration.tlsKeyPath = sources.reader.string(forKey: setting.key)
+    }
 
     /// `ENGEL_METRICS_TOKEN`, ``ServerConfiguration/metricsToken``: environment only, so that it
     /// never shows in a process list.
