@@ -149,6 +149,7 @@ let package = Package(
             dependencies: [
                 "EngelCore", "EngelStores", "EngelTestSupport",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: strictSettings
         ),

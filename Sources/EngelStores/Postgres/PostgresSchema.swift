@@ -38,6 +38,7 @@ enum PostgresSchema {
             "CREATE INDEX blacklist_by_time ON blacklist (account_id, added_at, seq) INCLUDE (number)",
         ],
         positionChunks,
+        changeLog,
     ]
 
     /// Migration 2: each account's list size, kept by statement triggers in the same transaction

@@ -17,7 +17,7 @@ import Synchronization
 /// (see `PostgresSchema.positionChunks`), so a deep or date-filtered page costs about the same
 /// as the first. The store keeps the chunks near that size by itself, every
 /// ``balanceInterval`` and after each bulk add; ``balanceLists()`` does it at once.
-public final class PostgresStore: EngelStore {
+public final class PostgresStore: EngelStore, StatementRunner {
     /// Where the database is.
     public let location: PostgresLocation
     /// The longest a store call waits, connection included, before failing.
@@ -35,10 +35,10 @@ public final class PostgresStore: EngelStore {
     public static let defaultChunkTarget = 4096
     /// How often the store balances the chunks of lists that writes have grown or thinned.
     public let balanceInterval: Duration
-    private let client: PostgresClient
+    let client: PostgresClient
     private let runTask: Mutex<Task<Void, Never>?>
     private let balanceTask = Mutex<Task<Void, Never>?>(nil)
-    private let logger: Logger
+    let logger: Logger
 
     private init(
         location: PostgresLocation, client: PostgresClient, runTask: Task<Void, Never>, operationTimeout: Duration,
@@ -175,7 +175,7 @@ public final class PostgresStore: EngelStore {
     }
 
     /// Runs `body`, failing with ``StoreUnavailable`` once `timeout` has passed.
-    private static func withDeadline<Value: Sendable>(
+    static func withDeadline<Value: Sendable>(
         _ timeout: Duration, _ body: @escaping @Sendable () async throws -> Value
     ) async throws -> Value {
         try await withThrowingTaskGroup(of: Value.self) { group in
@@ -191,7 +191,7 @@ public final class PostgresStore: EngelStore {
     }
 
     /// Runs `query` and decodes every row as `Row`.
-    private func rows<each Column: PostgresDecodable & Sendable>(
+    func rows<each Column: PostgresDecodable & Sendable>(
         _ query: PostgresQuery, as type: (repeat each Column).Type
     ) async throws -> [(repeat each Column)] {
         let client = client
@@ -206,7 +206,7 @@ public final class PostgresStore: EngelStore {
     }
 
     /// Runs a prepared statement (prepared on each connection when it is first used there).
-    private func run<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws -> [Statement.Row]
+    func run<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws -> [Statement.Row]
     where Statement.Row: Sendable {
         let client = client
         let logger = logger
@@ -232,7 +232,7 @@ public final class PostgresStore: EngelStore {
         }
     }
 
-    private func rowCount(_ query: PostgresQuery) async throws -> Int {
+    func rowCount(_ query: PostgresQuery) async throws -> Int {
         try await rows(query, as: Int64.self).count
     }
 
@@ -245,9 +245,14 @@ public final class PostgresStore: EngelStore {
         let created = createdAt.microsecondsSince1970
         let ids = try await rows(
             """
-            INSERT INTO accounts (name, api_key, hash_digest, api_enabled, created_at)
-            VALUES (\(name.value), \(apiKey), \(hashDigest.hexadecimal), TRUE, \(created))
-            ON CONFLICT (name) DO NOTHING RETURNING id
+            WITH created AS (
+                INSERT INTO accounts (name, api_key, hash_digest, api_enabled, created_at)
+                VALUES (\(name.value), \(apiKey), \(hashDigest.hexadecimal), TRUE, \(created))
+                ON CONFLICT (name) DO NOTHING RETURNING id, name),
+            audited AS (
+                INSERT INTO audit (at, account_name, action, actor, detail)
+                SELECT \(created), name, \(AuditAction.created.rawValue), \(audit.actor.description), NULL FROM created)
+            SELECT id FROM created
             """, as: Int64.self)
         guard let id = ids.first else { throw StoreError.accountExists(name) }
         return Account(
@@ -287,19 +292,44 @@ public final class PostgresStore: EngelStore {
     public func setAPIAccess(_ enabled: Bool, forAccountNamed name: AccountName, audit: AuditContext) async throws
         -> Bool
     {
-        try await rowCount("UPDATE accounts SET api_enabled = \(enabled) WHERE name = \(name.value) RETURNING id") > 0
+        try await updateAccount(name, apiEnabled: enabled, action: enabled ? .apiEnabled : .apiDisabled, audit: audit)
     }
 
     public func replaceHashDigest(_ digest: HashDigest, forAccountNamed name: AccountName, audit: AuditContext)
         async throws -> Bool
     {
-        try await rowCount(
-            "UPDATE accounts SET hash_digest = \(digest.hexadecimal) WHERE name = \(name.value) RETURNING id") > 0
+        try await updateAccount(name, hashDigest: digest.hexadecimal, action: .hashRotated, audit: audit)
+    }
+
+    /// Switches API access or replaces the digest (whichever is given) of the account named
+    /// `name`, and audits it, in one statement.
+    private func updateAccount(
+        _ name: AccountName, apiEnabled: Bool? = nil, hashDigest: String? = nil, action: AuditAction,
+        audit: AuditContext
+    ) async throws -> Bool {
+        try await rows(
+            """
+            WITH changed AS (
+                UPDATE accounts SET api_enabled = coalesce(\(apiEnabled)::BOOLEAN, api_enabled),
+                                    hash_digest = coalesce(\(hashDigest)::TEXT, hash_digest)
+                WHERE name = \(name.value) RETURNING name),
+            audited AS (
+                INSERT INTO audit (at, account_name, action, actor, detail)
+                SELECT \(audit.at.microsecondsSince1970), name, \(action.rawValue), \(audit.actor.description), NULL
+                FROM changed)
+            SELECT count(*)::BIGINT FROM changed
+            """, as: Int64.self
+        ).first.map { $0 > 0 } ?? false
     }
 
     public func deleteAccount(named name: AccountName, audit: AuditContext) async throws -> Bool {
-        // The list goes with it: ON DELETE CASCADE, in the same statement's transaction.
-        try await rowCount("DELETE FROM accounts WHERE name = \(name.value) RETURNING id") > 0
+        // The list, its sizes and chunks and the webhooks go by ON DELETE CASCADE; the change log
+        // and the audit record in the same function, under the account's locks.
+        try await rows(
+            """
+            SELECT engel_delete_account(\(name.value), \(audit.at.microsecondsSince1970), \(audit.actor.description))
+            """, as: Bool.self
+        ).first ?? false
     }
 
     // MARK: BlacklistStore
@@ -307,8 +337,11 @@ public final class PostgresStore: EngelStore {
     public func add(_ number: PhoneNumber, for account: Account.ID, at date: Date, provenance: Provenance)
         async throws -> AddOutcome
     {
-        let inserted = try await run(
-            PostgresStatements.Add(account: account, national: number.national, addedAt: date.microsecondsSince1970))
+        let statement = PostgresStatements.Add(
+            account: account, national: number.national, at: date.microsecondsSince1970, provenance: provenance)
+        // An add that meets an entry with an end runs more than one statement (see
+        // engel_add_numbers), and so may meet a deadlock on the list's size rows.
+        let inserted = try await retryingDeadlocks { try await run(statement) }
         return inserted.isEmpty ? .alreadyListed : .added
     }
 
@@ -319,14 +352,10 @@ public final class PostgresStore: EngelStore {
         var added = 0
         for batchStart in stride(from: 0, to: numbers.count, by: 10_000) {
             let batch = numbers[batchStart..<min(batchStart + 10_000, numbers.count)].map(\.national)
-            // WITH ORDINALITY and ORDER BY keep the file's order in `seq`.
-            added += try await rowCount(
-                """
-                INSERT INTO blacklist (account_id, number, added_at)
-                SELECT \(account), number, \(micros) FROM unnest(\(batch)::BIGINT[]) WITH ORDINALITY AS given (number, position)
-                ORDER BY position
-                ON CONFLICT (account_id, number) DO NOTHING RETURNING seq
-                """)
+            // engel_add_numbers keeps the file's order in `seq` and in the change log.
+            added += try await run(
+                PostgresStatements.AddNumbers(account: account, nationals: batch, at: micros, provenance: provenance)
+            ).count
         }
         if added >= Self.bulkSizeWorthVacuuming {
             // Until autovacuum gets round to it, the planner would take the grown list for the
@@ -354,13 +383,19 @@ public final class PostgresStore: EngelStore {
     public func remove(_ number: PhoneNumber, for account: Account.ID, at date: Date, provenance: Provenance)
         async throws -> Bool
     {
-        try await !run(PostgresStatements.Remove(account: account, national: number.national)).isEmpty
+        let statement = PostgresStatements.Remove(
+            account: account, national: number.national, at: date.microsecondsSince1970, provenance: provenance)
+        return try await !retryingDeadlocks { try await run(statement) }.isEmpty
     }
 
     public func listed(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date) async throws -> [Bool] {
         let nationals = numbers.map(\.national)
+        let micros = date.microsecondsSince1970
         let found = try await returnedNumbers(
-            "SELECT number FROM blacklist WHERE account_id = \(account) AND number = ANY(\(nationals)::BIGINT[])")
+            """
+            SELECT number FROM blacklist WHERE account_id = \(account) AND number = ANY(\(nationals)::BIGINT[])
+              AND (until IS NULL OR until > \(micros))
+            """)
         return nationals.map(found.contains)
     }
 
@@ -369,16 +404,13 @@ public final class PostgresStore: EngelStore {
     {
         let nationals = numbers.map(\.national)
         let micros = date.microsecondsSince1970
-        // One statement is one transaction: the batch commits whole or not at all. WITH ORDINALITY
-        // and ORDER BY keep the request's order in `seq`.
+        // One statement is one transaction: the batch and its change records commit whole or not
+        // at all, in the request's order.
         let inserted = try await retryingDeadlocks {
-            try await returnedNumbers(
-                """
-                INSERT INTO blacklist (account_id, number, added_at)
-                SELECT \(account), number, \(micros) FROM unnest(\(nationals)::BIGINT[]) WITH ORDINALITY AS given (number, position)
-                ORDER BY position
-                ON CONFLICT (account_id, number) DO NOTHING RETURNING number
-                """)
+            try await Set(
+                run(
+                    PostgresStatements.AddNumbers(
+                        account: account, nationals: nationals, at: micros, provenance: provenance)))
         }
         return nationals.map(inserted.contains)
     }
@@ -387,20 +419,21 @@ public final class PostgresStore: EngelStore {
         _ numbers: [PhoneNumber], for account: Account.ID, at date: Date, provenance: Provenance
     ) async throws -> [Bool] {
         let nationals = numbers.map(\.national)
+        let micros = date.microsecondsSince1970
         let deleted = try await retryingDeadlocks {
-            try await returnedNumbers(
-                """
-                DELETE FROM blacklist WHERE account_id = \(account) AND number = ANY(\(nationals)::BIGINT[])
-                RETURNING number
-                """)
+            try await Set(
+                run(
+                    PostgresStatements.RemoveNumbers(
+                        account: account, nationals: nationals, at: micros, provenance: provenance)))
         }
         return nationals.map(deleted.contains)
     }
 
     /// Runs `statement` again when PostgreSQL ended it to break a deadlock: two batches that share
-    /// numbers in different orders each wait for a row the other wrote, and one of them is rolled
+    /// numbers in different orders each wait for a row the other wrote, or an add that met entries
+    /// with an end waits for a row while holding its list's size rows, and one of them is rolled
     /// back whole, so trying it again is safe.
-    private func retryingDeadlocks<Value>(_ statement: () async throws -> Value) async throws -> Value {
+    func retryingDeadlocks<Value>(_ statement: () async throws -> Value) async throws -> Value {
         var attempt = 0
         while true {
             do {
@@ -413,10 +446,21 @@ public final class PostgresStore: EngelStore {
     }
 
     public func contains(_ number: PhoneNumber, for account: Account.ID, at date: Date) async throws -> Bool {
-        try await !run(PostgresStatements.Contains(account: account, national: number.national)).isEmpty
+        try await !run(
+            PostgresStatements.Contains(account: account, national: number.national, at: date.microsecondsSince1970)
+        ).isEmpty
     }
 
     public func page(for account: Account.ID, filter: DateFilter, page: PageRequest) async throws -> BlacklistPage {
+        let (count, nationals) = try await pageNationals(for: account, filter: filter, page: page, using: self)
+        return BlacklistPage(numbers: try Self.phoneNumbers(nationals, account: account), count: count)
+    }
+
+    /// The count and the numbers of one page, through `runner` (the pool, or a transaction's
+    /// connection).
+    func pageNationals(
+        for account: Account.ID, filter: DateFilter, page: PageRequest, using runner: some StatementRunner
+    ) async throws -> (Int, [Int64]) {
         let limit = Int64(page.rowCount)
         let offset = Int64(page.offset)
         // Near either end of a list, walking the entries is cheaper than summing chunk sizes. A
@@ -425,9 +469,9 @@ public final class PostgresStore: EngelStore {
         let reach = Int64(chunkTarget)
         var found: [(Int64, [Int64])] = []
         if filter.isUnbounded && offset < reach {
-            found = try await run(PostgresStatements.FrontPage(account: account, limit: limit, offset: offset))
+            found = try await runner.run(PostgresStatements.FrontPage(account: account, limit: limit, offset: offset))
         } else if filter.isUnbounded,
-            let (count, nationals) = try await run(
+            let (count, nationals) = try await runner.run(
                 PostgresStatements.BackPage(account: account, limit: limit, offset: offset, reach: reach)
             ).first,
             let nationals
@@ -435,7 +479,7 @@ public final class PostgresStore: EngelStore {
             found = [(count, nationals)]
         }
         if found.isEmpty {
-            found = try await run(
+            found = try await runner.run(
                 PostgresStatements.ChunkedPage(
                     account: account, lower: filter.lowerMicroseconds ?? .min,
                     upper: filter.upperMicrosecondsExclusive, offset: offset, limit: limit))
@@ -443,6 +487,10 @@ public final class PostgresStore: EngelStore {
         guard let (count, nationals) = found.first else {
             throw StoreError.corrupt("no answer to a page of account \(account)")
         }
+        return (Int(count), nationals)
+    }
+
+    static func phoneNumbers(_ nationals: [Int64], account: Account.ID) throws -> [PhoneNumber] {
         var numbers: [PhoneNumber] = []
         numbers.reserveCapacity(nationals.count)
         for national in nationals {
@@ -451,7 +499,7 @@ public final class PostgresStore: EngelStore {
             }
             numbers.append(number)
         }
-        return BlacklistPage(numbers: numbers, count: Int(count))
+        return numbers
     }
 
     // MARK: Chunk balancing
