@@ -1,5 +1,6 @@
 public import EngelCore
 import Hummingbird
+import Prometheus
 public import Logging
 import ServiceLifecycle
 
@@ -12,8 +13,8 @@ public enum ServerEvent: Sendable {
 }
 
 /// Runs the server as `engel serve` does: open the store, make the first account if the store is
-/// empty, serve until SIGTERM or SIGINT, then let in-flight requests finish (for at most the
-/// configured grace period) and close the store.
+/// empty, serve (and deliver webhooks) until SIGTERM or SIGINT, then let in-flight requests finish
+/// (for at most the configured grace period) and close the store.
 public enum ServerRunner {
     /// Runs until a shutdown signal; `announce` receives the operator-facing events.
     public static func run(
@@ -33,9 +34,15 @@ public enum ServerRunner {
             await store.close()
             throw error
         }
+        let registry = PrometheusCollectorRegistry()
+        // The group stops services in reverse order: the server first, then the dispatcher, then
+        // the store, which outlives both.
+        let services: [any Service] = [
+            StoreLifecycleService(store: store),
+            WebhookDispatcher(store: store, settings: configuration.webhooks, metrics: registry, logger: logger),
+        ]
         let app = buildApplication(
-            store: store, configuration: configuration, services: [StoreLifecycleService(store: store)],
-            logger: logger
+            store: store, configuration: configuration, services: services, metrics: registry, logger: logger
         ) { port in
             announce(.listening(host: configuration.host, port: port, database: configuration.database))
         }
