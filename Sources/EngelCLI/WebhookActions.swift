@@ -105,7 +105,8 @@ enum WebhookFormatting {
                 webhooks.map {
                     Listed(
                         id: $0.webhook.id, account: $0.account.value, url: $0.webhook.url,
-                        deliveredThrough: $0.webhook.deliveredThrough, createdAt: TurkeyTime.format($0.webhook.createdAt))
+                        deliveredThrough: $0.webhook.deliveredThrough,
+                        createdAt: TurkeyTime.format($0.webhook.createdAt))
                 })
         }
         guard !webhooks.isEmpty else { return "No webhooks. Add one with: engel webhook add ACCOUNT URL\n" }

@@ -1,7 +1,7 @@
 public import EngelCore
 import Hummingbird
-import Prometheus
 public import Logging
+import Prometheus
 import ServiceLifecycle
 
 /// What a running server tells its operator (not its log: the first credentials must not be logged).

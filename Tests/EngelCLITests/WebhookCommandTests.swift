@@ -60,7 +60,9 @@ struct WebhookCommandTests {
         #expect(audit.suffix(2).allSatisfy { $0.actor == .cli && $0.detail == "https://crm.example.com/engel" })
     }
 
-    @Test("add takes only http and https URLs with a host", arguments: ["ftp://example.com/x", "example.com/hook", "http://", "https:///path", ""])
+    @Test(
+        "add takes only http and https URLs with a host",
+        arguments: ["ftp://example.com/x", "example.com/hook", "http://", "https:///path", ""])
     func invalidURLs(url: String) {
         #expect(throws: InvalidWebhookURL.self) { try WebhookAdministration.validatedURL(url) }
         #expect(throws: (any Error).self) { try EngelCommand.parseAsRoot(["webhook", "add", "acme", url]) }
@@ -80,7 +82,8 @@ struct WebhookCommandTests {
             return Response(status: .init(code: status.withLock { $0 }))
         }
         try await LiveServer.with(.standIn(router)) { server in
-            let added = try await WebhookAdministration(store: store).add(account: "acme", url: server.baseURL + "/hook")
+            let added = try await WebhookAdministration(store: store).add(
+                account: "acme", url: server.baseURL + "/hook")
             let id = added.webhook.id
             let output = CapturedOutput()
             try await actions.test(account: "acme", id: id, timeout: .seconds(5), to: output)
@@ -90,7 +93,8 @@ struct WebhookCommandTests {
             let timestamp = try #require(headers[HTTPField.Name("Engel-Timestamp")!].flatMap { Int64($0) })
             #expect(
                 headers[HTTPField.Name("Engel-Signature")!]
-                    == WebhookSignature.header(secret: added.webhook.secret, timestamp: timestamp, body: Array(body.utf8)))
+                    == WebhookSignature.header(
+                        secret: added.webhook.secret, timestamp: timestamp, body: Array(body.utf8)))
             #expect(try await store.webhooks().first?.deliveredThrough == added.webhook.deliveredThrough)
 
             status.withLock { $0 = 500 }

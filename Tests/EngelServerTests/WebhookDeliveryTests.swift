@@ -171,7 +171,10 @@ struct WebhookDeliveryTests: NumberedEntries {
         let webhook = try await fixture.addWebhook(url: receiver.url)
         let registries = [PrometheusCollectorRegistry(), PrometheusCollectorRegistry()]
         let dispatchers = registries.map { registry in
-            Task { try await WebhookDispatcher(store: fixture.store, settings: Self.fast, metrics: registry, logger: quiet).run() }
+            Task {
+                try await WebhookDispatcher(store: fixture.store, settings: Self.fast, metrics: registry, logger: quiet)
+                    .run()
+            }
         }
         for round in 0..<8 {
             try await fixture.add(round * 5..<(round + 1) * 5)

@@ -95,7 +95,9 @@ public struct WebhookNotFound: Error, Sendable, CustomStringConvertible {
     /// The identifier looked for.
     public let id: Int64
 
-    public var description: String { "account \"\(account)\" has no webhook \(id) (see: engel webhook list \(account))" }
+    public var description: String {
+        "account \"\(account)\" has no webhook \(id) (see: engel webhook list \(account))"
+    }
 }
 
 /// A webhook address Engel cannot post to.

@@ -38,7 +38,7 @@ public struct WebhookDispatcher: Service {
     public func run() async throws {
         let poster = WebhookPoster(timeout: settings.deliveryTimeout)
         // Returns when the task is cancelled, or at graceful shutdown.
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await supervise(poster: poster)
         }
         await poster.shutdown()

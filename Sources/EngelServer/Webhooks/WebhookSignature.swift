@@ -25,7 +25,9 @@ public enum WebhookSignature {
         guard secret.hasPrefix(secretPrefix) else { return false }
         let body = secret.utf8.dropFirst(secretPrefix.utf8.count)
         return body.count >= generatedLength
-            && body.allSatisfy { (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }
+            && body.allSatisfy {
+                (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0)
+            }
     }
 
     /// The `Engel-Signature` header of `body` sent at `timestamp` (unix seconds):

@@ -1,19 +1,19 @@
 import Crypto
-import EngelWire
+public import EngelWire
 import Foundation
-import HTTPTypes
+public import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
-import Synchronization
+public import Synchronization
 
 /// A webhook receiver on loopback: it records every request it gets and answers as its mode
 /// says, and can be stopped and started again on the same port (a receiver that is down, then
 /// back).
-final class WebhookReceiver: Sendable {
+public final class WebhookReceiver: Sendable {
     /// How it answers.
-    enum Mode: Sendable {
+    public enum Mode: Sendable {
         /// 200 at once: the delivery is taken.
         case accept
         /// This status at once.
@@ -23,27 +23,27 @@ final class WebhookReceiver: Sendable {
     }
 
     /// One request as it arrived.
-    struct Received: Sendable {
-        let headers: HTTPFields
-        let body: [UInt8]
+    public struct Received: Sendable {
+        public let headers: HTTPFields
+        public let body: [UInt8]
         /// Whether it was answered 200 at once, so the sender took it as delivered.
-        let accepted: Bool
-        let arrivedAt: ContinuousClock.Instant
+        public let accepted: Bool
+        public let arrivedAt: ContinuousClock.Instant
 
-        var payload: WebhookDeliveryPayload {
+        public var payload: WebhookDeliveryPayload {
             get throws { try JSONDecoder().decode(WebhookDeliveryPayload.self, from: Data(body)) }
         }
 
         /// The change sequence numbers it carried.
-        var seqs: [Int64] { (try? payload.changes.map(\.seq)) ?? [] }
+        public var seqs: [Int64] { (try? payload.changes.map(\.seq)) ?? [] }
 
-        func header(_ name: String) -> String? {
+        public func header(_ name: String) -> String? {
             HTTPField.Name(name).flatMap { headers[$0] }
         }
 
         /// Whether `Engel-Signature` is the HMAC-SHA256, keyed by `secret`, of the timestamp, a dot
         /// and the body, worked out here independently of Engel's code.
-        func isSigned(with secret: String) -> Bool {
+        public func isSigned(with secret: String) -> Bool {
             guard let timestamp = header("Engel-Timestamp"), let signature = header("Engel-Signature") else {
                 return false
             }
@@ -53,27 +53,28 @@ final class WebhookReceiver: Sendable {
         }
     }
 
-    let mode = Mutex<Mode>(.accept)
+    /// How it answers now; tests change it at any time.
+    public let mode = Mutex<Mode>(.accept)
     private let log = Mutex<[Received]>([])
     private let running = Mutex<(group: ServiceGroup, task: Task<Void, any Error>)?>(nil)
 
     /// The port it listens on (kept across a stop, so it comes back where it was).
-    var port: Int { listeningPort.withLock { $0 } }
+    public var port: Int { listeningPort.withLock { $0 } }
     private let listeningPort = Mutex(0)
 
-    var url: String { "http://127.0.0.1:\(port)/hook" }
+    public var url: String { "http://127.0.0.1:\(port)/hook" }
 
     /// Every request so far.
-    var requests: [Received] { log.withLock { $0 } }
+    public var requests: [Received] { log.withLock { $0 } }
 
     /// The requests it took, in order of arrival.
-    var accepted: [Received] { requests.filter(\.accepted) }
+    public var accepted: [Received] { requests.filter(\.accepted) }
 
     /// The sequence numbers it took, in order of arrival.
-    var acceptedSeqs: [Int64] { accepted.flatMap(\.seqs) }
+    public var acceptedSeqs: [Int64] { accepted.flatMap(\.seqs) }
 
     /// Starts listening: on a free port the first time, then on the same one.
-    func start() async throws {
+    public func start() async throws {
         let router = Router()
         router.post("/hook") { request, _ -> Response in
             let body = Array(try await request.body.collect(upTo: 1 << 22).readableBytesView)
@@ -90,7 +91,8 @@ final class WebhookReceiver: Sendable {
                     Received(headers: request.headers, body: body, accepted: accepted, arrivedAt: .now))
             }
             if case .slow(let delay) = mode { try? await Task.sleep(for: delay) }
-            return Response(status: .init(code: status), body: Hummingbird.ResponseBody(byteBuffer: ByteBuffer(string: "ok")))
+            return Response(
+                status: .init(code: status), body: Hummingbird.ResponseBody(byteBuffer: ByteBuffer(string: "ok")))
         }
         let (ports, portFound) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "webhook-receiver")
@@ -118,19 +120,27 @@ final class WebhookReceiver: Sendable {
     }
 
     /// Stops listening: connections are refused until ``start()``.
-    func stop() async throws {
-        guard let (group, task) = running.withLock({ current in defer { current = nil }; return current }) else {
+    public func stop() async throws {
+        guard
+            let (group, task) = running.withLock({ current in
+                defer { current = nil }
+                return current
+            })
+        else {
             return
         }
         await group.triggerGracefulShutdown()
         try await task.value
     }
 
+    /// Creates a receiver; it listens once ``start()`` is called.
+    public init() {}
+
     struct NotListening: Error {}
 }
 
 /// Waits until `condition` holds, checking every few milliseconds; fails the wait after `limit`.
-func eventually(
+public func eventually(
     within limit: Duration = .seconds(5), _ what: String, _ condition: () async throws -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + limit
@@ -140,7 +150,7 @@ func eventually(
     }
 }
 
-struct TimedOut: Error, CustomStringConvertible {
+public struct TimedOut: Error, CustomStringConvertible {
     let what: String
-    var description: String { "timed out waiting for \(what)" }
+    public var description: String { "timed out waiting for \(what)" }
 }
