@@ -16,7 +16,7 @@ import Testing
 struct WebhookCommandTests {
     @Test("add prints the secret once; list never shows it; remove removes; the audit log has both")
     func addListRemove() async throws {
-        let store = MemoryStore()
+        let store: any EngelStore = MemoryStore()
         _ = try await AccountAdministration(store: store).create(named: "acme")
         _ = try await AccountAdministration(store: store).create(named: "globex")
         let actions = WebhookActions { store }
@@ -70,7 +70,7 @@ struct WebhookCommandTests {
 
     @Test("test posts one signed delivery with no changes and reports the answer; any other answer exits 1")
     func testDelivery() async throws {
-        let store = MemoryStore()
+        let store: any EngelStore = MemoryStore()
         _ = try await AccountAdministration(store: store).create(named: "acme")
         let actions = WebhookActions { store }
         let received = Mutex<[(HTTPFields, String)]>([])

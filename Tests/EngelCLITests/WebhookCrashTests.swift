@@ -4,6 +4,7 @@ import EngelTestSupport
 import Foundation
 import IletiMerkezi
 import Logging
+import Synchronization
 import Testing
 
 /// `engel serve` killed with SIGKILL in the middle of a delivery, on SQLite: after a restart every
@@ -15,7 +16,16 @@ struct WebhookCrashTests {
         guard let configuration = try? temporaryConfiguration(),
             let store = try? await configuration.database.open(logger: Logger(label: "probe"))
         else { return false }
-        let keeps = (try? await store.webhooks()) != nil
+        // The placeholder refuses every webhook; the real store refuses only a missing account.
+        let keeps: Bool
+        do {
+            _ = try await store.addWebhook(for: -1, url: "http://127.0.0.1:9/", secret: "", audit: .cliNow)
+            keeps = true
+        } catch StoreError.accountMissing {
+            keeps = true
+        } catch {
+            keeps = false
+        }
         await store.close()
         return keeps
     }
@@ -30,8 +40,15 @@ struct WebhookCrashTests {
         receiver.mode.withLock { $0 = .slow(.seconds(2)) }
         try await receiver.start()
         let store = try await configuration.database.open(logger: Logger(label: "test"))
-        let credentials = try await AccountAdministration(store: store).create(named: "acme").credentials
-        let webhook = try await WebhookAdministration(store: store).add(account: "acme", url: receiver.url).webhook
+        let credentials: IssuedCredentials
+        let webhook: Webhook
+        do {
+            credentials = try await AccountAdministration(store: store).create(named: "acme").credentials
+            webhook = try await WebhookAdministration(store: store).add(account: "acme", url: receiver.url).webhook
+        } catch {
+            await store.close()
+            throw error
+        }
         await store.close()
 
         let first = try await ServeProcess.start(database: configuration.database)

@@ -8,6 +8,7 @@ import Foundation
 import Logging
 import Prometheus
 import ServiceLifecycle
+import Synchronization
 import Testing
 
 /// Delivery as DESIGN.md's "Webhooks" says, to a real receiver on loopback, with every timeout and
@@ -113,27 +114,28 @@ struct WebhookDeliveryTests: NumberedEntries {
             name: AccountName("globex"), apiKey: IssuedCredentials.generate().key,
             hashDigest: IssuedCredentials.generate().hashDigest, createdAt: Date())
         let dead = WebhookReceiver()
-        dead.mode.withLock { $0 = .slow(.milliseconds(700)) }
+        dead.mode.withLock { $0 = .slow(.seconds(30)) }
         try await dead.start()
         let alive = WebhookReceiver()
         try await alive.start()
-        _ = try await fixture.addWebhook(url: dead.url)
+        let deadHook = try await fixture.addWebhook(url: dead.url)
         _ = try await fixture.store.addWebhook(
             for: other.id, url: alive.url, secret: WebhookSignature.generateSecret(), audit: .cliNow)
         var settings = Self.fast
-        settings.deliveryTimeout = .milliseconds(600)
+        settings.deliveryTimeout = .seconds(20)
+        let registry = PrometheusCollectorRegistry()
 
-        try await withDispatcher(fixture.store, settings: settings) {
+        try await withDispatcher(fixture.store, settings: settings, metrics: registry) {
             try await fixture.add(0..<1)
             try await eventually("the dead receiver's first attempt") { !dead.requests.isEmpty }
-            // While that attempt hangs, the other account's changes go out at once, one after another.
+            // While that attempt hangs, the other account's changes go out, one after another.
             for index in 0..<3 {
-                let start = ContinuousClock.now
                 _ = try await fixture.store.add(try number(100 + index), for: other.id, at: Date())
                 try await eventually("globex's change \(index)") { alive.acceptedSeqs.count == index + 1 }
-                #expect(ContinuousClock.now - start < .milliseconds(300))
             }
-            #expect(dead.accepted.isEmpty)
+            #expect(dead.requests.count == 1)
+            #expect(
+                (metric(registry, WebhookMetricName.failures, deadHook.id) ?? 0) == 0, "the first attempt still hangs")
         }
         try await alive.stop()
         try await dead.stop()
@@ -186,6 +188,9 @@ struct WebhookDeliveryTests: NumberedEntries {
         let delivered = registries.map { metric($0, WebhookMetricName.deliveries, webhook.id) ?? 0 }
         #expect(delivered.filter { $0 > 0 }.count == 1, "deliveries per dispatcher: \(delivered)")
 
+        try await eventually("the cursor recorded") {
+            try await fixture.store.webhooks().first?.deliveredThrough == expected.last
+        }
         // The holder stops without a word; the other claims the webhook once the lease runs out.
         let holder = delivered[0] > 0 ? 0 : 1
         dispatchers[holder].cancel()
@@ -194,9 +199,13 @@ struct WebhookDeliveryTests: NumberedEntries {
         try await fixture.add(40..<45)
         expected = try await fixture.seqs(after: webhook.deliveredThrough)
         try await eventually("the rest delivered by the other") { receiver.acceptedSeqs.count >= expected.count }
-        #expect(ContinuousClock.now - stopped < Self.fast.lease * 2)
+        // A quarter lease between claims after the lease runs out, and room for a busy machine.
+        #expect(ContinuousClock.now - stopped < Self.fast.lease * 2 + .milliseconds(500))
         #expect(receiver.acceptedSeqs == expected)
-        #expect((metric(registries[1 - holder], WebhookMetricName.deliveries, webhook.id) ?? 0) > 0)
+        // The receiver has the changes a moment before the dispatcher has its answer.
+        try await eventually("the other dispatcher counted its delivery") {
+            (metric(registries[1 - holder], WebhookMetricName.deliveries, webhook.id) ?? 0) > 0
+        }
         dispatchers[1 - holder].cancel()
         _ = try? await dispatchers[1 - holder].value
         try await receiver.stop()
@@ -224,11 +233,11 @@ struct WebhookDeliveryTests: NumberedEntries {
     func gracefulShutdownIsPrompt() async throws {
         let fixture = try await Fixture()
         let receiver = WebhookReceiver()
-        receiver.mode.withLock { $0 = .slow(.milliseconds(800)) }
+        receiver.mode.withLock { $0 = .slow(.seconds(30)) }
         try await receiver.start()
         _ = try await fixture.addWebhook(url: receiver.url)
         var settings = Self.fast
-        settings.deliveryTimeout = .seconds(5)
+        settings.deliveryTimeout = .seconds(20)
         let dispatcher = WebhookDispatcher(
             store: fixture.store, settings: settings, metrics: PrometheusCollectorRegistry(), logger: quiet)
         let group = ServiceGroup(services: [dispatcher], logger: quiet)
@@ -238,7 +247,7 @@ struct WebhookDeliveryTests: NumberedEntries {
         let start = ContinuousClock.now
         await group.triggerGracefulShutdown()
         try await running.value
-        #expect(ContinuousClock.now - start < .milliseconds(300))
+        #expect(ContinuousClock.now - start < .seconds(1))
         try await receiver.stop()
     }
 
@@ -248,7 +257,7 @@ struct WebhookDeliveryTests: NumberedEntries {
         #expect(defaults.deliveryTimeout == .seconds(10))
         #expect(defaults.lease <= .seconds(24), "a dead server's webhooks are taken over within 30 s")
         let waits = (1...12).map { defaults.backoff(afterFailures: $0) }
-        #expect(waits.prefix(9) == [1, 2, 4, 8, 16, 32, 64, 128, 256].map { Duration.seconds($0) })
+        #expect(Array(waits.prefix(9)) == [1, 2, 4, 8, 16, 32, 64, 128, 256].map { Duration.seconds($0) })
         #expect(waits.dropFirst(9).allSatisfy { $0 == .seconds(300) })
 
         let configuration = try ServerConfiguration.resolve(
@@ -288,7 +297,7 @@ struct WebhookDeliveryTests: NumberedEntries {
 
     /// An account `acme` in a memory store.
     struct Fixture: NumberedEntries {
-        let store = MemoryStore()
+        let store: any EngelStore = MemoryStore()
         let account: Account
 
         init() async throws {

@@ -56,6 +56,7 @@ public final class WebhookReceiver: Sendable {
     /// How it answers now; tests change it at any time.
     public let mode = Mutex<Mode>(.accept)
     private let log = Mutex<[Received]>([])
+    private let stopping = Mutex(false)
     private let running = Mutex<(group: ServiceGroup, task: Task<Void, any Error>)?>(nil)
 
     /// The port it listens on (kept across a stop, so it comes back where it was).
@@ -90,7 +91,13 @@ public final class WebhookReceiver: Sendable {
                 $0.append(
                     Received(headers: request.headers, body: body, accepted: accepted, arrivedAt: .now))
             }
-            if case .slow(let delay) = mode { try? await Task.sleep(for: delay) }
+            if case .slow(let delay) = mode {
+                // Cut short by stop(), so a long delay costs a test nothing at its end.
+                let end = ContinuousClock.now + delay
+                while ContinuousClock.now < end, !self.stopping.withLock({ $0 }) {
+                    try? await Task.sleep(for: .milliseconds(5))
+                }
+            }
             return Response(
                 status: .init(code: status), body: Hummingbird.ResponseBody(byteBuffer: ByteBuffer(string: "ok")))
         }
@@ -129,8 +136,10 @@ public final class WebhookReceiver: Sendable {
         else {
             return
         }
+        stopping.withLock { $0 = true }
         await group.triggerGracefulShutdown()
         try await task.value
+        stopping.withLock { $0 = false }
     }
 
     /// Creates a receiver; it listens once ``start()`` is called.

@@ -100,9 +100,10 @@ struct WebhookCourier: Sendable {
                 failures += 1
                 handles.failures.increment()
                 let wait = settings.backoff(afterFailures: failures)
+                let failure = outcome.failure ?? ""
                 logger.warning(
-                    "delivery of seq \(first.seq) to \(last.seq) failed (\(outcome.failure ?? "")), "
-                        + "attempt \(failures); next in \(wait.secondsText) s")
+                    "delivery of seq \(first.seq) to \(last.seq) failed (\(failure)), attempt \(failures); next in \(wait.secondsText) s"
+                )
                 guard try await pause(wait, lease: &lease, lag: (handles.lag, first)) else { return }
             }
         }

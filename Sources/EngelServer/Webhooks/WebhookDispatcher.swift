@@ -1,5 +1,5 @@
 public import EngelCore
-public import Foundation
+import Foundation
 public import Logging
 public import Prometheus
 public import ServiceLifecycle

@@ -57,13 +57,14 @@ public final class WebhookPoster: Sendable {
         let started = ContinuousClock.now
         let client = client
         let timeout = timeout
+        let signed = request
         do {
             // The client's own deadline ends at the answer's head; the race also bounds its body,
             // so a receiver that trickles its answer is cut off at the same time.
             let status = try await withThrowingTaskGroup(of: Int?.self) { group in
                 group.addTask {
                     let response = try await client.execute(
-                        request, timeout: .nanoseconds(Int64(timeout.secondsValue * 1e9)))
+                        signed, timeout: .nanoseconds(Int64(timeout.secondsValue * 1e9)))
                     // Read to its end so the connection can carry the next delivery; a longer one
                     // is left, and the client closes its connection.
                     var read = 0

@@ -38,7 +38,7 @@ public struct WebhookSettings: Sendable, Hashable {
 
     /// The wait before the attempt after `failures` failures in a row (1 or more): the first
     /// backoff doubled for each failure after the first, at most the maximum.
-    func backoff(afterFailures failures: Int) -> Duration {
+    public func backoff(afterFailures failures: Int) -> Duration {
         var wait = firstBackoff
         for _ in 1..<max(failures, 1) {
             wait *= 2
