@@ -150,7 +150,7 @@ public final class WebhookReceiver: Sendable {
 
 /// Waits until `condition` holds, checking every few milliseconds; fails the wait after `limit`.
 public func eventually(
-    within limit: Duration = .seconds(5), _ what: String, _ condition: () async throws -> Bool
+    within limit: Duration = .seconds(20), _ what: String, _ condition: () async throws -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + limit
     while try await !condition() {

@@ -18,10 +18,11 @@ struct WebhookCourier: Sendable {
     let metrics: WebhookMetrics
     let holder: String
     let logger: Logger
+    let now: @Sendable () -> Date
 
     /// Runs until cancelled.
     func run() async {
-        var lease = Lease(store: store, webhook: webhook.id, holder: holder, settings: settings)
+        var lease = Lease(store: store, webhook: webhook.id, holder: holder, settings: settings, now: now)
         var logger = logger
         logger[metadataKey: "webhook"] = "\(webhook.id)"
         do {
@@ -78,9 +79,9 @@ struct WebhookCourier: Sendable {
                 guard try await pause(settings.pollInterval, lease: &lease) else { return }
                 continue
             }
-            handles.lag.record(Self.age(of: first))
+            handles.lag.record(age(of: first))
             let body = ResponseWriter.webhookDelivery(account: account, webhook: webhook.id, changes: page.changes)
-            let outcome = await poster.post(body, to: webhook.url, secret: webhook.secret)
+            let outcome = await poster.post(body, to: webhook.url, secret: webhook.secret, now: now())
             if outcome.isDelivered {
                 handles.deliveries.increment()
                 if failures > 0 { logger.notice("delivered again after \(failures) failed attempts") }
@@ -120,13 +121,13 @@ struct WebhookCourier: Sendable {
             guard left > .zero else { return true }
             try await Task.sleep(for: min(left, settings.renewalInterval))
             guard await lease.keep() else { return false }
-            if let lag { lag.gauge.record(Self.age(of: lag.oldest)) }
+            if let lag { lag.gauge.record(age(of: lag.oldest)) }
         }
     }
 
     /// Seconds since `change` was made: how late its delivery is.
-    private static func age(of change: ChangeRecord) -> Double {
-        max(0, Date().timeIntervalSince(change.at))
+    private func age(of change: ChangeRecord) -> Double {
+        max(0, now().timeIntervalSince(change.at))
     }
 }
 
@@ -136,10 +137,15 @@ struct Lease: Sendable {
     let webhook: Int64
     let holder: String
     let settings: WebhookSettings
+    let now: @Sendable () -> Date
     /// When the claim last succeeded; `nil` while it is not held.
     private var renewedAt: ContinuousClock.Instant?
 
-    init(store: any EngelStore, webhook: Int64, holder: String, settings: WebhookSettings) {
+    init(
+        store: any EngelStore, webhook: Int64, holder: String, settings: WebhookSettings,
+        now: @escaping @Sendable () -> Date
+    ) {
+        self.now = now
         self.store = store
         self.webhook = webhook
         self.holder = holder
@@ -150,15 +156,15 @@ struct Lease: Sendable {
     /// third of the lease before each attempt leaves an attempt two thirds of it, more than the
     /// delivery timeout with the defaults, so it ends before another server may start.
     mutating func keep() async -> Bool {
-        let now = ContinuousClock.now
-        if let renewedAt, now - renewedAt < settings.renewalInterval { return true }
+        let asked = ContinuousClock.now
+        if let renewedAt, asked - renewedAt < settings.renewalInterval { return true }
         do {
-            let held = try await store.claimWebhook(id: webhook, holder: holder, now: Date(), lease: settings.lease)
-            renewedAt = held ? now : nil
+            let held = try await store.claimWebhook(id: webhook, holder: holder, now: now(), lease: settings.lease)
+            renewedAt = held ? asked : nil
             return held
         } catch {
             // The store cannot say: the lease already held is still ours until it runs out.
-            guard let renewedAt, now - renewedAt < settings.lease else {
+            guard let renewedAt, asked - renewedAt < settings.lease else {
                 self.renewedAt = nil
                 return false
             }

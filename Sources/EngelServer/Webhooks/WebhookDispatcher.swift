@@ -1,5 +1,5 @@
 public import EngelCore
-import Foundation
+public import Foundation
 public import Logging
 public import Prometheus
 public import ServiceLifecycle
@@ -22,12 +22,17 @@ public struct WebhookDispatcher: Service {
     /// Who holds the leases this dispatcher takes: random, so that a restarted server does not
     /// take its predecessor's leases for its own before they run out.
     let holder: String
+    /// The time leases are claimed at and deliveries are signed at.
+    let now: @Sendable () -> Date
 
     /// Creates a dispatcher for `store`, whose metrics go to `registry` (the one `/metrics` shows).
+    /// `now` stamps lease claims and signatures (tests pass a clock they move, to make a lease run
+    /// out whenever they choose).
     public init(
         store: any EngelStore, settings: WebhookSettings, metrics registry: PrometheusCollectorRegistry,
-        logger: Logger
+        logger: Logger, now: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.now = now
         self.store = store
         self.settings = settings
         self.metrics = WebhookMetrics(registry: registry)
@@ -63,7 +68,7 @@ public struct WebhookDispatcher: Service {
                 for webhook in webhooks where couriers[webhook.id] == nil {
                     let courier = WebhookCourier(
                         webhook: webhook, store: store, poster: poster, settings: settings, metrics: metrics,
-                        holder: holder, logger: logger)
+                        holder: holder, logger: logger, now: now)
                     couriers[webhook.id] = Task { await courier.run() }
                 }
             } catch {
