@@ -60,6 +60,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .setting(.logLevel), help: .setting(.logLevel))
     var logLevel: String?
 
+    @Option(name: .setting(.expiryInterval), help: .setting(.expiryInterval))
+    var expiryInterval: Double?
+
+    @Option(name: .setting(.changeRetentionDays), help: .setting(.changeRetentionDays))
+    var changeRetentionDays: Int?
+
+    @Option(name: .setting(.tlsCertificate), help: .setting(.tlsCertificate))
+    var tlsCert: String?
+
+    @Option(name: .setting(.tlsKey), help: .setting(.tlsKey))
+    var tlsKey: String?
+
     @Option(name: .setting(.webhookTimeout), help: .setting(.webhookTimeout))
     var webhookTimeout: Double?
 
@@ -89,6 +101,10 @@ struct ServeCommand: AsyncParsableCommand {
         overrides.set(.authenticationFailureWindow, authFailureWindow)
         overrides.set(.authenticationFailureMaximumDelay, authFailureMaxDelay)
         overrides.set(.logLevel, logLevel)
+        overrides.set(.expiryInterval, expiryInterval)
+        overrides.set(.changeRetentionDays, changeRetentionDays)
+        overrides.set(.tlsCertificate, tlsCert)
+        overrides.set(.tlsKey, tlsKey)
         overrides.set(.webhookTimeout, webhookTimeout)
         overrides.set(.webhookFirstBackoff, webhookFirstBackoff)
         overrides.set(.webhookMaximumBackoff, webhookMaxBackoff)
@@ -117,8 +133,9 @@ enum ServeFormatting {
         case .firstAccountCreated(let name, let credentials):
             "The database was empty, so Engel created the account \"\(name)\".\n"
                 + AccountFormatting.credentials(credentials, account: name, json: false)
-        case .listening(let host, let port, let database):
-            "Engel is listening on http://\(host):\(port)/v1/ (store: \(database)). Stop with Ctrl-C.\n"
+        case .listening(let host, let port, let database, let tls):
+            "Engel is listening on \(tls ? "https" : "http")://\(host):\(port)/v1/ (store: \(database)). "
+                + "Stop with Ctrl-C.\n"
         }
     }
 }

@@ -38,11 +38,12 @@ let serverName = "Engel"
 /// behind an HTTP/1.1 server that closes idle connections and guards request bodies.
 ///
 /// `services` run beside the server and are shut down after it, so a store closed by one of them
-/// outlives every in-flight request. `now` stamps added-at times (tests pass a clock they move).
+/// outlives every in-flight request. ``ListMaintenance`` runs beside them (expiry, retention).
+/// With `tls`, connections are TLS only (``ServerTLS``). `now` stamps added-at times (tests pass a clock they move).
 public func buildApplication(
     store: any EngelStore, configuration: ServerConfiguration, services: [any Service] = [],
     metrics registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
-    now: @escaping @Sendable () -> Date = { Date() }, logger: Logger,
+    now: @escaping @Sendable () -> Date = { Date() }, tls: ServerTLS? = nil, logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let readTimeout = configuration.readTimeout
@@ -56,10 +57,11 @@ public func buildApplication(
                     RequestGuardHandler(routes: routes, readTimeout: readTimeout)
                 ],
                 idleTimeout: TimeAmount(configuration.idleTimeout)),
-            pipeline: responder.pipeline, logger: logger, serverName: serverName),
+            tls: tls, pipeline: responder.pipeline, logger: logger, serverName: serverName),
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port), serverName: serverName),
-        services: services,
+        // Last, so a shutdown stops it before the services listed earlier (the store's lifecycle).
+        services: services + [ListMaintenance(store: store, configuration: configuration, now: now, logger: logger)],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger
     )

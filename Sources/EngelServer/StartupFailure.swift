@@ -45,6 +45,10 @@ public struct StartupFailure: Error, Sendable, Equatable, CustomStringConvertibl
         case let failure as IOError where failure.errnoCode == EACCES:
             self.init(
                 "This user may not listen on \(place): choose a port above 1023 with --port.", Self.noPermission)
+        case let failure as TLSFilesUnusable:
+            self.init(
+                "The TLS files cannot serve: \(failure.description). Give a PEM certificate chain with --tls-cert "
+                    + "and its PEM key with --tls-key.", Self.configuration)
         case StoreError.invalidLocation(let detail):
             self.init(
                 "The database cannot be made or opened (\(detail)): point --database at a folder this user can "

@@ -52,27 +52,37 @@ struct WebhookCrashTests {
         await store.close()
 
         let first = try await ServeProcess.start(database: configuration.database)
-        let client = BlacklistClient(
-            configuration: .init(
-                baseURL: first.baseURL, credentials: .init(key: credentials.key, hash: credentials.hash),
-                retry: .none))
-        _ = try await client.add(contentsOf: (0..<250).map { "90532\(1_000_000 + $0)" })
-        try await eventually("a delivery in flight") { !receiver.requests.isEmpty }
-        first.kill()
+        var servers = [first]
+        var expected: [Int64] = []
+        // A failing test must not leave a server running.
+        do {
+            let client = BlacklistClient(
+                configuration: .init(
+                    baseURL: first.baseURL, credentials: .init(key: credentials.key, hash: credentials.hash),
+                    retry: .none))
+            _ = try await client.add(contentsOf: (0..<250).map { "90532\(1_000_000 + $0)" })
+            try await eventually("a delivery in flight") { !receiver.requests.isEmpty }
+            first.kill()
 
-        receiver.mode.withLock { $0 = .accept }
-        let second = try await ServeProcess.start(database: configuration.database)
-        let reopened = try await configuration.database.open(logger: Logger(label: "test"))
-        let account = try #require(try await reopened.account(named: AccountName("acme")))
-        let expected = try await reopened.changes(for: account.id, after: webhook.deliveredThrough, limit: 1000)
-            .changes.map(\.seq)
-        await reopened.close()
-        #expect(expected.count == 250)
-        try await eventually(within: .seconds(20), "every change after the restart") {
-            Set(receiver.acceptedSeqs).isSuperset(of: expected)
+            receiver.mode.withLock { $0 = .accept }
+            let second = try await ServeProcess.start(database: configuration.database)
+            servers.append(second)
+            let reopened = try await configuration.database.open(logger: Logger(label: "test"))
+            let account = try #require(try await reopened.account(named: AccountName("acme")))
+            expected = try await reopened.changes(for: account.id, after: webhook.deliveredThrough, limit: 1000)
+                .changes.map(\.seq)
+            await reopened.close()
+            #expect(expected.count == 250)
+            try await eventually(within: .seconds(20), "every change after the restart") {
+                Set(receiver.acceptedSeqs).isSuperset(of: expected)
+            }
+            second.kill()
+            try await receiver.stop()
+        } catch {
+            for server in servers { server.kill() }
+            try? await receiver.stop()
+            throw error
         }
-        second.kill()
-        try await receiver.stop()
 
         // In order within each delivery, and in order across them once repeats are skipped.
         var applied: Int64 = webhook.deliveredThrough
@@ -109,8 +119,7 @@ struct ServeProcess {
         process.standardError = FileHandle.nullDevice
         try process.run()
         try? output.fileHandleForWriting.close()
-        let line = try await ClosedPipeTests.readLines(1, from: output.fileHandleForReading)
-        let text = String(decoding: line, as: UTF8.self)
+        let text = await firstLine(of: output.fileHandleForReading)
         guard let match = text.firstMatch(of: /127\.0\.0\.1:(\d+)\//), let port = Int(match.1) else {
             process.terminate()
             throw NotListening(output: text)
@@ -118,8 +127,25 @@ struct ServeProcess {
         return ServeProcess(process: process, port: port)
     }
 
+    /// The first line `reader` gives, or what came before its end; read on a thread of its own, as
+    /// `availableData` blocks (`read(upToCount:)` would wait for the whole count).
+    private static func firstLine(of reader: FileHandle) async -> String {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                var received = Data()
+                while !received.contains(UInt8(ascii: "\n")) {
+                    let more = reader.availableData
+                    if more.isEmpty { break }
+                    received.append(more)
+                }
+                continuation.resume(returning: String(decoding: received, as: UTF8.self))
+            }
+        }
+    }
+
     /// SIGKILL: no shutdown, no last write.
     func kill() {
+        guard process.isRunning else { return }
         _ = Foundation.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }

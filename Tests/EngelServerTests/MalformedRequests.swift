@@ -40,7 +40,8 @@ struct MalformedRequests {
     /// The parts of a request a case can replace: each slot's value is the raw JSON value, or for
     /// XML the element's raw content; `nil` leaves the member out.
     enum Slot: Hashable {
-        case request, authentication, key, hash, blacklist, number, filter, start, page, rowCount, extra
+        case request, authentication, key, hash, blacklist, number, filter, start, page, rowCount, after, limit, reason,
+            until, extra
     }
 
     private static let contentTypes: [String?] = [
@@ -81,7 +82,7 @@ struct MalformedRequests {
         // Each slot with the values that are the wrong type there.
         let slot: Slot
         var wrong = values
-        switch Int.random(in: 0..<5, using: &random) {
+        switch Int.random(in: 0..<6, using: &random) {
         case 0:
             slot = .request
             wrong.removeAll { $0 == "{}" }
@@ -94,7 +95,16 @@ struct MalformedRequests {
         case 3:
             slot = .blacklist
             wrong.removeAll { $0 == "{}" }
-        case 4 where endpoint == .list:
+        case 5 where endpoint == .changes, 4 where endpoint == .changes:
+            slot = pick([.after, .limit])
+            wrong = [#"true"#, #"1.5"#, #"[]"#, #"["1"]"#, #"{}"#, #"-7"#, #""x""#, #""-1""#]
+        case 5 where !endpoint.readsPages:
+            // Engel's provenance fields: a reason is a string, an until a time string.
+            slot = pick([.reason, .until])
+            wrong =
+                [#"12"#, #"true"#, #"[]"#, #"["x"]"#, #"{}"#]
+                + ([.add, .bulkAdd].contains(endpoint) && slot == .until ? [#""tomorrow""#] : [])
+        case 4 where endpoint.readsPages:
             slot = pick([.page, .rowCount, .filter, .start])
             switch slot {
             case .page, .rowCount: wrong = [#"true"#, #"1.5"#, #"[]"#, #"["1"]"#, #"{}"#, #"-7"#, #"0"#, #""x""#]
@@ -102,7 +112,16 @@ struct MalformedRequests {
             default: wrong.removeAll { $0.hasPrefix(#"""#) }
             }
         default:
-            slot = .number
+            guard endpoint != .changes else {
+                slot = .limit
+                wrong = [#"0"#, #""0""#, #"1e2"#]
+                break
+            }
+            slot = endpoint.readsPages ? .page : .number
+            if endpoint.readsPages {
+                wrong = [#"true"#, #"1.5"#, #"[]"#, #"{}"#, #"-7"#, #"0"#]
+                break
+            }
             // An integer literal is a number's input, not a wrong type.
             wrong.removeAll { $0.hasPrefix(#"""#) || $0 == "12" }
         }
@@ -115,30 +134,38 @@ struct MalformedRequests {
         if dialect == .xml {
             // XML has no null: the nearest is an element with nothing in it.
             let cases: [(Slot, Int)] =
-                endpoint == .list
+                endpoint.readsPages
                 ? [(.key, 401), (.hash, 401), (.page, 400), (.rowCount, 400), (.start, 200)]
                 : [(.key, 401), (.hash, 401), (.number, 466)]
             let (slot, code) = pick(cases)
             return make("empty <\(slot)>", endpoint, .xml, render(endpoint, .xml, [slot: []]), [code])
         }
         var cases: [(Slot, Int)] = [(.request, 400), (.authentication, 401), (.key, 401), (.hash, 401)]
-        cases +=
-            endpoint == .list
-            ? [(.blacklist, 200), (.page, 200), (.rowCount, 200), (.filter, 200), (.start, 200)]
-            : [(.blacklist, 400), (.number, 400)]
+        switch endpoint {
+        case .list, .entries:
+            cases += [(.blacklist, 200), (.page, 200), (.rowCount, 200), (.filter, 200), (.start, 200)]
+        case .changes: cases += [(.blacklist, 200), (.after, 200), (.limit, 200)]
+        // A delete's answer to a valid request depends on what earlier requests listed.
+        default:
+            cases +=
+                [(.blacklist, 400), (.number, 400)] + (endpoint == .delete ? [] : [(.reason, 200), (.until, 200)])
+        }
         let (slot, code) = pick(cases)
         return make("null at \(slot)", endpoint, .json, render(endpoint, .json, [slot: Array("null".utf8)]), [code])
     }
 
     mutating func arrayInsteadOfString() -> MalformedRequest {
         let endpoint = pick(Endpoint.allCases)
-        let slot: Slot = pick(endpoint == .list ? [.key, .hash, .page, .rowCount, .start] : [.key, .hash, .number])
-        if endpoint.isBatch || pick([true, false]) {
+        let slot: Slot = pick(
+            endpoint.readsPages
+                ? [.key, .hash, .page, .rowCount, .start]
+                : endpoint == .changes ? [.key, .hash, .after, .limit] : [.key, .hash, .number, .reason, .until])
+        if endpoint.isEngelsOwn || pick([true, false]) {
             let value = "[\(#""905321234567""#),\(#""1""#)]"
             return make("array at \(slot)", endpoint, .json, render(endpoint, .json, [slot: Array(value.utf8)]), [400])
         }
-        // XML's arrays are repeated elements.
-        let name = xmlName(slot)
+        // XML's arrays are repeated elements (of the fields XML carries).
+        let name = xmlName([.reason, .until].contains(slot) ? .number : slot)
         var body = render(endpoint, .xml)
         let element = Array("<\(name)>1</\(name)>".utf8)
         if let end = find(Array("</\(name)>".utf8), in: body) {
@@ -149,8 +176,8 @@ struct MalformedRequests {
 
     mutating func numberWithLetters() -> MalformedRequest {
         let (endpoint, dialect) = pickTarget()
-        if endpoint == .list {
-            let slot: Slot = pick([.page, .rowCount])
+        if endpoint.readsPages || endpoint == .changes {
+            let slot: Slot = pick(endpoint == .changes ? [.after, .limit] : [.page, .rowCount])
             let value = pick(["1x", "1e3", "0x10", "١٢", "12 ", "+1", "one"])
             return make(
                 "\(slot) with letters", endpoint, dialect, render(endpoint, dialect, [slot: quoted(value, dialect)]),
@@ -181,12 +208,20 @@ struct MalformedRequests {
             let over = String(repeating: "9", count: (endpoint.isBatch ? maximumBulkBodyBytes : maximumBodyBytes) + 1)
             return make(
                 "body over the limit", endpoint, dialect,
-                render(endpoint, dialect, [.number: quoted(over, dialect), .start: quoted(over, dialect)]), [400])
+                render(
+                    endpoint, dialect,
+                    [.number: quoted(over, dialect), .start: quoted(over, dialect), .after: quoted(over, dialect)]),
+                [400])
         }
         let (slot, allowed): (Slot, Set<Int>)
         switch Int.random(in: 0..<3, using: &random) {
         case 0: (slot, allowed) = (pick([.key, .hash]), [401])
-        case 1: (slot, allowed) = endpoint == .list ? (.start, [400]) : (.number, [endpoint.isBatch ? 200 : 466])
+        case 1 where endpoint.readsPages: (slot, allowed) = (.start, [400])
+        case 1 where endpoint == .changes: (slot, allowed) = (.after, [400])
+        case 1 where dialect == .json && pick([true, false]):
+            // A reason over 256 characters.
+            (slot, allowed) = (.reason, [400])
+        case 1: (slot, allowed) = (.number, [endpoint.isBatch ? 200 : 466])
         default: (slot, allowed) = (.extra, endpoint == .delete ? [200, 474] : [200])
         }
         return make(
@@ -204,13 +239,16 @@ struct MalformedRequests {
             if pick([true, false]) {
                 return make("deep nesting, whole body", endpoint, .json, Array(nested.utf8), [400])
             }
-            let slot: Slot = pick(endpoint == .list ? [.extra, .filter, .page] : [.extra, .number, .key])
+            let slot: Slot = pick(
+                endpoint.readsPages
+                    ? [.extra, .filter, .page]
+                    : endpoint == .changes ? [.extra, .after, .limit] : [.extra, .number, .key])
             return make(
                 "deep nesting at \(slot)", endpoint, .json, render(endpoint, .json, [slot: Array(nested.utf8)]), [400])
         case .xml:
             let nested = String(repeating: "<a>", count: depth) + "1" + String(repeating: "</a>", count: depth)
             // Only where an element holding elements is wrong: elsewhere unknown elements are ignored.
-            let slot: Slot = pick(endpoint == .list ? [.key, .hash, .page, .rowCount] : [.key, .hash, .number])
+            let slot: Slot = pick(endpoint.readsPages ? [.key, .hash, .page, .rowCount] : [.key, .hash, .number])
             return make(
                 "deep nesting in <\(xmlName(slot))>", endpoint, .xml,
                 render(endpoint, .xml, [slot: Array(nested.utf8)]), [400])
@@ -222,8 +260,15 @@ struct MalformedRequests {
         let bad: [[UInt8]] = [
             [0xFF], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xF8, 0x88, 0x80, 0x80, 0x80], [0x80], [0xE2, 0x82],
         ]
-        let slot: Slot = pick(endpoint == .list ? [.key, .hash, .start, .page] : [.key, .hash, .number])
-        var value: [UInt8] = Array(((endpoint == .list && slot == .page) ? "1" : "905321234567").utf8)
+        let slot: Slot = pick(
+            endpoint.readsPages
+                ? [.key, .hash, .start, .page]
+                : endpoint == .changes
+                    ? [.key, .hash, .after]
+                    : [.key, .hash, .number]
+                        + (dialect == .json ? [.reason] : []))
+        let digits = (endpoint.readsPages && slot == .page) || slot == .after
+        var value: [UInt8] = Array((digits ? "1" : "905321234567").utf8)
         value.insert(contentsOf: pick(bad), at: Int.random(in: 0...value.count, using: &random))
         let raw: [UInt8] = dialect == .json ? [UInt8(ascii: "\"")] + value + [UInt8(ascii: "\"")] : value
         return make("invalid UTF-8 at \(slot)", endpoint, dialect, render(endpoint, dialect, [slot: raw]), [400])
@@ -287,7 +332,11 @@ struct MalformedRequests {
         let authentication = value(
             .authentication, members([("key", value(.key, text(key))), ("hash", value(.hash, text(hash)))], dialect))
         let blacklist: [UInt8]?
-        if endpoint == .list {
+        if endpoint == .changes {
+            blacklist = value(
+                .blacklist,
+                members([("after", value(.after, text("0"))), ("limit", value(.limit, text("10")))], dialect))
+        } else if endpoint.readsPages {
             let filter = value(.filter, members([("start", value(.start, text("2026-01-01 00:00:00")))], dialect))
             blacklist = value(
                 .blacklist,
@@ -301,9 +350,18 @@ struct MalformedRequests {
             // The slot's number first, then one that is always there.
             let numbers = [value(.number, text("905321234567")), text("5321234568")].compactMap { $0 }
             let array = [UInt8]("[".utf8) + Array(numbers.joined(separator: [UInt8(ascii: ",")])) + [UInt8]("]".utf8)
-            blacklist = value(.blacklist, members([("numbers", array)], dialect))
+            blacklist = value(
+                .blacklist,
+                members(
+                    [("numbers", array), ("reason", value(.reason, nil)), ("until", value(.until, nil))], dialect))
         } else {
-            blacklist = value(.blacklist, members([("number", value(.number, text("905321234567")))], dialect))
+            blacklist = value(
+                .blacklist,
+                members(
+                    [
+                        ("number", value(.number, text("905321234567"))), ("reason", value(.reason, nil)),
+                        ("until", value(.until, nil)),
+                    ], dialect))
         }
         let request = value(
             .request,

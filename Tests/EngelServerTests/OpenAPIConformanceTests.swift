@@ -24,7 +24,7 @@ struct OpenAPIConformanceTests {
         #expect(validator.document["openapi"]?.string == "3.0.3")
         for endpoint in Endpoint.allCases {
             let codes =
-                endpoint == .list || endpoint.isBatch ? [200, 400, 401, 404, 503] : [200, 400, 401, 404, 466, 503]
+                endpoint == .list || endpoint.isEngelsOwn ? [200, 400, 401, 404, 503] : [200, 400, 401, 404, 466, 503]
             for code in codes + (endpoint == .delete ? [474] : []) {
                 #expect(
                     validator.responseSchema(path: operationPath(endpoint), status: code) != nil, "\(endpoint) \(code)")
@@ -63,6 +63,25 @@ struct OpenAPIConformanceTests {
                     (endpoint, try await client.post(endpoint.path(.json), harness.body(blacklist: #"{"numbers":[]}"#)))
                 )
             }
+            tour.append((.entries, try await client.post(Endpoint.entries.path(.json), harness.body(blacklist: nil))))
+            tour.append(
+                (
+                    .entries,
+                    try await client.post(Endpoint.entries.path(.json), harness.body(blacklist: #"{"page":"x"}"#))
+                ))
+            tour.append(
+                (
+                    .check,
+                    try await client.post(
+                        Endpoint.check.path(.json),
+                        harness.body(blacklist: #"{"numbers":["905321234568"],"detail":true}"#))
+                ))
+            tour.append((.changes, try await client.post(Endpoint.changes.path(.json), harness.body(blacklist: nil))))
+            tour.append(
+                (
+                    .changes,
+                    try await client.post(Endpoint.changes.path(.json), harness.body(blacklist: #"{"after":-1}"#))
+                ))
             return tour
         }
         tour.append((.list, try await failing.withClient { client in try await client.list(failing) }))

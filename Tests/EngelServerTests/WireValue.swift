@@ -74,15 +74,23 @@ enum Endpoint: String, Sendable, CaseIterable {
     case check = "/v1/check-blacklist"
     case bulkAdd = "/v1/bulk-add-blacklist"
     case bulkDelete = "/v1/bulk-delete-blacklist"
+    case entries = "/v1/get-blacklist-entries"
+    case changes = "/v1/get-blacklist-changes"
 
     /// iletiMerkezi's three methods.
     static let iletiMerkezi: [Endpoint] = [.add, .list, .delete]
 
-    /// Whether this is one of Engel's batch methods, served in JSON only.
-    var isBatch: Bool { !Self.iletiMerkezi.contains(self) }
+    /// Whether this is one of Engel's own methods, served in JSON only.
+    var isEngelsOwn: Bool { !Self.iletiMerkezi.contains(self) }
+
+    /// Whether this is one of Engel's batch methods, which take `numbers`.
+    var isBatch: Bool { [.check, .bulkAdd, .bulkDelete].contains(self) }
+
+    /// Whether the method reads pages as get-blacklist does (`filter`, `page`, `rowCount`).
+    var readsPages: Bool { self == .list || self == .entries }
 
     /// The dialects the method is served in.
-    var dialects: [WireDialect] { isBatch ? [.json] : WireDialect.allCases }
+    var dialects: [WireDialect] { isEngelsOwn ? [.json] : WireDialect.allCases }
 
     func path(_ dialect: WireDialect) -> String { rawValue + dialect.pathSuffix }
 }

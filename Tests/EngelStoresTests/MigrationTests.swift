@@ -1,7 +1,10 @@
 import EngelCore
-import EngelStores
 import EngelTestSupport
+import Foundation
+import SQLiteNIO
 import Testing
+
+@testable import EngelStores
 
 @Suite("Schema migrations")
 struct MigrationTests {
@@ -60,3 +63,48 @@ protocol SchemaReporting {
 
 extension SQLiteStore: SchemaReporting {}
 extension PostgresStore: SchemaReporting {}
+
+@Suite("SQLite migration 4")
+struct SQLiteProvenanceMigrationTests: NumberedEntries {
+    @Test("a version-3 database keeps its entries, as source unknown without actor, and starts an empty log")
+    func fromVersion3() async throws {
+        let path = TestDatabases.temporarySQLitePath()
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let threadPool = NIOThreadPool(numberOfThreads: 1)
+        threadPool.start()
+        let connection = try await SQLiteConnection.open(
+            storage: .file(path: path), threadPool: threadPool, on: MultiThreadedEventLoopGroup.singleton.any())
+        for statement in SQLiteSchema.migrations.prefix(3).joined() {
+            _ = try await connection.query(statement)
+        }
+        _ = try await connection.query(
+            "INSERT INTO accounts (name, api_key, hash_digest, api_enabled, created_at) VALUES ('acme', 'k', ?, 1, 0)",
+            [.text(String(repeating: "0", count: 64))])
+        for index in 0..<3 {
+            _ = try await connection.query(
+                "INSERT INTO blacklist (account_id, number, added_at) VALUES (1, ?, ?)",
+                [.int64(try number(index).national), .int64(base.microsecondsSince1970 + Int64(index))])
+        }
+        _ = try await connection.query("PRAGMA user_version = 3")
+        try await connection.close()
+        try await threadPool.shutdownGracefully()
+
+        let store = try await SQLiteStore.open(path: path)
+        #expect(store.schemaMigration == SchemaMigration(fromVersion: 3, toVersion: 4))
+        let page = try await store.entries(for: 1, filter: .none, page: .first)
+        #expect(page.count == 3)
+        #expect(page.seq == 0)
+        #expect(page.entries.map(\.source) == [.unknown, .unknown, .unknown])
+        #expect(page.entries.allSatisfy { $0.actor == nil && $0.reason == nil && $0.until == nil })
+        #expect(page.entries.first?.addedAt == base)
+        #expect(try await store.changes(for: 1, after: 0, limit: 10) == ChangesPage(changes: [], next: 0, oldest: 0))
+        // The old entries behave as any: removing one is recorded, re-adding another is not.
+        #expect(try await store.remove(number(0), for: 1, at: base.addingTimeInterval(10), provenance: .api))
+        #expect(try await store.add(number(1), for: 1, at: base.addingTimeInterval(10)) == .alreadyListed)
+        let log = try await store.changes(for: 1, after: 0, limit: 10)
+        #expect(log.changes.map(\.action) == [.remove])
+        #expect(log.oldest == log.next)
+        await store.close()
+    }
+}

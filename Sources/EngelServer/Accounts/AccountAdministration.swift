@@ -7,20 +7,27 @@ public struct AccountAdministration: Sendable {
     public static let firstAccountName = "default"
 
     let store: any EngelStore
+    /// Who the audit log says made each change.
+    let actor: ChangeActor
     let now: @Sendable () -> Date
 
-    /// Administers the accounts of `store`.
-    public init(store: any EngelStore, now: @escaping @Sendable () -> Date = { Date() }) {
+    /// Administers the accounts of `store` as `actor` (the command line, a panel user, or Engel
+    /// itself), reading the time from `now`.
+    public init(store: any EngelStore, actor: ChangeActor = .cli, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
+        self.actor = actor
         self.now = now
     }
+
+    /// What an account change done now records in the audit log.
+    private var audit: AuditContext { AuditContext(at: now(), actor: actor) }
 
     /// Creates an account with fresh credentials, returned once: only a digest of the hash is kept.
     public func create(named text: String) async throws -> (account: Account, credentials: IssuedCredentials) {
         let name = try AccountName(text)
         let credentials = IssuedCredentials.generate()
         let account = try await store.createAccount(
-            name: name, apiKey: credentials.key, hashDigest: credentials.hashDigest, createdAt: now())
+            name: name, apiKey: credentials.key, hashDigest: credentials.hashDigest, audit: audit)
         return (account, credentials)
     }
 
@@ -39,23 +46,26 @@ public struct AccountAdministration: Sendable {
     /// Turns the account's API access on or off (the panel's "Allow API access").
     public func setAPIAccess(_ enabled: Bool, named text: String) async throws {
         let name = try AccountName(text)
-        guard try await store.setAPIAccess(enabled, forAccountNamed: name) else { throw AccountNotFound(name: name) }
+        guard try await store.setAPIAccess(enabled, forAccountNamed: name, audit: audit) else {
+            throw AccountNotFound(name: name)
+        }
     }
 
     /// Issues a new secret and hash for the account's key; the old hash stops working at once.
     public func rotate(named text: String) async throws -> IssuedCredentials {
         let account = try await account(named: text)
         let credentials = IssuedCredentials.issue(key: account.apiKey)
-        guard try await store.replaceHashDigest(credentials.hashDigest, forAccountNamed: account.name) else {
+        guard try await store.replaceHashDigest(credentials.hashDigest, forAccountNamed: account.name, audit: audit)
+        else {
             throw AccountNotFound(name: account.name)
         }
         return credentials
     }
 
-    /// Deletes the account and its whole list.
+    /// Deletes the account, its whole list, its change log and its webhooks; its audit log stays.
     public func delete(named text: String) async throws {
         let name = try AccountName(text)
-        guard try await store.deleteAccount(named: name) else { throw AccountNotFound(name: name) }
+        guard try await store.deleteAccount(named: name, audit: audit) else { throw AccountNotFound(name: name) }
     }
 
     /// Lists `numbers` for the account straight in the store, without the API: for migrating an
@@ -70,7 +80,8 @@ public struct AccountAdministration: Sendable {
         var added = 0
         for start in stride(from: 0, to: numbers.count, by: 50_000) {
             let batch = Array(numbers[start..<min(start + 50_000, numbers.count)])
-            added += try await store.addAll(batch, for: account.id, at: date)
+            added += try await store.addAll(
+                batch, for: account.id, at: date, provenance: Provenance(source: .load, actor: actor))
             progress(start + batch.count)
         }
         return added
@@ -81,7 +92,9 @@ public struct AccountAdministration: Sendable {
     public func createFirstAccountIfEmpty() async throws -> IssuedCredentials? {
         guard try await store.accounts().isEmpty else { return nil }
         do {
-            return try await create(named: Self.firstAccountName).credentials
+            // Engel makes this one itself, as the audit log says.
+            let system = AccountAdministration(store: store, actor: .system, now: now)
+            return try await system.create(named: Self.firstAccountName).credentials
         } catch StoreError.accountExists {
             return nil
         }

@@ -38,6 +38,17 @@ public struct ServerConfiguration: Sendable {
     /// The bearer token `GET /metrics` requires (`Authorization: Bearer TOKEN`); `nil` leaves
     /// `/metrics` open to anyone who can reach the port (``ServerSetting/metricsToken``).
     public var metricsToken: String?
+    /// How often ended blocks are unlisted and their expiry logged (``ServerSetting/expiryInterval``).
+    public var expiryInterval: Duration = .seconds(1)
+    /// How many days the change log keeps a record; `0` keeps all (``ServerSetting/changeRetentionDays``).
+    public var changeRetentionDays: Int = 0
+    /// The PEM file of the TLS certificate chain; with ``tlsKeyPath``, the server speaks HTTPS only
+    /// (``ServerSetting/tlsCertificate``).
+    public var tlsCertificatePath: String?
+    /// The PEM file of the TLS private key (``ServerSetting/tlsKey``).
+    public var tlsKeyPath: String?
+    /// How often the change log is pruned to ``changeRetentionDays``.
+    public var changeRetentionSweepInterval: Duration = .seconds(3600)
     /// How webhooks are delivered: timeouts, backoff, lease and polling.
     public var webhooks: WebhookSettings
 
@@ -115,6 +126,9 @@ public struct ServerConfiguration: Sendable {
         for setting in ServerSetting.all {
             try setting.read(from: sources, into: &configuration)
         }
+        guard (configuration.tlsCertificatePath == nil) == (configuration.tlsKeyPath == nil) else {
+            throw ConfigurationError("--tls-cert and --tls-key go together: give both files, or neither for plain HTTP")
+        }
         return configuration
     }
 }
@@ -147,4 +161,18 @@ public struct AuthenticationSlowdown: Sendable, Hashable {
 
     /// The first delay, doubled for each further failure.
     static let initialDelay: Duration = .milliseconds(100)
+}
+
+extension ServerConfiguration {
+    /// The TLS certificate and key read from ``tlsCertificatePath`` and ``tlsKeyPath``; `nil` for
+    /// plain HTTP. Throws ``TLSFilesUnusable`` naming the file at fault.
+    public func loadTLS() throws -> ServerTLS? {
+        guard let tlsCertificatePath, let tlsKeyPath else { return nil }
+        return try ServerTLS(certificatePath: tlsCertificatePath, keyPath: tlsKeyPath)
+    }
+
+    /// Whether the server listens only where no other machine can reach it.
+    public var listensOnLoopbackOnly: Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
 }

@@ -90,8 +90,9 @@ extension ServerSetting {
     public static let all: [ServerSetting] = [
         .host, .port, .database, .maximumBodyBytes, .maximumBulkBodyBytes, .idleTimeout, .readTimeout,
         .shutdownGrace, .authenticationFailureLimit, .authenticationFailureWindow,
-        .authenticationFailureMaximumDelay, .logLevel, .metricsToken, .webhookTimeout, .webhookFirstBackoff,
-        .webhookMaximumBackoff, .webhookLease, .webhookPollInterval,
+        .authenticationFailureMaximumDelay, .logLevel, .metricsToken, .expiryInterval, .changeRetentionDays,
+        .tlsCertificate, .tlsKey, .webhookTimeout, .webhookFirstBackoff, .webhookMaximumBackoff, .webhookLease,
+        .webhookPollInterval,
     ]
 
     /// `--host`, ``ServerConfiguration/host``.
@@ -181,6 +182,36 @@ extension ServerSetting {
                 "unknown log level \(text): use trace, debug, info, notice, warning, error or critical")
         }
         configuration.logLevel = level
+    }
+
+    /// `--expiry-interval`, ``ServerConfiguration/expiryInterval``.
+    public static let expiryInterval = seconds(
+        "expiry-interval", \.expiryInterval, allowed: 0.01...60, name: "the expiry interval",
+        meaning: "seconds between sweeps that unlist blocks whose `until` has passed and log their expiry "
+            + "(checks are exact at every instant; pages, counts and the change feed catch up at the next sweep)")
+
+    /// `--change-retention-days`, ``ServerConfiguration/changeRetentionDays``.
+    public static let changeRetentionDays = integer(
+        "change-retention-days", \.changeRetentionDays, allowed: 0...36_500, name: "the change log retention",
+        unit: "a number of days",
+        meaning: "days the change log keeps a record (swept hourly; `oldest` in get-blacklist-changes says what "
+            + "is left); `0` keeps every record")
+
+    /// `--tls-cert`, ``ServerConfiguration/tlsCertificatePath``.
+    public static let tlsCertificate = ServerSetting(
+        "tls-cert", defaultText: "unset (plain HTTP)",
+        meaning: "PEM file of the TLS certificate chain (the server's certificate first); with `--tls-key` the "
+            + "server speaks HTTPS only; SIGHUP reloads both files without dropping connections"
+    ) { setting, sources, configuration throws(ConfigurationError) in
+        configuration.tlsCertificatePath = sources.reader.string(forKey: setting.key)
+    }
+
+    /// `--tls-key`, ``ServerConfiguration/tlsKeyPath``.
+    public static let tlsKey = ServerSetting(
+        "tls-key", defaultText: "unset (plain HTTP)",
+        meaning: "PEM file of the TLS private key (keep it `chmod 600`); goes with `--tls-cert`"
+    ) { setting, sources, configuration throws(ConfigurationError) in
+        configuration.tlsKeyPath = sources.reader.string(forKey: setting.key)
     }
 
     /// `ENGEL_METRICS_TOKEN`, ``ServerConfiguration/metricsToken``: environment only, so that it

@@ -15,7 +15,8 @@ import EngelCore
 /// database hands back. About 31 bytes a number: 24 in chunks loaded full, 6.7 in the set. A
 /// 10,000,000-number list keeps the server at 338 MiB resident (38 MiB of it the server's own),
 /// where a `[number: key]` dictionary and chunks loaded 3/4 full took 660 MiB, and its 50,000
-/// lookups take 2.5 ms (Benchmarks/RESULTS.md, session 8).
+/// lookups take 2.5 ms (Benchmarks/RESULTS.md, session 8). A block's end adds a dictionary
+/// entry for that number alone (``untils``): blocks without one, most of them, cost nothing more.
 struct ListMirror: Sendable {
     /// Where an entry sits in the list's order: its added-at time, then its insertion sequence.
     struct Key: Sendable, Hashable, Comparable {
@@ -37,6 +38,10 @@ struct ListMirror: Sendable {
 
     private var chunks: [[Entry]] = []
     private var listed = NationalNumberSet()
+    /// The end of each block that has one (microseconds), by number: sparse, since most blocks
+    /// last forever, so an end costs memory only where there is one. It makes checks exact at any
+    /// time, and tells the writer which re-adds may move or meet an end.
+    private(set) var untils: [Int64: Int64] = [:]
     /// Entries before each chunk; rebuilt on the first read after a change.
     private var entriesBefore: [Int] = []
     private var entriesBeforeIsCurrent = true
@@ -71,29 +76,45 @@ struct ListMirror: Sendable {
             count += 1
         }
 
-        /// The list; `nil` when the entries were not in key order or a number came twice.
-        consuming func finish() -> ListMirror? {
+        /// The list, with `untils` the ends of the blocks that have one; `nil` when the entries were
+        /// not in key order, a number came twice, or an end belongs to no entry.
+        consuming func finish(untils: [Int64: Int64] = [:]) -> ListMirror? {
             guard inOrder else { return nil }
             var mirror = ListMirror()
+            mirror.untils = untils
             mirror.listed = NationalNumberSet(capacity: count)
             for chunk in chunks {
                 for entry in chunk where !mirror.listed.insert(entry.national) { return nil }
             }
+            guard untils.keys.allSatisfy(mirror.listed.contains) else { return nil }
             mirror.chunks = chunks
             mirror.entriesBeforeIsCurrent = false
             return mirror
         }
     }
 
-    /// Whether `national` is listed.
+    /// Whether `national` is listed, an ended block included (until ``remove(_:)`` takes it).
     func contains(_ national: Int64) -> Bool {
         listed.contains(national)
     }
 
-    /// Lists `entry` at its key; does nothing when its number is listed already (a change the
-    /// mirror has seen, replayed).
-    mutating func insert(_ entry: Entry) {
+    /// Whether `national` is listed at `micros`: its block has not ended by then.
+    func contains(_ national: Int64, at micros: Int64) -> Bool {
+        guard listed.contains(national) else { return false }
+        return untils[national].map { $0 > micros } ?? true
+    }
+
+    /// Sets the end of `national`'s block (`nil`: forever); nothing when it is not listed.
+    mutating func setUntil(_ until: Int64?, of national: Int64) {
+        guard listed.contains(national) else { return }
+        untils[national] = until
+    }
+
+    /// Lists `entry` at its key, its block ending at `until` (`nil`: forever); does nothing when
+    /// its number is listed already (a change the mirror has seen, replayed).
+    mutating func insert(_ entry: Entry, until: Int64? = nil) {
         guard listed.insert(entry.national) else { return }
+        if let until { untils[entry.national] = until }
         entriesBeforeIsCurrent = false
         guard !chunks.isEmpty else {
             chunks.append(Self.chunk(startingWith: entry))
@@ -125,6 +146,7 @@ struct ListMirror: Sendable {
     @discardableResult
     mutating func remove(_ entry: Entry) -> Bool {
         guard listed.remove(entry.national) else { return false }
+        untils[entry.national] = nil
         entriesBeforeIsCurrent = false
         var chunkIndex = max(0, firstChunk { $0[0].key > entry.key } - 1)
         var position = Self.firstIndex(in: chunks[chunkIndex]) { $0.key >= entry.key }

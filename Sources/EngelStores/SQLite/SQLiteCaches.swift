@@ -4,6 +4,8 @@ import Synchronization
 /// What a custom write may change in the memory caches, so the writer can bring them up to date
 /// once its transaction commits.
 enum CacheEffect: Sendable {
+    /// Nothing memory holds changed (audit records, webhooks, the change log alone).
+    case nothing
     /// Accounts were created or changed: reload the account directory.
     case accounts
     /// Accounts were deleted: reload the account directory and forget every mirrored list.

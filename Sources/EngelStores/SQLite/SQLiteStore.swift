@@ -14,7 +14,12 @@ import Synchronization
 /// the writer after each commit, so authentication, pages and counts need no SQL. Another process
 /// writing to the same file (`engel account …`) is noticed within ``open(path:readerCount:maximumBatch:otherWritersCheckInterval:logger:)``'s
 /// check interval, after which memory reloads from the file; refusals are always checked against
-/// the file. Reader connections serve what memory does not hold.
+/// the file. Reader connections serve what memory does not hold: every entry's provenance
+/// (memory keeps only the end of the blocks that have one), the change log and the audit log.
+///
+/// Each change and its change record commit together: a new entry's record is written by the
+/// schema's trigger inside the insert itself (`SQLiteSchema.provenanceAndHistory`), the
+/// others' by the writer in the same transaction.
 public final class SQLiteStore: EngelStore {
     /// Where the database lives.
     public let path: String
@@ -204,7 +209,7 @@ public final class SQLiteStore: EngelStore {
     }
 
     /// Queues `body` for the writer; returns its result once its transaction is committed.
-    private func write<Value: Sendable>(
+    func write<Value: Sendable>(
         effect: CacheEffect, _ body: @escaping @Sendable (SQLiteConnection) async throws -> Value
     ) async throws -> Value {
         try await withCheckedThrowingContinuation { continuation in
@@ -212,12 +217,12 @@ public final class SQLiteStore: EngelStore {
         }
     }
 
-    private func submit<Value>(_ job: WriterCommand, orFail continuation: CheckedContinuation<Value, any Error>) {
+    func submit<Value>(_ job: WriterCommand, orFail continuation: CheckedContinuation<Value, any Error>) {
         submit(job) { continuation.resume(throwing: $0) }
     }
 
     /// Queues `job` for the writer, or calls `fail` when the store no longer takes work.
-    private func submit(_ job: WriterCommand, orFail fail: (any Error) -> Void) {
+    func submit(_ job: WriterCommand, orFail fail: (any Error) -> Void) {
         do {
             try queue.submit(job)
         } catch {
@@ -225,7 +230,7 @@ public final class SQLiteStore: EngelStore {
         }
     }
 
-    private func read(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
+    func read(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
         let index = nextReader.wrappingAdd(1, ordering: .relaxed).oldValue
         return try await readers[index % readers.count].query(sql, binds)
     }
@@ -247,6 +252,7 @@ public final class SQLiteStore: EngelStore {
                     .text(name.value), .text(apiKey), .text(hashDigest.hexadecimal),
                     .int64(createdAt.microsecondsSince1970),
                 ])
+            try await Self.recordAudit(.created, for: name, detail: nil, audit, on: connection)
             return rows.first?.column("id")?.int64
         }
         guard let id else { throw StoreError.accountExists(name) }
@@ -276,16 +282,16 @@ public final class SQLiteStore: EngelStore {
         -> Bool
     {
         try await updateAccount(
-            "UPDATE accounts SET api_enabled = ? WHERE name = ? RETURNING id",
-            [.int64(enabled ? 1 : 0), .text(name.value)])
+            name, "UPDATE accounts SET api_enabled = ? WHERE name = ? RETURNING id",
+            [.int64(enabled ? 1 : 0), .text(name.value)], audit: (enabled ? .apiEnabled : .apiDisabled, audit))
     }
 
     public func replaceHashDigest(_ digest: HashDigest, forAccountNamed name: AccountName, audit: AuditContext)
         async throws -> Bool
     {
         try await updateAccount(
-            "UPDATE accounts SET hash_digest = ? WHERE name = ? RETURNING id",
-            [.text(digest.hexadecimal), .text(name.value)])
+            name, "UPDATE accounts SET hash_digest = ? WHERE name = ? RETURNING id",
+            [.text(digest.hexadecimal), .text(name.value)], audit: (.hashRotated, audit))
     }
 
     public func deleteAccount(named name: AccountName, audit: AuditContext) async throws -> Bool {
@@ -293,15 +299,35 @@ public final class SQLiteStore: EngelStore {
             let rows = try await connection.query(
                 "DELETE FROM accounts WHERE name = ? RETURNING id", [.text(name.value)])
             guard let id = rows.first?.column("id")?.int64 else { return false }
-            _ = try await connection.query("DELETE FROM blacklist WHERE account_id = ?", [.int64(id)])
+            for table in ["blacklist", "changes", "webhooks"] {
+                _ = try await connection.query("DELETE FROM \(table) WHERE account_id = ?", [.int64(id)])
+            }
+            try await Self.recordAudit(.deleted, for: name, detail: nil, audit, on: connection)
             return true
         }
     }
 
-    private func updateAccount(_ sql: String, _ binds: [SQLiteData]) async throws -> Bool {
+    private func updateAccount(
+        _ name: AccountName, _ sql: String, _ binds: [SQLiteData], audit: (AuditAction, AuditContext)
+    ) async throws -> Bool {
         try await write(effect: .accounts) { connection in
-            try await !connection.query(sql, binds).isEmpty
+            guard try await !connection.query(sql, binds).isEmpty else { return false }
+            try await Self.recordAudit(audit.0, for: name, detail: nil, audit.1, on: connection)
+            return true
         }
+    }
+
+    /// Appends an audit record, inside the write whose change it records.
+    static func recordAudit(
+        _ action: AuditAction, for name: AccountName, detail: String?, _ audit: AuditContext,
+        on connection: SQLiteConnection
+    ) async throws {
+        _ = try await connection.query(
+            "INSERT INTO audit (at, account_name, action, actor, detail) VALUES (?, ?, ?, ?, ?)",
+            [
+                .int64(audit.at.microsecondsSince1970), .text(name.value), .text(action.rawValue),
+                .text(audit.actor.description), detail.map(SQLiteData.text) ?? .null,
+            ])
     }
 
     static func account(from row: SQLiteRow) throws -> Account {
@@ -321,7 +347,7 @@ public final class SQLiteStore: EngelStore {
         async throws -> AddOutcome
     {
         try await withCheckedThrowingContinuation { continuation in
-            add(number, for: account, at: date) { continuation.resume(with: $0) }
+            add(number, for: account, at: date, provenance: provenance) { continuation.resume(with: $0) }
         }
     }
 
@@ -329,22 +355,13 @@ public final class SQLiteStore: EngelStore {
         async throws -> Int
     {
         // Several thousand rows per transaction, a few hundred per statement, so a million numbers
-        // take seconds rather than a million fsyncs. The mirror is dropped and reloads on next use.
-        let micros = date.microsecondsSince1970
-        let perStatement = SQLiteWriter.rowsPerStatement
+        // take seconds rather than a million fsyncs; the batch path records and mirrors each.
         var added = 0
-        for batchStart in stride(from: 0, to: numbers.count, by: 8192) {
-            let batch = numbers[batchStart..<min(batchStart + 8192, numbers.count)]
-            added += try await write(effect: .list(account)) { connection in
-                var inserted = 0
-                for statementStart in stride(from: batch.startIndex, to: batch.endIndex, by: perStatement) {
-                    let rows = batch[statementStart..<min(statementStart + perStatement, batch.endIndex)].map {
-                        (SQLiteWriter.Listed(account: account, national: $0.national), micros)
-                    }
-                    inserted += try await SQLiteWriter.insert(rows, on: connection).count
-                }
-                return inserted
-            }
+        for start in stride(from: 0, to: numbers.count, by: 8192) {
+            let batch = Array(numbers[start..<min(start + 8192, numbers.count)])
+            added += try await withCheckedThrowingContinuation { continuation in
+                addBatch(batch, for: account, at: date, provenance: provenance) { continuation.resume(with: $0) }
+            }.count(where: { $0 })
         }
         return added
     }
@@ -353,27 +370,31 @@ public final class SQLiteStore: EngelStore {
         async throws -> Bool
     {
         try await withCheckedThrowingContinuation { continuation in
-            remove(number, for: account) { continuation.resume(with: $0) }
+            remove(number, for: account, at: date, provenance: provenance) { continuation.resume(with: $0) }
         }
     }
 
     public func contains(_ number: PhoneNumber, for account: Account.ID, at date: Date) async throws -> Bool {
-        if let listed = caches.lists.withLock({ $0[account]?.contains(number.national) }) { return listed }
+        let micros = date.microsecondsSince1970
+        if let listed = caches.lists.withLock({ $0[account]?.contains(number.national, at: micros) }) {
+            return listed
+        }
         return try await !read(
-            "SELECT 1 FROM blacklist WHERE account_id = ? AND number = ?",
-            [.int64(account), .int64(number.national)]
+            "SELECT 1 FROM blacklist WHERE account_id = ? AND number = ? AND (until IS NULL OR until > ?)",
+            [.int64(account), .int64(number.national), .int64(micros)]
         ).isEmpty
     }
 
     public func listed(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date) async throws -> [Bool] {
-        try await fromMemory(of: account) { memoryListed(numbers, for: account) }
+        try await fromMemory(of: account) { memoryListed(numbers, for: account, at: date) }
     }
 
-    /// Whether each of `numbers` is listed, from the list's mirror; `nil` when the list is not in
-    /// memory.
-    private func memoryListed(_ numbers: [PhoneNumber], for account: Account.ID) -> [Bool]? {
-        caches.lists.withLock { lists in
-            lists[account].map { mirror in numbers.map { mirror.contains($0.national) } }
+    /// Whether each of `numbers` is listed at `date`, from the list's mirror; `nil` when the list
+    /// is not in memory.
+    private func memoryListed(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date) -> [Bool]? {
+        let micros = date.microsecondsSince1970
+        return caches.lists.withLock { lists in
+            lists[account].map { mirror in numbers.map { mirror.contains($0.national, at: micros) } }
         }
     }
 
@@ -381,7 +402,7 @@ public final class SQLiteStore: EngelStore {
         async throws -> [Bool]
     {
         try await withCheckedThrowingContinuation { continuation in
-            addBatch(numbers, for: account, at: date) { continuation.resume(with: $0) }
+            addBatch(numbers, for: account, at: date, provenance: provenance) { continuation.resume(with: $0) }
         }
     }
 
@@ -389,7 +410,7 @@ public final class SQLiteStore: EngelStore {
         _ numbers: [PhoneNumber], for account: Account.ID, at date: Date, provenance: Provenance
     ) async throws -> [Bool] {
         try await withCheckedThrowingContinuation { continuation in
-            removeBatch(numbers, for: account) { continuation.resume(with: $0) }
+            removeBatch(numbers, for: account, at: date, provenance: provenance) { continuation.resume(with: $0) }
         }
     }
 
@@ -474,28 +495,32 @@ extension SQLiteStore {
                 return .now(.success(result(.page(found))))
             }
             return .suspending { await self.carryOut(call) }
-        case .add(let number, let date, _):
+        case .add(let number, let date, let provenance):
             let pending = PendingReply<Result<ListCallResult, any Error>>()
-            add(number, for: account.id, at: date) { pending.fulfil($0.map { result(.added($0)) }) }
+            add(number, for: account.id, at: date, provenance: provenance) {
+                pending.fulfil($0.map { result(.added($0)) })
+            }
             return .later(pending)
-        case .remove(let number, _, _):
+        case .remove(let number, let date, let provenance):
             let pending = PendingReply<Result<ListCallResult, any Error>>()
-            remove(number, for: account.id) { pending.fulfil($0.map { result(.removed($0)) }) }
+            remove(number, for: account.id, at: date, provenance: provenance) {
+                pending.fulfil($0.map { result(.removed($0)) })
+            }
             return .later(pending)
-        case .check(let batch, _, detail: false):
-            if let listed = memoryListed(batch.numbers, for: account.id) {
+        case .check(let batch, let date, detail: false):
+            if let listed = memoryListed(batch.numbers, for: account.id, at: date) {
                 return .now(.success(result(.checked(batch, listed: listed))))
             }
             return .suspending { await self.carryOut(call) }
-        case .addBatch(let batch, let date, _):
+        case .addBatch(let batch, let date, let provenance):
             let pending = PendingReply<Result<ListCallResult, any Error>>()
-            addBatch(batch.numbers, for: account.id, at: date) {
+            addBatch(batch.numbers, for: account.id, at: date, provenance: provenance) {
                 pending.fulfil($0.map { result(.addedBatch(batch, added: $0)) })
             }
             return .later(pending)
-        case .removeBatch(let batch, _, _):
+        case .removeBatch(let batch, let date, let provenance):
             let pending = PendingReply<Result<ListCallResult, any Error>>()
-            removeBatch(batch.numbers, for: account.id) {
+            removeBatch(batch.numbers, for: account.id, at: date, provenance: provenance) {
                 pending.fulfil($0.map { result(.removedBatch(batch, removed: $0)) })
             }
             return .later(pending)
@@ -506,40 +531,45 @@ extension SQLiteStore {
 
     /// Queues a batch addition; `completion` runs on the writer's thread once it is durable or failed.
     private func addBatch(
-        _ numbers: [PhoneNumber], for account: Account.ID, at date: Date,
+        _ numbers: [PhoneNumber], for account: Account.ID, at date: Date, provenance: Provenance,
         then completion: @escaping @Sendable (Result<[Bool], any Error>) -> Void
     ) {
         let batch = BatchAddition(
             account: account, nationals: numbers.map(\.national), addedAt: date.microsecondsSince1970,
-            completion: completion)
+            provenance: provenance, completion: completion)
         submit(.write(.addBatch(batch))) { completion(.failure($0)) }
     }
 
     /// Queues a batch removal; `completion` runs on the writer's thread once it is durable or failed.
     private func removeBatch(
-        _ numbers: [PhoneNumber], for account: Account.ID,
+        _ numbers: [PhoneNumber], for account: Account.ID, at date: Date, provenance: Provenance,
         then completion: @escaping @Sendable (Result<[Bool], any Error>) -> Void
     ) {
-        let batch = BatchRemoval(account: account, nationals: numbers.map(\.national), completion: completion)
+        let batch = BatchRemoval(
+            account: account, nationals: numbers.map(\.national), removedAt: date.microsecondsSince1970,
+            provenance: provenance, completion: completion)
         submit(.write(.removeBatch(batch))) { completion(.failure($0)) }
     }
 
     /// Queues an addition; `completion` runs on the writer's thread once it is durable or failed.
     private func add(
-        _ number: PhoneNumber, for account: Account.ID, at date: Date,
+        _ number: PhoneNumber, for account: Account.ID, at date: Date, provenance: Provenance,
         then completion: @escaping @Sendable (Result<AddOutcome, any Error>) -> Void
     ) {
         let addition = Addition(
-            account: account, national: number.national, addedAt: date.microsecondsSince1970, completion: completion)
+            account: account, national: number.national, addedAt: date.microsecondsSince1970, provenance: provenance,
+            completion: completion)
         submit(.write(.add(addition))) { completion(.failure($0)) }
     }
 
     /// Queues a removal; `completion` runs on the writer's thread once it is durable or failed.
     private func remove(
-        _ number: PhoneNumber, for account: Account.ID,
+        _ number: PhoneNumber, for account: Account.ID, at date: Date, provenance: Provenance,
         then completion: @escaping @Sendable (Result<Bool, any Error>) -> Void
     ) {
-        let removal = Removal(account: account, national: number.national, completion: completion)
+        let removal = Removal(
+            account: account, national: number.national, removedAt: date.microsecondsSince1970,
+            provenance: provenance, completion: completion)
         submit(.write(.remove(removal))) { completion(.failure($0)) }
     }
 }

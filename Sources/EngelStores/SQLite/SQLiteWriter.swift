@@ -11,6 +11,8 @@ enum WriterCommand: Sendable {
     case loadList(ListLoad)
     /// Looks for commits by other processes, so memory never lags them for long.
     case checkForOtherWriters
+    /// Reads a page of entries with their provenance, between commits (``EntriesRead``).
+    case readEntries(EntriesRead)
 }
 
 /// A change to the database.
@@ -23,6 +25,8 @@ enum WriteJob: Sendable {
     case addBatch(BatchAddition)
     /// Unlists a batch of numbers.
     case removeBatch(BatchRemoval)
+    /// Unlists every block ended by a time.
+    case expire(Expiry)
     /// Anything else that writes (accounts, bulk loads), isolated in a savepoint.
     case custom(any PendingWrite)
 }
@@ -31,6 +35,7 @@ struct Addition: Sendable {
     let account: Account.ID
     let national: Int64
     let addedAt: Int64
+    let provenance: Provenance
     /// Called once, on the writer's thread, when the addition is durable or has failed.
     let completion: @Sendable (Result<AddOutcome, any Error>) -> Void
 }
@@ -38,15 +43,18 @@ struct Addition: Sendable {
 struct Removal: Sendable {
     let account: Account.ID
     let national: Int64
+    let removedAt: Int64
+    let provenance: Provenance
     /// Called once, on the writer's thread, when the removal is durable or has failed.
     let completion: @Sendable (Result<Bool, any Error>) -> Void
 }
 
 struct BatchAddition: Sendable {
     let account: Account.ID
-    /// Distinct numbers, in the order they are listed.
+    /// Numbers in the order they are listed; distinct for the API, possibly repeated by loads.
     let nationals: [Int64]
     let addedAt: Int64
+    let provenance: Provenance
     /// Called once, on the writer's thread, with whether each number was new, when the batch is
     /// durable or has failed.
     let completion: @Sendable (Result<[Bool], any Error>) -> Void
@@ -56,14 +64,52 @@ struct BatchRemoval: Sendable {
     let account: Account.ID
     /// Distinct numbers.
     let nationals: [Int64]
+    let removedAt: Int64
+    let provenance: Provenance
     /// Called once, on the writer's thread, with whether each number was listed, when the batch is
     /// durable or has failed.
     let completion: @Sendable (Result<[Bool], any Error>) -> Void
 }
 
+struct Expiry: Sendable {
+    /// Blocks ending at or before this time (microseconds) are unlisted.
+    let through: Int64
+    /// Called once, on the writer's thread, with how many blocks ended.
+    let completion: @Sendable (Result<Int, any Error>) -> Void
+}
+
 struct ListLoad: Sendable {
     let account: Account.ID
     let continuation: CheckedContinuation<Void, any Error>
+}
+
+/// A page of entries with provenance. The writer reads it between commits: the mirror, the file
+/// and the feed's position then agree, with no snapshot to take and check.
+struct EntriesRead: Sendable {
+    let account: Account.ID
+    let filter: DateFilter
+    let page: PageRequest
+    let continuation: CheckedContinuation<EntriesPage, any Error>
+}
+
+/// One change record, as the writer inserts it (adds of new entries are recorded by the schema's
+/// trigger instead).
+struct ChangeRow {
+    let account: Account.ID
+    let at: Int64
+    let action: ChangeAction
+    let national: Int64
+    let source: ChangeSource
+    let reason: String?
+    let until: Int64?
+    let actor: ChangeActor
+
+    /// The record of `national`'s block ending at `until`, which is when it ended.
+    static func expiry(of national: Int64, for account: Account.ID, at until: Int64) -> ChangeRow {
+        ChangeRow(
+            account: account, at: until, action: .remove, national: national, source: .expiry, reason: nil,
+            until: nil, actor: .system)
+    }
 }
 
 /// The writer connection and what only it may change: it applies batches of jobs, each batch's
@@ -93,10 +139,11 @@ struct SQLiteWriter {
         caches.accounts.withLock { $0 = directory }
     }
 
-    /// Runs one batch: its writes in one transaction, then its loads and checks.
+    /// Runs one batch: its writes in one transaction, then its loads, checks and reads.
     mutating func run(_ batch: [WriterCommand]) async {
         var writes: [WriteJob] = []
         var loads: [ListLoad] = []
+        var reads: [EntriesRead] = []
         var checkForOtherWriters = false
         for job in batch {
             switch job {
@@ -104,6 +151,7 @@ struct SQLiteWriter {
             case .loadList(let load): loads.append(load)
             // Checks queued together are one check.
             case .checkForOtherWriters: checkForOtherWriters = true
+            case .readEntries(let read): reads.append(read)
             }
         }
         if !writes.isEmpty { await commit(writes) }
@@ -123,6 +171,13 @@ struct SQLiteWriter {
                 load.continuation.resume(throwing: error)
             }
         }
+        for read in reads {
+            do {
+                read.continuation.resume(returning: try await entries(read))
+            } catch {
+                read.continuation.resume(throwing: error)
+            }
+        }
     }
 
     // MARK: Writes
@@ -131,22 +186,50 @@ struct SQLiteWriter {
         case added(Bool)
         case removed(Bool)
         case batch([Bool])
+        case expired(Int)
         case custom(succeeded: Bool)
     }
 
     private enum ListChange {
-        case insert(Account.ID, ListMirror.Entry)
+        case insert(Account.ID, ListMirror.Entry, until: Int64?)
         case remove(Account.ID, ListMirror.Entry)
+        case setUntil(Account.ID, national: Int64, Int64?)
+    }
+
+    /// What a group's writes did so far: the changes memory takes once they are committed, and
+    /// whether a transaction is open.
+    private struct Progress {
+        private(set) var changes: [ListChange] = []
+        /// The numbers this group gave an end, which memory learns only after the commit.
+        private(set) var givenEnds = Set<Listed>()
+        var inTransaction: Bool
+
+        init(inTransaction: Bool) {
+            self.inTransaction = inTransaction
+        }
+
+        mutating func append(_ change: ListChange) {
+            changes.append(change)
+            switch change {
+            case .insert(let account, let entry, until: .some):
+                givenEnds.insert(Listed(account: account, national: entry.national))
+            case .setUntil(let account, let national, .some):
+                givenEnds.insert(Listed(account: account, national: national))
+            case .insert, .remove, .setUntil:
+                break
+            }
+        }
     }
 
     private mutating func commit(_ writes: [WriteJob]) async {
         var outcomes: [Outcome] = []
-        var changes: [ListChange] = []
         // A group that is one statement commits by itself, durably as any transaction: three round
-        // trips to the connection's thread fewer. Other processes' commits are then noticed by the
-        // periodic check alone; memory already keeps the file's answer for each number written.
-        let transaction = !Self.isOneStatement(writes)
-        if transaction {
+        // trips to the connection's thread fewer. Its records are written by the insert's trigger,
+        // inside that statement. Other processes' commits are then noticed by the periodic check
+        // alone; memory already keeps the file's answer for each number written.
+        var progress = Progress(inTransaction: !Self.isOneStatement(writes))
+        let autocommits = !progress.inTransaction
+        if progress.inTransaction {
             do {
                 _ = try await connection.query("BEGIN IMMEDIATE")
             } catch {
@@ -156,7 +239,9 @@ struct SQLiteWriter {
             }
         }
         do {
-            if transaction { try await noticeOtherWriters() }
+            // Single adds and removes take the file's answer for each number they write, as the
+            // one-statement group does; the others look for other processes' commits first.
+            if progress.inTransaction, !Self.isSingles(writes) { try await noticeOtherWriters() }
             var index = writes.startIndex
             while index < writes.endIndex {
                 switch writes[index] {
@@ -164,25 +249,36 @@ struct SQLiteWriter {
                     let run = Self.run(of: writes, from: index) {
                         if case .add(let addition) = $0 { addition } else { nil }
                     }
-                    outcomes += try await insert(run, changes: &changes).map(Outcome.added)
+                    outcomes += try await insert(run, progress: &progress).map(Outcome.added)
                     index += run.count
                 case .remove:
                     let run = Self.run(of: writes, from: index) {
                         if case .remove(let removal) = $0 { removal } else { nil }
                     }
-                    outcomes += try await delete(run, changes: &changes).map(Outcome.removed)
+                    outcomes += try await delete(run, progress: &progress).map(Outcome.removed)
                     index += run.count
                 case .addBatch(let batch):
-                    // The batch's rows go through the path single adds take; its numbers are
-                    // distinct, so each row's own answer is the batch's answer for it.
+                    // The batch's rows go through the path single adds take; each row's own
+                    // answer is the batch's answer for it.
                     let additions = batch.nationals.map {
-                        Addition(account: batch.account, national: $0, addedAt: batch.addedAt) { _ in }
+                        Addition(
+                            account: batch.account, national: $0, addedAt: batch.addedAt,
+                            provenance: batch.provenance
+                        ) { _ in }
                     }
-                    outcomes.append(.batch(try await insert(additions, changes: &changes)))
+                    outcomes.append(.batch(try await insert(additions, progress: &progress)))
                     index += 1
                 case .removeBatch(let batch):
-                    let removals = batch.nationals.map { Removal(account: batch.account, national: $0) { _ in } }
-                    outcomes.append(.batch(try await delete(removals, changes: &changes)))
+                    let removals = batch.nationals.map {
+                        Removal(
+                            account: batch.account, national: $0, removedAt: batch.removedAt,
+                            provenance: batch.provenance
+                        ) { _ in }
+                    }
+                    outcomes.append(.batch(try await delete(removals, progress: &progress)))
+                    index += 1
+                case .expire(let expiry):
+                    outcomes.append(.expired(try await expire(through: expiry.through, progress: &progress)))
                     index += 1
                 case .custom(let write):
                     outcomes.append(.custom(succeeded: try await execute(write, isolated: writes.count > 1)))
@@ -191,17 +287,14 @@ struct SQLiteWriter {
             }
         } catch {
             logger.error("a write failed", metadata: ["error": "\(error)", "writes": "\(writes.count)"])
-            if transaction {
-                _ = try? await connection.query("ROLLBACK")
-            } else {
-                // A statement failing in its own commit may or may not have reached the file.
-                caches.forgetLists()
-            }
+            if progress.inTransaction { _ = try? await connection.query("ROLLBACK") }
+            // A statement that ran in its own commit may have reached the file.
+            if autocommits { caches.forgetLists() }
             Self.fail(writes, error)
             return
         }
         do {
-            if transaction { _ = try await connection.query("COMMIT") }
+            if progress.inTransaction { _ = try await connection.query("COMMIT") }
         } catch {
             logger.error("commit failed", metadata: ["error": "\(error)", "writes": "\(writes.count)"])
             _ = try? await connection.query("ROLLBACK")
@@ -211,10 +304,11 @@ struct SQLiteWriter {
             return
         }
         caches.lists.withLock { lists in
-            for change in changes {
+            for change in progress.changes {
                 switch change {
-                case .insert(let account, let entry): lists[account]?.insert(entry)
+                case .insert(let account, let entry, let until): lists[account]?.insert(entry, until: until)
                 case .remove(let account, let entry): lists[account]?.remove(entry)
+                case .setUntil(let account, let national, let until): lists[account]?.setUntil(until, of: national)
                 }
             }
         }
@@ -226,26 +320,35 @@ struct SQLiteWriter {
             case (.remove(let removal), .removed(let removed)): removal.completion(.success(removed))
             case (.addBatch(let batch), .batch(let added)): batch.completion(.success(added))
             case (.removeBatch(let batch), .batch(let removed)): batch.completion(.success(removed))
+            case (.expire(let expiry), .expired(let count)): expiry.completion(.success(count))
             case (.custom(let write), .custom): write.complete(commitError: nil)
             default: break
             }
         }
     }
 
-    /// Whether `writes` run as a single statement: adds only, or one account's removals only, no
-    /// more than one statement's rows.
+    /// Whether `writes` run as a single statement: adds only, no more than one statement's rows.
+    /// (An add that meets a block with an end may need more; it opens a transaction then.)
     private static func isOneStatement(_ writes: [WriteJob]) -> Bool {
-        guard writes.count <= rowsPerStatement, let first = writes.first else { return false }
-        switch first {
-        case .add:
-            return writes.allSatisfy { if case .add = $0 { true } else { false } }
-        case .remove(let firstRemoval):
-            return writes.allSatisfy { job in
-                if case .remove(let removal) = job { removal.account == firstRemoval.account } else { false }
+        guard writes.count <= rowsPerStatement else { return false }
+        return writes.allSatisfy { if case .add = $0 { true } else { false } }
+    }
+
+    /// Whether `writes` are single adds and removes only.
+    private static func isSingles(_ writes: [WriteJob]) -> Bool {
+        writes.allSatisfy {
+            switch $0 {
+            case .add, .remove: true
+            case .addBatch, .removeBatch, .expire, .custom: false
             }
-        case .addBatch, .removeBatch, .custom:
-            return false
         }
+    }
+
+    /// Opens the group's transaction when its first statements committed by themselves.
+    private func beginTransaction(_ progress: inout Progress) async throws {
+        guard !progress.inTransaction else { return }
+        _ = try await connection.query("BEGIN IMMEDIATE")
+        progress.inTransaction = true
     }
 
     /// The jobs from `start` on that `payload` extracts, up to the first it does not.
@@ -265,21 +368,34 @@ struct SQLiteWriter {
         let national: Int64
     }
 
+    /// A row to insert: a number, when it was listed, and its provenance.
+    struct NewRow {
+        let listed: Listed
+        let addedAt: Int64
+        let provenance: Provenance
+    }
+
     /// Inserts `rows` (at most ``rowsPerStatement``, in order) in one statement, leaving numbers
-    /// that are listed already as they are; returns where each inserted row sits in its list.
-    static func insert(
-        _ rows: some Collection<(listed: Listed, addedAt: Int64)>, on connection: SQLiteConnection
-    ) async throws -> [Listed: ListMirror.Key] {
+    /// that are listed already as they are; returns where each inserted row sits in its list. The
+    /// schema's trigger records each insert.
+    static func insert(_ rows: some Collection<NewRow>, on connection: SQLiteConnection) async throws
+        -> [Listed: ListMirror.Key]
+    {
         guard !rows.isEmpty else { return [:] }
         precondition(rows.count <= rowsPerStatement, "more rows than one statement takes")
         var binds: [SQLiteData] = []
-        binds.reserveCapacity(rows.count * 3)
+        binds.reserveCapacity(rows.count * 7)
         for row in rows {
-            binds += [.int64(row.listed.account), .int64(row.listed.national), .int64(row.addedAt)]
+            binds += [
+                .int64(row.listed.account), .int64(row.listed.national), .int64(row.addedAt),
+                .text(row.provenance.source.rawValue), row.provenance.reason.map(SQLiteData.text) ?? .null,
+                row.provenance.until.map { .int64($0.microsecondsSince1970) } ?? .null,
+                .text(row.provenance.actor.description),
+            ]
         }
         let values = rowPlaceholders.prefix(rows.count * rowPlaceholder.count - 2)
         let returned = try await connection.query(
-            "INSERT INTO blacklist (account_id, number, added_at) VALUES \(values) "
+            "INSERT INTO blacklist (account_id, number, added_at, source, reason, until, actor) VALUES \(values) "
                 + "ON CONFLICT DO NOTHING RETURNING account_id, number, seq, added_at", binds)
         var inserted: [Listed: ListMirror.Key] = [:]
         for row in returned {
@@ -292,37 +408,197 @@ struct SQLiteWriter {
         return inserted
     }
 
-    private static let rowPlaceholder = "(?, ?, ?), "
+    private static let rowPlaceholder = "(?, ?, ?, ?, ?, ?, ?), "
     /// The placeholders of the largest statement; a smaller one takes their start.
     private static let rowPlaceholders = String(repeating: rowPlaceholder, count: rowsPerStatement)
 
-    /// Inserts `additions` in multi-row statements; returns, in order, whether each was new. A
-    /// number added twice in one run is new only the first time.
-    private func insert(_ additions: [Addition], changes: inout [ListChange]) async throws -> [Bool] {
-        var added: [Bool] = []
-        added.reserveCapacity(additions.count)
-        for start in stride(from: 0, to: additions.count, by: Self.rowsPerStatement) {
-            let slice = additions[start..<min(start + Self.rowsPerStatement, additions.count)]
-            var inserted = try await Self.insert(
-                slice.map { (Listed(account: $0.account, national: $0.national), $0.addedAt) }, on: connection)
-            for addition in slice {
-                let listed = Listed(account: addition.account, national: addition.national)
-                if let key = inserted.removeValue(forKey: listed) {
-                    changes.append(.insert(addition.account, ListMirror.Entry(key: key, national: addition.national)))
-                    added.append(true)
-                } else {
-                    added.append(false)
-                }
+    /// Inserts the records of `rows` in multi-row statements.
+    static func record(_ rows: [ChangeRow], on connection: SQLiteConnection) async throws {
+        for start in stride(from: 0, to: rows.count, by: rowsPerStatement) {
+            let slice = rows[start..<min(start + rowsPerStatement, rows.count)]
+            var binds: [SQLiteData] = []
+            binds.reserveCapacity(slice.count * 8)
+            for row in slice {
+                binds += [
+                    .int64(row.account), .int64(row.at), .text(row.action.rawValue), .int64(row.national),
+                    .text(row.source.rawValue), row.reason.map(SQLiteData.text) ?? .null,
+                    row.until.map(SQLiteData.int64) ?? .null, .text(row.actor.description),
+                ]
             }
+            let values = recordPlaceholders.prefix(slice.count * recordPlaceholder.count - 2)
+            _ = try await connection.query(
+                "INSERT INTO changes (account_id, at, action, number, source, reason, until, actor) VALUES \(values)",
+                binds)
         }
+    }
+
+    private static let recordPlaceholder = "(?, ?, ?, ?, ?, ?, ?, ?), "
+    private static let recordPlaceholders = String(repeating: recordPlaceholder, count: rowsPerStatement)
+
+    /// Inserts `additions` in multi-row statements; returns, in order, whether each was new. A
+    /// number added twice in one run is new only the first time. A number whose block may have an
+    /// end is applied on its own (``revisit(_:progress:)``), between the statements of the numbers
+    /// before and after it, so the run is listed and recorded in its order.
+    private func insert(_ additions: [Addition], progress: inout Progress) async throws -> [Bool] {
+        let mayHaveEnds = try await blocksWithEnds(among: additions[...], progress: progress)
+        var added = [Bool](repeating: false, count: additions.count)
+        var plainStart = additions.startIndex
+        for (index, addition) in zip(additions.indices, additions)
+        where mayHaveEnds.contains(Listed(account: addition.account, national: addition.national)) {
+            try await insertPlain(additions[plainStart..<index], into: &added, progress: &progress)
+            added[index] = try await revisit(addition, progress: &progress)
+            plainStart = index + 1
+        }
+        try await insertPlain(additions[plainStart...], into: &added, progress: &progress)
         return added
     }
 
-    /// Deletes `removals`, one statement per account and slice; returns, in order, whether each
-    /// was listed. A number removed twice in one run was listed only the first time.
-    private func delete(_ removals: [Removal], changes: inout [ListChange]) async throws -> [Bool] {
+    /// Inserts `additions`, none of which had a block with an end when the run began, in
+    /// multi-row statements, setting whether each was new. One this run listed already with an end
+    /// (a repeat) is revisited after its statement.
+    private func insertPlain(_ additions: ArraySlice<Addition>, into added: inout [Bool], progress: inout Progress)
+        async throws
+    {
+        for start in stride(from: additions.startIndex, to: additions.endIndex, by: Self.rowsPerStatement) {
+            let slice = additions[start..<min(start + Self.rowsPerStatement, additions.endIndex)]
+            var inserted = try await Self.insert(
+                slice.map {
+                    NewRow(
+                        listed: Listed(account: $0.account, national: $0.national), addedAt: $0.addedAt,
+                        provenance: $0.provenance)
+                }, on: connection)
+            var listedBefore: [Int] = []
+            for (index, addition) in zip(slice.indices, slice) {
+                let listed = Listed(account: addition.account, national: addition.national)
+                if let key = inserted.removeValue(forKey: listed) {
+                    progress.append(
+                        .insert(
+                            addition.account, ListMirror.Entry(key: key, national: addition.national),
+                            until: addition.provenance.until?.microsecondsSince1970))
+                    added[index] = true
+                } else {
+                    listedBefore.append(index)
+                }
+            }
+            for index in listedBefore
+            where progress.givenEnds.contains(
+                Listed(account: additions[index].account, national: additions[index].national))
+            {
+                added[index] = try await revisit(additions[index], progress: &progress)
+            }
+        }
+    }
+
+    /// Which of `additions`' numbers are listed with a block that has an end: only those can have
+    /// ended or be moved by a re-add. Memory answers for loaded lists, whose ends it keeps; the
+    /// file for the others.
+    private func blocksWithEnds(among additions: ArraySlice<Addition>, progress: Progress) async throws
+        -> Set<Listed>
+    {
+        let endedHere = progress.givenEnds
+        var unknown: [Account.ID: [Int64]] = [:]
+        var withEnds = Set<Listed>()
+        caches.lists.withLock { lists in
+            for addition in additions {
+                let listed = Listed(account: addition.account, national: addition.national)
+                if endedHere.contains(listed) {
+                    withEnds.insert(listed)
+                } else if let mirror = lists[addition.account] {
+                    if !mirror.untils.isEmpty, mirror.untils[addition.national] != nil { withEnds.insert(listed) }
+                } else {
+                    unknown[addition.account, default: []].append(addition.national)
+                }
+            }
+        }
+        for (account, nationals) in unknown {
+            let rows = try await connection.query(
+                "SELECT number FROM blacklist WHERE until IS NOT NULL AND account_id = ? "
+                    + "AND number IN (SELECT value FROM json_each(?))",
+                [.int64(account), .text(Self.jsonArray(nationals))])
+            for row in rows {
+                guard let national = row.column("number")?.int64 else {
+                    throw StoreError.corrupt("a lookup returned an unreadable row")
+                }
+                withEnds.insert(Listed(account: account, national: national))
+            }
+        }
+        return withEnds
+    }
+
+    /// `nationals` as a JSON array: how a statement takes any number of them in one bind.
+    static func jsonArray(_ nationals: some Sequence<Int64>) -> String {
+        "[" + nationals.map(String.init).joined(separator: ",") + "]"
+    }
+
+    /// Expires the block of `addition`'s number when it has ended by the addition's time; returns
+    /// the number's entry when it stays listed, with its end.
+    private func expireIfEnded(_ addition: Addition, progress: inout Progress) async throws
+        -> (sequence: Int64, until: Int64?)?
+    {
+        let rows = try await connection.query(
+            "SELECT added_at, seq, until FROM blacklist WHERE account_id = ? AND number = ?",
+            [.int64(addition.account), .int64(addition.national)])
+        guard let row = rows.first else { return nil }
+        guard let addedAt = row.column("added_at")?.int64, let sequence = row.column("seq")?.int64 else {
+            throw StoreError.corrupt("unreadable entry in the list of account \(addition.account)")
+        }
+        let until = row.column("until")?.int64
+        guard let until, until <= addition.addedAt else { return (sequence, until) }
+        try await beginTransaction(&progress)
+        _ = try await connection.query("DELETE FROM blacklist WHERE seq = ?", [.int64(sequence)])
+        try await Self.record([.expiry(of: addition.national, for: addition.account, at: until)], on: connection)
+        let entry = ListMirror.Entry(
+            key: ListMirror.Key(addedAt: addedAt, sequence: sequence), national: addition.national)
+        progress.append(.remove(addition.account, entry))
+        return nil
+    }
+
+    /// Applies `addition` to a number whose block may have an end: a block that ended is expired
+    /// and the number listed anew, as is a number not listed (returns true: it is new); an end the
+    /// add moves later is moved and recorded; anything else changes nothing. Rare, so one
+    /// statement at a time.
+    private func revisit(_ addition: Addition, progress: inout Progress) async throws -> Bool {
+        guard let listed = try await expireIfEnded(addition, progress: &progress) else {
+            let row = Listed(account: addition.account, national: addition.national)
+            let inserted = try await Self.insert(
+                [NewRow(listed: row, addedAt: addition.addedAt, provenance: addition.provenance)], on: connection)
+            guard let key = inserted[row] else { return false }
+            progress.append(
+                .insert(
+                    addition.account, ListMirror.Entry(key: key, national: addition.national),
+                    until: addition.provenance.until?.microsecondsSince1970))
+            return true
+        }
+        guard let until = listed.until else { return false }
+        let asked = addition.provenance.until?.microsecondsSince1970
+        // A re-add never shortens a block; none asked means forever.
+        if let asked, asked <= until { return false }
+        try await beginTransaction(&progress)
+        _ = try await connection.query(
+            "UPDATE blacklist SET until = ?, reason = coalesce(?, reason) WHERE seq = ?",
+            [
+                asked.map(SQLiteData.int64) ?? .null, addition.provenance.reason.map(SQLiteData.text) ?? .null,
+                .int64(listed.sequence),
+            ])
+        try await Self.record(
+            [
+                ChangeRow(
+                    account: addition.account, at: addition.addedAt, action: .add, national: addition.national,
+                    source: addition.provenance.source, reason: addition.provenance.reason, until: asked,
+                    actor: addition.provenance.actor)
+            ], on: connection)
+        progress.append(.setUntil(addition.account, national: addition.national, asked))
+        return false
+    }
+
+    /// Deletes `removals`, one statement per account and slice, and records each; returns, in
+    /// order, whether each was listed. A number removed twice in one run was listed only the first
+    /// time; one whose block had ended by the removal's time was not listed: its expiry is what
+    /// is recorded.
+    private func delete(_ removals: [Removal], progress: inout Progress) async throws -> [Bool] {
+        try await beginTransaction(&progress)
         // The deleted rows' keys: the mirror finds an entry by its key, keeping no key per number.
-        var deleted: [Listed: ListMirror.Key] = [:]
+        var deleted: [Listed: (key: ListMirror.Key, until: Int64?)] = [:]
         var numbersByAccount: [Account.ID: [Int64]] = [:]
         for removal in removals { numbersByAccount[removal.account, default: []].append(removal.national) }
         for (account, numbers) in numbersByAccount {
@@ -331,7 +607,7 @@ struct SQLiteWriter {
                 let placeholders = repeatElement("?", count: slice.count).joined(separator: ", ")
                 let rows = try await connection.query(
                     "DELETE FROM blacklist WHERE account_id = ? AND number IN (\(placeholders)) "
-                        + "RETURNING number, added_at, seq",
+                        + "RETURNING number, added_at, seq, until",
                     [.int64(account)] + slice.map(SQLiteData.int64))
                 for row in rows {
                     guard let national = row.column("number")?.int64, let addedAt = row.column("added_at")?.int64,
@@ -339,17 +615,58 @@ struct SQLiteWriter {
                     else {
                         throw StoreError.corrupt("a delete returned an unreadable row")
                     }
-                    deleted[Listed(account: account, national: national)] = ListMirror.Key(
-                        addedAt: addedAt, sequence: sequence)
+                    deleted[Listed(account: account, national: national)] = (
+                        ListMirror.Key(addedAt: addedAt, sequence: sequence), row.column("until")?.int64
+                    )
                 }
             }
         }
-        return removals.map { removal in
-            guard let key = deleted.removeValue(forKey: Listed(account: removal.account, national: removal.national))
+        var records: [ChangeRow] = []
+        records.reserveCapacity(deleted.count)
+        let removed = removals.map { removal in
+            guard let row = deleted.removeValue(forKey: Listed(account: removal.account, national: removal.national))
             else { return false }
-            changes.append(.remove(removal.account, ListMirror.Entry(key: key, national: removal.national)))
+            progress.append(
+                .remove(removal.account, ListMirror.Entry(key: row.key, national: removal.national)))
+            if let until = row.until, until <= removal.removedAt {
+                records.append(.expiry(of: removal.national, for: removal.account, at: until))
+                return false
+            }
+            records.append(
+                ChangeRow(
+                    account: removal.account, at: removal.removedAt, action: .remove, national: removal.national,
+                    source: removal.provenance.source, reason: removal.provenance.reason, until: nil,
+                    actor: removal.provenance.actor))
             return true
         }
+        try await Self.record(records, on: connection)
+        return removed
+    }
+
+    /// Unlists every block ended by `through`, recording each at its end, account by account and
+    /// in the order they ended; returns how many.
+    private func expire(through: Int64, progress: inout Progress) async throws -> Int {
+        try await beginTransaction(&progress)
+        let rows = try await connection.query(
+            "DELETE FROM blacklist WHERE until IS NOT NULL AND until <= ? "
+                + "RETURNING account_id, number, added_at, seq, until", [.int64(through)])
+        var ended: [(account: Account.ID, until: Int64, entry: ListMirror.Entry)] = []
+        for row in rows {
+            guard let account = row.column("account_id")?.int64, let national = row.column("number")?.int64,
+                let addedAt = row.column("added_at")?.int64, let sequence = row.column("seq")?.int64,
+                let until = row.column("until")?.int64
+            else { throw StoreError.corrupt("an expiry returned an unreadable row") }
+            ended.append(
+                (
+                    account, until,
+                    ListMirror.Entry(key: ListMirror.Key(addedAt: addedAt, sequence: sequence), national: national)
+                ))
+        }
+        ended.sort { ($0.account, $0.until, $0.entry.national) < ($1.account, $1.until, $1.entry.national) }
+        try await Self.record(
+            ended.map { .expiry(of: $0.entry.national, for: $0.account, at: $0.until) }, on: connection)
+        for (account, _, entry) in ended { progress.append(.remove(account, entry)) }
+        return ended.count
     }
 
     /// Runs a custom write; when it shares the transaction, a savepoint keeps its failure from
@@ -368,6 +685,8 @@ struct SQLiteWriter {
         for (job, outcome) in zip(writes, outcomes) {
             guard case .custom(let write) = job, case .custom(succeeded: true) = outcome else { continue }
             switch write.effect {
+            case .nothing:
+                break
             case .accounts:
                 reloadAccounts = true
             case .accountsAndLists:
@@ -390,9 +709,49 @@ struct SQLiteWriter {
             case .remove(let removal): removal.completion(.failure(error))
             case .addBatch(let batch): batch.completion(.failure(error))
             case .removeBatch(let batch): batch.completion(.failure(error))
+            case .expire(let expiry): expiry.completion(.failure(error))
             case .custom(let write): write.complete(commitError: error)
             }
         }
+    }
+
+    // MARK: Reads
+
+    /// A page of entries with provenance: the mirror's page, the entries' rows from the file and
+    /// the feed's position, all read with no commit between them.
+    private mutating func entries(_ read: EntriesRead) async throws -> EntriesPage {
+        try await noticeOtherWriters()
+        try await loadList(read.account)
+        let found = caches.lists.withLock { lists in
+            lists[read.account]?.page(
+                lower: read.filter.lowerMicroseconds, upper: read.filter.upperMicrosecondsExclusive,
+                offset: read.page.offset, limit: read.page.rowCount)
+        }
+        guard let found else { throw StoreError.contended("the list of account \(read.account) was dropped") }
+        var rows: [Int64: ListEntry] = [:]
+        if !found.numbers.isEmpty {
+            for row in try await connection.query(
+                "SELECT \(SQLiteStore.entryColumns) FROM blacklist WHERE account_id = ? "
+                    + "AND number IN (SELECT value FROM json_each(?))",
+                [.int64(read.account), .text(Self.jsonArray(found.numbers))])
+            {
+                let entry = try SQLiteStore.entry(from: row)
+                rows[entry.number.national] = entry
+            }
+        }
+        let entries = try found.numbers.map { national in
+            guard let entry = rows[national] else {
+                throw StoreError.corrupt("the list of account \(read.account) in memory differs from the file")
+            }
+            return entry
+        }
+        return EntriesPage(entries: entries, count: found.count, seq: try await Self.feedPosition(on: connection))
+    }
+
+    /// The last change-feed position handed out, across accounts; 0 before the first.
+    static func feedPosition(on connection: SQLiteConnection) async throws -> Int64 {
+        try await connection.query("SELECT seq FROM sqlite_sequence WHERE name = 'changes'").first?.column("seq")?
+            .int64 ?? 0
     }
 
     // MARK: Memory
@@ -413,6 +772,29 @@ struct SQLiteWriter {
     /// Reads `account`'s whole list, in order, into a mirror; nothing when one is there already.
     private func loadList(_ account: Account.ID) async throws {
         guard !caches.lists.withLock({ $0[account] != nil }) else { return }
+        // The entries and their ends from one snapshot. The ends come by the partial index, so
+        // the entries still come from the covering index alone.
+        _ = try await connection.query("BEGIN")
+        do {
+            let mirror = try await readList(account)
+            _ = try await connection.query("COMMIT")
+            caches.lists.withLock { $0[account] = mirror }
+        } catch {
+            _ = try? await connection.query("ROLLBACK")
+            throw error
+        }
+    }
+
+    private func readList(_ account: Account.ID) async throws -> ListMirror {
+        var untils: [Int64: Int64] = [:]
+        for row in try await connection.query(
+            "SELECT number, until FROM blacklist WHERE until IS NOT NULL AND account_id = ?", [.int64(account)])
+        {
+            guard let national = row.column("number")?.int64, let until = row.column("until")?.int64 else {
+                throw StoreError.corrupt("unreadable entry in the list of account \(account)")
+            }
+            untils[national] = until
+        }
         // Into chunks as the rows come: collecting the rows first held a second copy of the list.
         let loading = Mutex(ListMirror.Loader())
         let unreadable = Atomic<Bool>(false)
@@ -438,9 +820,9 @@ struct SQLiteWriter {
             swap(&taken, &loaded)
             return taken
         }
-        guard let mirror = loader.finish() else {
+        guard let mirror = loader.finish(untils: untils) else {
             throw StoreError.corrupt("the list of account \(account) came out of order or with a number twice")
         }
-        caches.lists.withLock { $0[account] = mirror }
+        return mirror
     }
 }
