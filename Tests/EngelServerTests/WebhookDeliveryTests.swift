@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Crypto
 import EngelCore
 import EngelServer
@@ -6,6 +7,8 @@ import EngelTestSupport
 import EngelWire
 import Foundation
 import Logging
+import NIOCore
+import NIOHTTP1
 import Prometheus
 import ServiceLifecycle
 import Synchronization
@@ -260,6 +263,33 @@ struct WebhookDeliveryTests: NumberedEntries {
         try await running.value
         // Far less than the timeout; generous, as a busy machine can delay any task for seconds.
         #expect(ContinuousClock.now - start < .seconds(10))
+        try await receiver.stop()
+    }
+
+    @Test("beside the server, in its registry: /metrics shows each webhook's deliveries, failures and lag")
+    func besideTheServer() async throws {
+        let fixture = try await Fixture()
+        let receiver = WebhookReceiver()
+        try await receiver.start()
+        let webhook = try await fixture.addWebhook(url: receiver.url)
+        let registry = PrometheusCollectorRegistry()
+        let dispatcher = WebhookDispatcher(
+            store: fixture.store, settings: Self.fast, metrics: registry, logger: quiet)
+        let served = LiveServer.Served.engel(
+            store: fixture.store, configuration: ServerConfiguration(), services: [dispatcher], metrics: registry)
+        try await LiveServer.with(served) { server in
+            try await fixture.add(0..<3)
+            try await eventually("the changes delivered") { receiver.acceptedSeqs.count == 3 }
+            var request = HTTPClientRequest(url: server.baseURL + "/metrics")
+            request.method = .GET
+            try await eventually("the delivery counted") {
+                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+                let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
+                return text.contains(#"engel_webhook_deliveries_total{webhook="\#(webhook.id)",account="acme"} 1"#)
+                    && text.contains(#"engel_webhook_failures_total{webhook="\#(webhook.id)",account="acme"} 0"#)
+                    && text.contains(#"engel_webhook_lag_seconds{webhook="\#(webhook.id)",account="acme"} 0"#)
+            }
+        }
         try await receiver.stop()
     }
 
