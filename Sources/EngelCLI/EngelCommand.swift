@@ -15,6 +15,7 @@ public struct EngelCommand: AsyncParsableCommand {
               engel serve --port 9000 --database ./engel.sqlite
               engel account create acme                     # prints the key, secret and hash once
               engel account list
+              engel webhook add acme https://crm.example.com/engel   # posts acme's changes there
 
             Client commands talk to --url (env ENGEL_URL; default the live API) with --key and
             --hash (env ILETIMERKEZI_API_KEY, ILETIMERKEZI_API_HASH):
@@ -26,7 +27,8 @@ public struct EngelCommand: AsyncParsableCommand {
             """,
         version: "engel \(EngelVersion.text)",
         subcommands: [
-            ServeCommand.self, MigrateCommand.self, BackupCommand.self, AccountCommand.self, AddCommand.self,
+            ServeCommand.self, MigrateCommand.self, BackupCommand.self, AccountCommand.self, WebhookCommand.self,
+            AddCommand.self,
             RemoveCommand.self,
             ListCommand.self,
             CheckCommand.self, FilterCommand.self, ImportCommand.self, ExportCommand.self,

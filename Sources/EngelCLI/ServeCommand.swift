@@ -72,6 +72,21 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .setting(.tlsKey), help: .setting(.tlsKey))
     var tlsKey: String?
 
+    @Option(name: .setting(.webhookTimeout), help: .setting(.webhookTimeout))
+    var webhookTimeout: Double?
+
+    @Option(name: .setting(.webhookFirstBackoff), help: .setting(.webhookFirstBackoff))
+    var webhookFirstBackoff: Double?
+
+    @Option(name: .setting(.webhookMaximumBackoff), help: .setting(.webhookMaximumBackoff))
+    var webhookMaxBackoff: Double?
+
+    @Option(name: .setting(.webhookLease), help: .setting(.webhookLease))
+    var webhookLease: Double?
+
+    @Option(name: .setting(.webhookPollInterval), help: .setting(.webhookPollInterval))
+    var webhookPollInterval: Double?
+
     /// The flags given, by setting.
     var overrides: ServerConfiguration.Overrides {
         var overrides = ServerConfiguration.Overrides()
@@ -90,6 +105,11 @@ struct ServeCommand: AsyncParsableCommand {
         overrides.set(.changeRetentionDays, changeRetentionDays)
         overrides.set(.tlsCertificate, tlsCert)
         overrides.set(.tlsKey, tlsKey)
+        overrides.set(.webhookTimeout, webhookTimeout)
+        overrides.set(.webhookFirstBackoff, webhookFirstBackoff)
+        overrides.set(.webhookMaximumBackoff, webhookMaxBackoff)
+        overrides.set(.webhookLease, webhookLease)
+        overrides.set(.webhookPollInterval, webhookPollInterval)
         return overrides
     }
 

@@ -1,6 +1,7 @@
 public import EngelCore
 import Hummingbird
 public import Logging
+import Prometheus
 import ServiceLifecycle
 
 /// What a running server tells its operator (not its log: the first credentials must not be logged).
@@ -12,8 +13,8 @@ public enum ServerEvent: Sendable {
 }
 
 /// Runs the server as `engel serve` does: open the store, make the first account if the store is
-/// empty, serve until SIGTERM or SIGINT, then let in-flight requests finish (for at most the
-/// configured grace period) and close the store.
+/// empty, serve (and deliver webhooks) until SIGTERM or SIGINT, then let in-flight requests finish
+/// (for at most the configured grace period) and close the store.
 public enum ServerRunner {
     /// Runs until a shutdown signal; `announce` receives the operator-facing events.
     public static func run(
@@ -41,10 +42,17 @@ public enum ServerRunner {
             await store.close()
             throw error
         }
-        var services: [any Service] = [StoreLifecycleService(store: store)]
+        let registry = PrometheusCollectorRegistry()
+        // The group stops services in reverse order: the server first, then the dispatcher, then
+        // the store, which outlives both.
+        var services: [any Service] = [
+            StoreLifecycleService(store: store),
+            WebhookDispatcher(store: store, settings: configuration.webhooks, metrics: registry, logger: logger),
+        ]
         if let tls { services.append(TLSReloadService(tls: tls, logger: logger)) }
         let app = buildApplication(
-            store: store, configuration: configuration, services: services, tls: tls, logger: logger
+            store: store, configuration: configuration, services: services, metrics: registry, tls: tls,
+            logger: logger
         ) { port in
             announce(
                 .listening(host: configuration.host, port: port, database: configuration.database, tls: tls != nil))

@@ -127,6 +127,24 @@ public enum ResponseWriter {
         out.append(UInt8(ascii: "}"))
     }
 
+    /// A webhook delivery's body, `{"account","webhook","changes":[…]}`: each change written as the
+    /// feed writes it, so a receiver reads the same bytes from both.
+    public static func webhookDelivery(account: String, webhook: Int64, changes: [ChangeRecord]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(64 + account.utf8.count + changes.count * 180)
+        out.append(contentsOf: #"{"account":"#.utf8)
+        appendString(account, to: &out)
+        out.append(contentsOf: #","webhook":"#.utf8)
+        out.append(contentsOf: String(webhook).utf8)
+        out.append(contentsOf: #","changes":["#.utf8)
+        for (index, change) in changes.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            appendChange(change, to: &out)
+        }
+        out.append(contentsOf: "]}".utf8)
+        return out
+    }
+
     private static func appendEntry(_ entry: ListEntry, to out: inout [UInt8]) {
         out.append(contentsOf: #"{"number":"#.utf8)
         appendNumber(entry.number, to: &out)

@@ -6,7 +6,7 @@ public import Logging
 /// Everything `engel serve` needs, read once at start-up.
 ///
 /// Each value comes from the first source that has it: a command-line flag, then an environment
-/// variable, then the default given by ``init(host:port:database:maximumBodyBytes:maximumBulkBodyBytes:idleTimeout:readTimeout:shutdownGrace:authenticationSlowdown:logLevel:mobilePrefixes:)``.
+/// variable, then the default given by ``init(host:port:database:maximumBodyBytes:maximumBulkBodyBytes:idleTimeout:readTimeout:shutdownGrace:authenticationSlowdown:logLevel:mobilePrefixes:webhooks:)``.
 /// ``ServerSetting`` names each setting's flag and variable and says what it accepts.
 public struct ServerConfiguration: Sendable {
     /// The address to listen on (``ServerSetting/host``).
@@ -49,6 +49,8 @@ public struct ServerConfiguration: Sendable {
     public var tlsKeyPath: String?
     /// How often the change log is pruned to ``changeRetentionDays``.
     public var changeRetentionSweepInterval: Duration = .seconds(3600)
+    /// How webhooks are delivered: timeouts, backoff, lease and polling.
+    public var webhooks: WebhookSettings
 
     /// Creates a configuration from explicit values.
     ///
@@ -61,7 +63,8 @@ public struct ServerConfiguration: Sendable {
         maximumBodyBytes: Int = 64 * 1024, maximumBulkBodyBytes: Int = 2 * 1024 * 1024,
         idleTimeout: Duration = .seconds(30), readTimeout: Duration = .seconds(10),
         shutdownGrace: Duration = .seconds(10), authenticationSlowdown: AuthenticationSlowdown = .init(),
-        logLevel: Logger.Level = .info, mobilePrefixes: MobilePrefixes = .turkishMobile
+        logLevel: Logger.Level = .info, mobilePrefixes: MobilePrefixes = .turkishMobile,
+        webhooks: WebhookSettings = WebhookSettings()
     ) {
         self.host = host
         self.port = port
@@ -74,6 +77,7 @@ public struct ServerConfiguration: Sendable {
         self.authenticationSlowdown = authenticationSlowdown
         self.logLevel = logLevel
         self.mobilePrefixes = mobilePrefixes
+        self.webhooks = webhooks
     }
 
     /// Values given as flags, which win over the environment.

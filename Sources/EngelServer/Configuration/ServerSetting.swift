@@ -91,7 +91,8 @@ extension ServerSetting {
         .host, .port, .database, .maximumBodyBytes, .maximumBulkBodyBytes, .idleTimeout, .readTimeout,
         .shutdownGrace, .authenticationFailureLimit, .authenticationFailureWindow,
         .authenticationFailureMaximumDelay, .logLevel, .metricsToken, .expiryInterval, .changeRetentionDays,
-        .tlsCertificate, .tlsKey,
+        .tlsCertificate, .tlsKey, .webhookTimeout, .webhookFirstBackoff, .webhookMaximumBackoff, .webhookLease,
+        .webhookPollInterval,
     ]
 
     /// `--host`, ``ServerConfiguration/host``.
@@ -230,6 +231,40 @@ extension ServerSetting {
         }
         configuration.metricsToken = token
     }
+}
+
+extension ServerSetting {
+    /// `--webhook-timeout`, ``WebhookSettings/deliveryTimeout``.
+    public static let webhookTimeout = seconds(
+        "webhook-timeout", \.webhooks.deliveryTimeout, allowed: 0.001...300, name: "the webhook timeout",
+        meaning: "seconds a webhook receiver has to answer a delivery, body included; "
+            + "a later answer is a failure, and the delivery is retried")
+
+    /// `--webhook-first-backoff`, ``WebhookSettings/firstBackoff``.
+    public static let webhookFirstBackoff = seconds(
+        "webhook-first-backoff", \.webhooks.firstBackoff, allowed: 0.001...3_600,
+        name: "the first webhook backoff",
+        meaning: "seconds before a failed delivery is retried; doubled after each further failure")
+
+    /// `--webhook-max-backoff`, ``WebhookSettings/maximumBackoff``.
+    public static let webhookMaximumBackoff = seconds(
+        "webhook-max-backoff", \.webhooks.maximumBackoff, allowed: 0.001...86_400,
+        name: "the longest webhook backoff",
+        meaning: "the longest wait, in seconds, between two attempts of a failing delivery "
+            + "(retries never stop while the webhook exists)")
+
+    /// `--webhook-lease`, ``WebhookSettings/lease``.
+    public static let webhookLease = seconds(
+        "webhook-lease", \.webhooks.lease, allowed: 0.01...3_600, name: "the webhook lease",
+        meaning: "seconds a server's claim to deliver a webhook lasts, renewed every third of it; when the "
+            + "server dies, another takes the webhook over within about 1.25 times this")
+
+    /// `--webhook-poll-interval`, ``WebhookSettings/pollInterval``.
+    public static let webhookPollInterval = seconds(
+        "webhook-poll-interval", \.webhooks.pollInterval, allowed: 0.001...60,
+        name: "the webhook poll interval",
+        meaning: "seconds between two looks for new changes of a caught-up webhook, "
+            + "and for added or removed webhooks")
 }
 
 extension ServerSetting {

@@ -1,0 +1,157 @@
+import EngelCore
+import EngelServer
+import EngelTestSupport
+import Foundation
+import IletiMerkezi
+import Logging
+import Synchronization
+import Testing
+
+/// `engel serve` killed with SIGKILL in the middle of a delivery, on SQLite: after a restart every
+/// change reaches the receiver, some perhaps twice (recognisable by `seq`), none lost.
+@Suite("Webhooks across kill -9")
+struct WebhookCrashTests {
+    /// Whether the SQLite store keeps webhooks yet (it is written on another branch).
+    static func sqliteKeepsWebhooks() async -> Bool {
+        guard let configuration = try? temporaryConfiguration(),
+            let store = try? await configuration.database.open(logger: Logger(label: "probe"))
+        else { return false }
+        // The placeholder refuses every webhook; the real store refuses only a missing account.
+        let keeps: Bool
+        do {
+            _ = try await store.addWebhook(for: -1, url: "http://127.0.0.1:9/", secret: "", audit: .cliNow)
+            keeps = true
+        } catch StoreError.accountMissing {
+            keeps = true
+        } catch {
+            keeps = false
+        }
+        await store.close()
+        return keeps
+    }
+
+    @Test(
+        "nothing is lost when the server is killed during a delivery",
+        .enabled("the SQLite store keeps webhooks") { await sqliteKeepsWebhooks() })
+    func killedDuringDelivery() async throws {
+        let configuration = try temporaryConfiguration()
+        let receiver = WebhookReceiver()
+        // The first attempt hangs, so the kill lands while it is in flight.
+        receiver.mode.withLock { $0 = .slow(.seconds(2)) }
+        try await receiver.start()
+        let store = try await configuration.database.open(logger: Logger(label: "test"))
+        let credentials: IssuedCredentials
+        let webhook: Webhook
+        do {
+            credentials = try await AccountAdministration(store: store).create(named: "acme").credentials
+            webhook = try await WebhookAdministration(store: store).add(account: "acme", url: receiver.url).webhook
+        } catch {
+            await store.close()
+            throw error
+        }
+        await store.close()
+
+        let first = try await ServeProcess.start(database: configuration.database)
+        var servers = [first]
+        var expected: [Int64] = []
+        // A failing test must not leave a server running.
+        do {
+            let client = BlacklistClient(
+                configuration: .init(
+                    baseURL: first.baseURL, credentials: .init(key: credentials.key, hash: credentials.hash),
+                    retry: .none))
+            _ = try await client.add(contentsOf: (0..<250).map { "90532\(1_000_000 + $0)" })
+            try await eventually("a delivery in flight") { !receiver.requests.isEmpty }
+            first.kill()
+
+            receiver.mode.withLock { $0 = .accept }
+            let second = try await ServeProcess.start(database: configuration.database)
+            servers.append(second)
+            let reopened = try await configuration.database.open(logger: Logger(label: "test"))
+            let account = try #require(try await reopened.account(named: AccountName("acme")))
+            expected = try await reopened.changes(for: account.id, after: webhook.deliveredThrough, limit: 1000)
+                .changes.map(\.seq)
+            await reopened.close()
+            #expect(expected.count == 250)
+            try await eventually(within: .seconds(20), "every change after the restart") {
+                Set(receiver.acceptedSeqs).isSuperset(of: expected)
+            }
+            second.kill()
+            try await receiver.stop()
+        } catch {
+            for server in servers { server.kill() }
+            try? await receiver.stop()
+            throw error
+        }
+
+        // In order within each delivery, and in order across them once repeats are skipped.
+        var applied: Int64 = webhook.deliveredThrough
+        var kept: [Int64] = []
+        for delivery in receiver.accepted {
+            #expect(delivery.seqs == delivery.seqs.sorted())
+            for seq in delivery.seqs where seq > applied {
+                kept.append(seq)
+                applied = seq
+            }
+        }
+        #expect(kept == expected)
+    }
+}
+
+/// `engel serve` as a child process on a free port, with webhook settings in milliseconds.
+struct ServeProcess {
+    let process: Process
+    let port: Int
+
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    static func start(database: DatabaseLocation) async throws -> ServeProcess {
+        let process = Process()
+        process.executableURL = try ClosedPipeTests.executable()
+        process.arguments = [
+            "serve", "--database", "\(database)", "--port", "0", "--log-level", "critical",
+            "--webhook-timeout", "5", "--webhook-first-backoff", "0.02", "--webhook-max-backoff", "0.1",
+            "--webhook-lease", "0.5", "--webhook-poll-interval", "0.01",
+        ]
+        let output = Pipe()
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        try? output.fileHandleForWriting.close()
+        let text = await firstLine(of: output.fileHandleForReading)
+        guard let match = text.firstMatch(of: /127\.0\.0\.1:(\d+)\//), let port = Int(match.1) else {
+            process.terminate()
+            throw NotListening(output: text)
+        }
+        return ServeProcess(process: process, port: port)
+    }
+
+    /// The first line `reader` gives, or what came before its end; read on a thread of its own, as
+    /// `availableData` blocks (`read(upToCount:)` would wait for the whole count).
+    private static func firstLine(of reader: FileHandle) async -> String {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                var received = Data()
+                while !received.contains(UInt8(ascii: "\n")) {
+                    let more = reader.availableData
+                    if more.isEmpty { break }
+                    received.append(more)
+                }
+                continuation.resume(returning: String(decoding: received, as: UTF8.self))
+            }
+        }
+    }
+
+    /// SIGKILL: no shutdown, no last write.
+    func kill() {
+        guard process.isRunning else { return }
+        _ = Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    struct NotListening: Error, CustomStringConvertible {
+        let output: String
+        var description: String { "engel serve did not say where it listens: \(output)" }
+    }
+}
