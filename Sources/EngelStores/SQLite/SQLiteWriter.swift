@@ -415,7 +415,8 @@ struct SQLiteWriter {
     /// Inserts `nationals` for `account`, all at `addedAt` with `provenance` (a batch), in one
     /// statement, in order, as ``insert(_:on:)`` does. The provenance is bound once and the
     /// numbers as one JSON array: binding the provenance on every row made a bulk add of 50,000
-    /// cost 1.66x the server CPU of the log-less one (scripts/bench-changelog, session 9).
+    /// cost 1.66x the server CPU of the log-less one, bound once 1.23x (scripts/bench-changelog,
+    /// 2 then 4 alternated rounds, session 9; the rest is SQLite writing the records).
     static func insert(
         _ nationals: [Int64], for account: Account.ID, at addedAt: Int64, provenance: Provenance,
         on connection: SQLiteConnection
