@@ -9,20 +9,6 @@ import Testing
 /// on every store (DESIGN.md, "Beyond the three methods"; the memory store is the reference).
 @Suite("Change log contract")
 struct ChangeLogContractTests: NumberedEntries {
-    func withStore(_ factory: StoreFactory, _ body: (any EngelStore, Account) async throws -> Void) async throws {
-        let store = try await factory.make()
-        let issued = IssuedCredentials.generate()
-        let account = try await store.createAccount(
-            name: AccountName("acme"), apiKey: issued.key, hashDigest: issued.hashDigest, createdAt: base)
-        do {
-            try await body(store, account)
-        } catch {
-            await store.close()
-            throw error
-        }
-        await store.close()
-    }
-
     func at(_ seconds: Int) -> Date { base.addingTimeInterval(TimeInterval(seconds)) }
 
     /// Every record of `account`'s log, in order.

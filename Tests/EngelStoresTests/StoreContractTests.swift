@@ -7,20 +7,6 @@ import Testing
 /// The behaviour every store must have. Each test runs against every factory in `StoreFactory.all`.
 @Suite("Store contract")
 struct StoreContractTests: NumberedEntries {
-    func withStore(_ factory: StoreFactory, _ body: (any EngelStore, Account) async throws -> Void) async throws {
-        let store = try await factory.make()
-        let issued = IssuedCredentials.generate()
-        let account = try await store.createAccount(
-            name: AccountName("acme"), apiKey: issued.key, hashDigest: issued.hashDigest, createdAt: base)
-        do {
-            try await body(store, account)
-        } catch {
-            await store.close()
-            throw error
-        }
-        await store.close()
-    }
-
     @Test("add is idempotent and keeps the first added-at time", arguments: StoreFactory.all)
     func idempotentAdd(factory: StoreFactory) async throws {
         try await withStore(factory) { store, account in

@@ -27,6 +27,24 @@ struct StoreFactory: Sendable, CustomTestStringConvertible {
     static let all: [StoreFactory] = [.memory, .sqlite] + (TestDatabases.postgresServer == nil ? [] : [.postgres])
 }
 
+extension NumberedEntries {
+    /// Runs `body` with a fresh store of `factory` and its account `acme`, created at ``base``;
+    /// closes the store whatever `body` does.
+    func withStore(_ factory: StoreFactory, _ body: (any EngelStore, Account) async throws -> Void) async throws {
+        let store = try await factory.make()
+        let issued = IssuedCredentials.generate()
+        let account = try await store.createAccount(
+            name: AccountName("acme"), apiKey: issued.key, hashDigest: issued.hashDigest, createdAt: base)
+        do {
+            try await body(store, account)
+        } catch {
+            await store.close()
+            throw error
+        }
+        await store.close()
+    }
+}
+
 func temporaryDatabasePath() -> String {
     TestDatabases.temporarySQLitePath()
 }
