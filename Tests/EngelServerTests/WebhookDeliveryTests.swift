@@ -213,8 +213,9 @@ struct WebhookDeliveryTests: NumberedEntries {
         try await fixture.add(40..<45)
         expected = try await fixture.seqs(after: webhook.deliveredThrough)
         try await eventually("the rest delivered by the other") { receiver.acceptedSeqs.count >= expected.count }
-        // Claims come every quarter lease; the rest is room for a busy machine.
-        #expect(ContinuousClock.now - stopped < Self.fast.lease + .seconds(2))
+        // Claims come every quarter lease; the rest is room for a busy machine (the promise is a
+        // takeover within 30 s with the default lease of 20 s).
+        #expect(ContinuousClock.now - stopped < Self.fast.lease + .seconds(10))
         #expect(receiver.acceptedSeqs == expected)
         // The receiver has the changes a moment before the dispatcher has its answer.
         try await eventually("the other dispatcher counted its delivery") {
