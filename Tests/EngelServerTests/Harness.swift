@@ -232,7 +232,9 @@ struct HarnessClient: Sendable {
             request.method = HTTPMethod(rawValue: method.rawValue)
             for field in headers { request.headers.add(name: field.name.rawName, value: field.value) }
             request.body = .bytes(body)
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            // Long: in the whole suite, hundreds of tests share two cores, and a stall there is not this
+            // request's failure (the tests that time answers measure them themselves).
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(90))
             let bytes = try await response.body.collect(upTo: 1 << 24)
             var fields: HTTPFields = [:]
             for (name, value) in response.headers {
