@@ -38,7 +38,10 @@ extension BlacklistClient {
     /// Pages are read at different moments, so entries removed meanwhile can shift others past a
     /// page boundary; for a picture that misses nothing, use ``snapshotThenChanges(rowCount:)``.
     public func entryPages(rowCount: Int = 1000, from: Date? = nil, to: Date? = nil) -> EntryPages {
-        EntryPages(client: self, rowCount: min(max(rowCount, 1), 1000), from: from, to: to)
+        let rowCount = min(max(rowCount, 1), 1000)
+        return EntryPages { [self] number throws(IletiMerkeziError) in
+            try await entries(page: number, rowCount: rowCount, from: from, to: to)
+        }
     }
 
     /// One stretch of the change feed: at most `limit` changes after `seq` (1000 at most), in order.
@@ -78,55 +81,6 @@ extension BlacklistClient {
 }
 
 extension BlacklistClient {
-    /// The pages of the list in detail, fetched one at a time as they are iterated.
-    public struct EntryPages: AsyncSequence, Sendable {
-        /// Each element is one page.
-        public typealias Element = EntriesPage
-        /// Fetching a page fails with ``IletiMerkeziError``.
-        public typealias Failure = IletiMerkeziError
-
-        let client: BlacklistClient
-        let rowCount: Int
-        let from: Date?
-        let to: Date?
-
-        /// Starts a walk at page 1.
-        public func makeAsyncIterator() -> Iterator {
-            Iterator(pages: self)
-        }
-
-        /// Fetches the next page on demand.
-        public struct Iterator: AsyncIteratorProtocol {
-            /// Fetching a page fails with ``IletiMerkeziError``.
-            public typealias Failure = IletiMerkeziError
-
-            let pages: EntryPages
-            private var nextPage = 1
-            private var finished = false
-
-            init(pages: EntryPages) {
-                self.pages = pages
-            }
-
-            /// The next page, or `nil` after the last.
-            public mutating func next() async throws(IletiMerkeziError) -> EntriesPage? {
-                guard !finished else { return nil }
-                let page: EntriesPage
-                do {
-                    page = try await pages.client.entries(
-                        page: nextPage, rowCount: pages.rowCount, from: pages.from, to: pages.to)
-                } catch {
-                    finished = true
-                    throw error
-                }
-                nextPage += 1
-                finished = !page.hasMore
-                if page.entries.isEmpty && page.page > 1 { return nil }
-                return page
-            }
-        }
-    }
-
     /// The change feed as a sequence of changes, in `seq` order, each once.
     ///
     /// Made by ``BlacklistClient/changes(after:batchSize:)`` (ends when caught up) and

@@ -86,7 +86,10 @@ public struct BlacklistClient: Sendable {
     /// Entries added or removed during the walk may shift between pages; walk again for a
     /// consistent picture.
     public func pages(rowCount: Int = 1000, from: Date? = nil, to: Date? = nil) -> Pages {
-        Pages(client: self, rowCount: min(max(rowCount, 1), 1000), from: from, to: to)
+        let rowCount = min(max(rowCount, 1), 1000)
+        return Pages { [self] number throws(IletiMerkeziError) in
+            try await page(number, rowCount: rowCount, from: from, to: to)
+        }
     }
 
     /// Sends one method's request, retrying as configured, and returns the successful answer's
