@@ -1,3 +1,4 @@
+import EngelCore
 import Foundation
 import Synchronization
 
@@ -45,13 +46,6 @@ enum ProgressFormat {
         let (hours, minutes, secs) = (whole / 3600, whole / 60 % 60, whole % 60)
         func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
         return hours > 0 ? "\(hours):\(two(minutes)):\(two(secs))" : "\(minutes):\(two(secs))"
-    }
-}
-
-extension Duration {
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }
 

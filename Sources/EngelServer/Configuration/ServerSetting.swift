@@ -1,4 +1,5 @@
 import Configuration
+import EngelCore
 import Foundation
 import Logging
 
@@ -303,23 +304,18 @@ extension ServerSetting {
         _ flag: String, _ property: any WritableKeyPath<ServerConfiguration, Duration> & Sendable,
         allowed: ClosedRange<Double>, name: String, meaning: String
     ) -> ServerSetting {
-        let (wholeSeconds, attoseconds) = ServerConfiguration()[keyPath: property].components
-        let defaultSeconds = Double(wholeSeconds) + Double(attoseconds) / 1e18
-        return ServerSetting(flag, defaultText: "`\(secondsText(defaultSeconds))`", meaning: meaning) {
+        let defaultSeconds = ServerConfiguration()[keyPath: property].seconds
+        return ServerSetting(flag, defaultText: "`\(Duration.secondsText(defaultSeconds))`", meaning: meaning) {
             setting, sources, configuration throws(ConfigurationError) in
             guard let text = sources.reader.string(forKey: setting.key) else { return }
             guard let seconds = Double(text.trimmingCharacters(in: .whitespaces)), seconds.isFinite,
                 allowed.contains(seconds)
             else {
                 throw ConfigurationError(
-                    "\(name) must be a number of seconds from \(secondsText(allowed.lowerBound)) to \(secondsText(allowed.upperBound))"
+                    "\(name) must be a number of seconds from \(Duration.secondsText(allowed.lowerBound)) to \(Duration.secondsText(allowed.upperBound))"
                 )
             }
             configuration[keyPath: property] = .milliseconds(Int64((seconds * 1000).rounded()))
         }
-    }
-
-    private static func secondsText(_ value: Double) -> String {
-        value == value.rounded() ? String(Int(value)) : String(value)
     }
 }

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import EngelCore
 public import Foundation
 import NIOCore
 import NIOHTTP1
@@ -31,7 +32,7 @@ public final class WebhookPoster: Sendable {
         // A redirect is an answer, not a delivery: following it would post the changes somewhere
         // the operator did not name.
         configuration.redirectConfiguration = .disallow
-        configuration.timeout.connect = .nanoseconds(Int64(timeout.secondsValue * 1e9))
+        configuration.timeout.connect = .nanoseconds(Int64(timeout.seconds * 1e9))
         configuration.decompression = .disabled
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.timeout = timeout
@@ -64,7 +65,7 @@ public final class WebhookPoster: Sendable {
             let status = try await withThrowingTaskGroup(of: Int?.self) { group in
                 group.addTask {
                     let response = try await client.execute(
-                        signed, timeout: .nanoseconds(Int64(timeout.secondsValue * 1e9)))
+                        signed, timeout: .nanoseconds(Int64(timeout.seconds * 1e9)))
                     // Read to its end so the connection can carry the next delivery; a longer one
                     // is left, and the client closes its connection.
                     var read = 0
@@ -100,19 +101,5 @@ public final class WebhookPoster: Sendable {
             if error == .cancelled { return "cancelled" }
         }
         return String(describing: error)
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as a fraction.
-    var secondsValue: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-
-    /// The duration in seconds for people: `10`, `0.25`.
-    var secondsText: String {
-        let value = secondsValue
-        return value == value.rounded() ? String(Int(value)) : String(value)
     }
 }

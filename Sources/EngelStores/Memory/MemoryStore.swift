@@ -366,11 +366,3 @@ public actor MemoryStore: EngelStore {
         return true
     }
 }
-
-extension Duration {
-    /// The duration in seconds, fractions included.
-    var seconds: TimeInterval {
-        let (seconds, attoseconds) = components
-        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
-    }
-}
