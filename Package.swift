@@ -101,6 +101,7 @@ let package = Package(
             name: "EngelCLI",
             dependencies: [
                 "EngelCore",
+                "EngelWire",
                 "EngelServer",
                 "IletiMerkezi",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

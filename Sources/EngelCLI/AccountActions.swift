@@ -129,7 +129,7 @@ enum AccountFormatting {
                 let secret: String
                 let hash: String
             }
-            return encode(
+            return Layout.jsonLine(
                 Shown(name: account, key: credentials.key, secret: credentials.secret, hash: credentials.hash))
         }
         return """
@@ -152,7 +152,7 @@ enum AccountFormatting {
                 let apiAccess: Bool
                 let createdAt: String
             }
-            return encode(
+            return Layout.jsonLine(
                 accounts.map {
                     Listed(
                         name: $0.name.value, key: $0.apiKey, apiAccess: $0.apiEnabled,
@@ -161,13 +161,10 @@ enum AccountFormatting {
         }
         guard !accounts.isEmpty else { return "No accounts. Create one with: engel account create NAME\n" }
         let nameWidth = max(4, accounts.map(\.name.value.count).max() ?? 0)
-        func pad(_ text: String, _ width: Int) -> String {
-            text + String(repeating: " ", count: max(0, width - text.count))
-        }
-        var lines = ["\(pad("NAME", nameWidth))  \(pad("KEY", 32))  API  CREATED (Turkey time)"]
+        var lines = ["\(Layout.pad("NAME", nameWidth))  \(Layout.pad("KEY", 32))  API  CREATED (Turkey time)"]
         for account in accounts {
             lines.append(
-                "\(pad(account.name.value, nameWidth))  \(account.apiKey)  \(pad(account.apiEnabled ? "on" : "off", 3))  "
+                "\(Layout.pad(account.name.value, nameWidth))  \(account.apiKey)  \(Layout.pad(account.apiEnabled ? "on" : "off", 3))  "
                     + TurkeyTime.format(account.createdAt))
         }
         return lines.joined(separator: "\n") + "\n"
@@ -194,7 +191,7 @@ enum AccountFormatting {
                     try container.encode(detail, forKey: .detail)
                 }
             }
-            return encode(
+            return Layout.jsonLine(
                 records.map {
                     Shown(
                         seq: $0.seq, at: TurkeyTime.format($0.at), action: $0.action.rawValue,
@@ -204,24 +201,14 @@ enum AccountFormatting {
         guard !records.isEmpty else { return "No audit records for \(account).\n" }
         let actionWidth = max(6, records.map(\.action.rawValue.count).max() ?? 0)
         let actorWidth = max(5, records.map(\.actor.description.count).max() ?? 0)
-        func pad(_ text: String, _ width: Int) -> String {
-            text + String(repeating: " ", count: max(0, width - text.count))
-        }
         var lines = [
-            "\(pad("AT (Turkey time)", 19))  \(pad("ACTION", actionWidth))  \(pad("ACTOR", actorWidth))  DETAIL"
+            "\(Layout.pad("AT (Turkey time)", 19))  \(Layout.pad("ACTION", actionWidth))  \(Layout.pad("ACTOR", actorWidth))  DETAIL"
         ]
         for record in records {
             lines.append(
-                "\(TurkeyTime.format(record.at))  \(pad(record.action.rawValue, actionWidth))  "
-                    + "\(pad(record.actor.description, actorWidth))  \(record.detail ?? "")")
+                "\(TurkeyTime.format(record.at))  \(Layout.pad(record.action.rawValue, actionWidth))  "
+                    + "\(Layout.pad(record.actor.description, actorWidth))  \(record.detail ?? "")")
         }
         return lines.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "\n") + "\n"
-    }
-
-    private static func encode(_ value: some Encodable) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(value) else { return "{}\n" }
-        return String(decoding: data, as: UTF8.self) + "\n"
     }
 }

@@ -1,4 +1,5 @@
 import EngelCore
+import EngelWire
 import Foundation
 import IletiMerkezi
 
@@ -45,8 +46,8 @@ enum EntryFormatting {
 
     /// The entry as a JSON object with the wire's keys, absent values `null`.
     static func json(_ entry: BlacklistClient.Entry) -> String {
-        encode(
-            Shown(
+        Layout.json(
+            EntryPayload(
                 number: entry.number, addedAt: TurkeyTime.format(entry.addedAt), source: entry.source.rawValue,
                 reason: entry.reason, until: entry.until.map(TurkeyTime.format), actor: entry.actor?.description))
     }
@@ -62,63 +63,10 @@ enum EntryFormatting {
 
     /// The change as one line of JSON, with the wire's keys and absent values `null`.
     static func json(_ change: BlacklistClient.Change) -> String {
-        struct Shown: Encodable {
-            let seq: Int64
-            let at: String
-            let action: String
-            let number: String
-            let source: String
-            let reason: String?
-            let until: String?
-            let actor: String
-
-            private enum CodingKeys: String, CodingKey { case seq, at, action, number, source, reason, until, actor }
-
-            func encode(to encoder: any Encoder) throws {
-                var container = encoder.container(keyedBy: CodingKeys.self)
-                try container.encode(seq, forKey: .seq)
-                try container.encode(at, forKey: .at)
-                try container.encode(action, forKey: .action)
-                try container.encode(number, forKey: .number)
-                try container.encode(source, forKey: .source)
-                try container.encode(reason, forKey: .reason)
-                try container.encode(until, forKey: .until)
-                try container.encode(actor, forKey: .actor)
-            }
-        }
-        return encode(
-            Shown(
+        Layout.json(
+            ChangePayload(
                 seq: change.seq, at: TurkeyTime.format(change.at), action: change.action.rawValue,
                 number: change.number, source: change.source.rawValue, reason: change.reason,
                 until: change.until.map(TurkeyTime.format), actor: change.actor.description))
-    }
-
-    private struct Shown: Encodable {
-        let number: String
-        let addedAt: String
-        let source: String
-        let reason: String?
-        let until: String?
-        let actor: String?
-
-        private enum CodingKeys: String, CodingKey { case number, addedAt, source, reason, until, actor }
-
-        // Absent values as `null`, as the server writes them, not left out.
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(number, forKey: .number)
-            try container.encode(addedAt, forKey: .addedAt)
-            try container.encode(source, forKey: .source)
-            try container.encode(reason, forKey: .reason)
-            try container.encode(until, forKey: .until)
-            try container.encode(actor, forKey: .actor)
-        }
-    }
-
-    private static func encode(_ value: some Encodable) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(value) else { return "{}" }
-        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -78,7 +78,8 @@ enum WebhookFormatting {
                 let url: String
                 let secret: String
             }
-            return encode(Shown(id: webhook.id, account: added.account.value, url: webhook.url, secret: webhook.secret))
+            return Layout.jsonLine(
+                Shown(id: webhook.id, account: added.account.value, url: webhook.url, secret: webhook.secret))
         }
         return """
             Webhook: \(webhook.id)
@@ -101,7 +102,7 @@ enum WebhookFormatting {
                 let deliveredThrough: Int64
                 let createdAt: String
             }
-            return encode(
+            return Layout.jsonLine(
                 webhooks.map {
                     Listed(
                         id: $0.webhook.id, account: $0.account.value, url: $0.webhook.url,
@@ -113,27 +114,17 @@ enum WebhookFormatting {
         let idWidth = max(2, webhooks.map { String($0.webhook.id).count }.max() ?? 0)
         let accountWidth = max(7, webhooks.map(\.account.value.count).max() ?? 0)
         let cursorWidth = max(17, webhooks.map { String($0.webhook.deliveredThrough).count }.max() ?? 0)
-        func pad(_ text: String, _ width: Int) -> String {
-            text + String(repeating: " ", count: max(0, width - text.count))
-        }
         var lines = [
-            "\(pad("ID", idWidth))  \(pad("ACCOUNT", accountWidth))  \(pad("DELIVERED THROUGH", cursorWidth))  "
+            "\(Layout.pad("ID", idWidth))  \(Layout.pad("ACCOUNT", accountWidth))  \(Layout.pad("DELIVERED THROUGH", cursorWidth))  "
                 + "CREATED (Turkey time)  URL"
         ]
         for listed in webhooks {
             let webhook = listed.webhook
             lines.append(
-                "\(pad(String(webhook.id), idWidth))  \(pad(listed.account.value, accountWidth))  "
-                    + "\(pad(String(webhook.deliveredThrough), cursorWidth))  "
+                "\(Layout.pad(String(webhook.id), idWidth))  \(Layout.pad(listed.account.value, accountWidth))  "
+                    + "\(Layout.pad(String(webhook.deliveredThrough), cursorWidth))  "
                     + "\(TurkeyTime.format(webhook.createdAt))    \(webhook.url)")
         }
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    private static func encode(_ value: some Encodable) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(value) else { return "{}\n" }
-        return String(decoding: data, as: UTF8.self) + "\n"
     }
 }

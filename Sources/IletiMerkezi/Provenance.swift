@@ -47,16 +47,12 @@ extension BlacklistClient {
 
         /// Reads the wire form: `api`, `panel:<user>`, `cli`, `system`, or anything else as ``other(_:)``.
         public init(_ text: String) {
-            switch text {
-            case "api": self = .api
-            case "cli": self = .cli
-            case "system": self = .system
-            default:
-                if text.hasPrefix("panel:"), text.count > "panel:".count {
-                    self = .panel(user: String(text.dropFirst("panel:".count)))
-                } else {
-                    self = .other(text)
-                }
+            switch ChangeActor(text) {
+            case .api: self = .api
+            case .panel(let user): self = .panel(user: user)
+            case .cli: self = .cli
+            case .system: self = .system
+            case nil: self = .other(text)
             }
         }
 
