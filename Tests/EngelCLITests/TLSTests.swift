@@ -86,43 +86,11 @@ struct TLSTests {
         return folder
     }
 
-    /// Starts `engel serve` with `arguments` on a free port; returns the process and the URL it
-    /// announced, once it answers.
-    func serve(_ arguments: [String], in folder: URL) async throws -> (Process, String) {
-        let (process, url, _) = try await serveAnnouncing(arguments, in: folder)
-        return (process, url)
-    }
-
-    /// ``serve(_:in:)``, with all the server printed up to its announcement (the first account's
-    /// credentials included).
-    func serveAnnouncing(_ arguments: [String], in folder: URL) async throws -> (Process, String, String) {
-        let process = Process()
-        process.executableURL = try ClosedPipeTests.executable()
-        process.arguments =
-            ["serve", "--port", "0", "--database", "sqlite:" + folder.appendingPathComponent("e.sqlite").path]
-            + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // `read(upToCount:)` waits for the whole count: `availableData` returns what the short
-        // announcement wrote. Off the concurrency pool, which it would block.
-        let reader = output.fileHandleForReading
-        let announced = await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                var text = ""
-                while !text.contains("listening on") {
-                    let chunk = reader.availableData
-                    if chunk.isEmpty { break }
-                    text += String(decoding: chunk, as: UTF8.self)
-                }
-                continuation.resume(returning: text)
-            }
-        }
-        let line = try #require(announced.split(separator: "\n").first { $0.contains("listening on") })
-        let url = try #require(line.split(separator: " ").first { $0.hasPrefix("http") }).replacingOccurrences(
-            of: "/v1/", with: "")
-        return (process, url, announced)
+    /// `engel serve` on the folder's own database, with `arguments`.
+    func serve(_ arguments: [String], in folder: URL) async throws -> ServeProcess {
+        try await ServeProcess.start(
+            database: try DatabaseLocation(parsing: "sqlite:" + folder.appendingPathComponent("e.sqlite").path),
+            arguments: arguments)
     }
 
     @Test("serves HTTPS with the certificate given, and a SIGHUP swaps in new files without a restart")
@@ -136,7 +104,8 @@ struct TLSTests {
         try FileManager.default.copyItem(atPath: first.certificate, toPath: served)
         try FileManager.default.copyItem(atPath: first.key, toPath: servedKey)
 
-        let (process, url) = try await serve(["--tls-cert", served, "--tls-key", servedKey], in: folder)
+        let server = try await serve(["--tls-cert", served, "--tls-key", servedKey], in: folder)
+        let (process, url) = (server.process, server.baseURL)
         defer { if process.isRunning { process.terminate() } }
         #expect(url.hasPrefix("https://127.0.0.1:"))
         #expect(try await status(of: url + "/healthz", trusting: first.certificate) == 200)
@@ -232,8 +201,8 @@ struct TLSTests {
         let folder = try folder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let made = try await certificate("server", in: folder)
-        let (process, url, announced) = try await serveAnnouncing(
-            ["--tls-cert", made.certificate, "--tls-key", made.key], in: folder)
+        let server = try await serve(["--tls-cert", made.certificate, "--tls-key", made.key], in: folder)
+        let (process, url, announced) = (server.process, server.baseURL, server.announced)
         defer { if process.isRunning { process.terminate() } }
         func value(_ label: String) throws -> String {
             let line = try #require(announced.split(separator: "\n").first { $0.hasPrefix(label) })

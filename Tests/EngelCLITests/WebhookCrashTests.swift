@@ -11,6 +11,12 @@ import Testing
 /// change reaches the receiver, some perhaps twice (recognisable by `seq`), none lost.
 @Suite("Webhooks across kill -9")
 struct WebhookCrashTests {
+    /// Webhook settings in milliseconds, so a delivery is retried many times within the test.
+    static let fastWebhooks = [
+        "--webhook-timeout", "5", "--webhook-first-backoff", "0.02", "--webhook-max-backoff", "0.1",
+        "--webhook-lease", "0.5", "--webhook-poll-interval", "0.01",
+    ]
+
     /// Whether the SQLite store keeps webhooks yet (it is written on another branch).
     static func sqliteKeepsWebhooks() async -> Bool {
         guard let configuration = try? temporaryConfiguration(),
@@ -51,7 +57,7 @@ struct WebhookCrashTests {
         }
         await store.close()
 
-        let first = try await ServeProcess.start(database: configuration.database)
+        let first = try await ServeProcess.start(database: configuration.database, arguments: Self.fastWebhooks)
         var servers = [first]
         var expected: [Int64] = []
         // A failing test must not leave a server running.
@@ -65,7 +71,7 @@ struct WebhookCrashTests {
             first.kill()
 
             receiver.mode.withLock { $0 = .accept }
-            let second = try await ServeProcess.start(database: configuration.database)
+            let second = try await ServeProcess.start(database: configuration.database, arguments: Self.fastWebhooks)
             servers.append(second)
             let reopened = try await configuration.database.open(logger: Logger(label: "test"))
             let account = try #require(try await reopened.account(named: AccountName("acme")))
@@ -95,63 +101,5 @@ struct WebhookCrashTests {
             }
         }
         #expect(kept == expected)
-    }
-}
-
-/// `engel serve` as a child process on a free port, with webhook settings in milliseconds.
-struct ServeProcess {
-    let process: Process
-    let port: Int
-
-    var baseURL: String { "http://127.0.0.1:\(port)" }
-
-    static func start(database: DatabaseLocation) async throws -> ServeProcess {
-        let process = Process()
-        process.executableURL = try ClosedPipeTests.executable()
-        process.arguments = [
-            "serve", "--database", "\(database)", "--port", "0", "--log-level", "critical",
-            "--webhook-timeout", "5", "--webhook-first-backoff", "0.02", "--webhook-max-backoff", "0.1",
-            "--webhook-lease", "0.5", "--webhook-poll-interval", "0.01",
-        ]
-        let output = Pipe()
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        try? output.fileHandleForWriting.close()
-        let text = await firstLine(of: output.fileHandleForReading)
-        guard let match = text.firstMatch(of: /127\.0\.0\.1:(\d+)\//), let port = Int(match.1) else {
-            process.terminate()
-            throw NotListening(output: text)
-        }
-        return ServeProcess(process: process, port: port)
-    }
-
-    /// The first line `reader` gives, or what came before its end; read on a thread of its own, as
-    /// `availableData` blocks (`read(upToCount:)` would wait for the whole count).
-    private static func firstLine(of reader: FileHandle) async -> String {
-        await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                var received = Data()
-                while !received.contains(UInt8(ascii: "\n")) {
-                    let more = reader.availableData
-                    if more.isEmpty { break }
-                    received.append(more)
-                }
-                continuation.resume(returning: String(decoding: received, as: UTF8.self))
-            }
-        }
-    }
-
-    /// SIGKILL: no shutdown, no last write.
-    func kill() {
-        guard process.isRunning else { return }
-        _ = Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
-
-    struct NotListening: Error, CustomStringConvertible {
-        let output: String
-        var description: String { "engel serve did not say where it listens: \(output)" }
     }
 }
