@@ -93,31 +93,6 @@ extension ClientActions {
             label: "importing", verb: "imported", unchanged: "already listed", groups, failures: failures)
     }
 
-    /// Prints whether each number is listed, and each listed one's entry; fails (exit status 1)
-    /// when any is not, or is invalid.
-    func checkInDetail(_ numbers: [String]) async throws {
-        let result = try await client.check(numbers, detail: true, concurrency: batchesInFlight)
-        var entryOf: [String: BlacklistClient.Entry] = [:]
-        for entry in result.entries { entryOf[entry.number] = entry }
-        var text = ""
-        var allListed = true
-        for (typed, membership) in zip(numbers, result.memberships) {
-            switch membership {
-            case .listed(let number):
-                let fields = entryOf[number].map { Array(EntryFormatting.fields($0).dropFirst()) } ?? []
-                text += EntryFormatting.textLine([number, "listed"] + fields)
-            case .notListed(let number):
-                text += "\(number)\tnot listed\n"
-                allListed = false
-            case .invalid:
-                text += "\(typed)\tinvalid number\n"
-                allListed = false
-            }
-        }
-        output.write(text)
-        if !allListed { throw ExitCode.failure }
-    }
-
     /// Prints the changes after `after`, one line each (or one JSON object per line), until caught
     /// up, or with `follow` until interrupted; stops after `limit` changes when given.
     ///

@@ -194,16 +194,22 @@ struct ClientActions: Sendable {
         diagnostics.write("exported \(written) numbers\n")
     }
 
-    /// Prints whether each number is listed; fails (exit status 1) when any is not, or is invalid.
+    /// Prints whether each number is listed, with `detail` each listed one's entry too; fails
+    /// (exit status 1) when any is not, or is invalid.
     ///
     /// One check-blacklist request per 50,000 numbers (against the live API, which lacks it, the
-    /// SDK reads the list once instead).
-    func check(_ numbers: [String]) async throws {
-        let result = try await client.check(numbers, concurrency: batchesInFlight)
+    /// SDK reads the list once instead; `detail` needs an Engel server).
+    func check(_ numbers: [String], detail: Bool = false) async throws {
+        let result = try await client.check(numbers, detail: detail, concurrency: batchesInFlight)
+        var entryOf: [String: BlacklistClient.Entry] = [:]
+        for entry in result.entries { entryOf[entry.number] = entry }
         var text = ""
         var allListed = true
         for (typed, membership) in zip(numbers, result.memberships) {
             switch membership {
+            case .listed(let number) where detail:
+                let fields = entryOf[number].map { Array(EntryFormatting.fields($0).dropFirst()) } ?? []
+                text += EntryFormatting.textLine([number, "listed"] + fields)
             case .listed(let number): text += "\(number)\tlisted\n"
             case .notListed(let number):
                 text += "\(number)\tnot listed\n"

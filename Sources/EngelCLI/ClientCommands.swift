@@ -203,11 +203,7 @@ struct CheckCommand: AsyncParsableCommand {
     @OptionGroup var connection: ClientOptions
 
     func run() async throws {
-        if detail {
-            try await actions(connection).checkInDetail(numbers)
-        } else {
-            try await actions(connection).check(numbers)
-        }
+        try await actions(connection).check(numbers, detail: detail)
     }
 }
 

@@ -26,7 +26,7 @@ struct DetailCommandTests {
             ["905321234567", "5441234567"], reason: "replied STOP", until: until)
         let checked = ClientRun(server, account)
         await #expect(throws: ExitCode.failure) {
-            try await checked.actions.checkInDetail(["905321234567", "905301234567", "12"])
+            try await checked.actions.check(["905321234567", "905301234567", "12"], detail: true)
         }
         let lines = checked.output.contents.split(separator: "\n").map(String.init)
         let fields = try #require(lines.first).split(separator: "\t").map(String.init)
