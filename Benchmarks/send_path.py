@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """The send path's rows of issue 16, against a running Engel server: checks of 1,000 and 50,000
-numbers (half of them listed) and bulk adds of 50,000 new numbers, each row many requests in turn on
-one keep-alive connection. Prints one JSON line per row: the median and 90th percentile of the
+numbers (half of them listed), bulk adds of 50,000 new numbers, and the first and last get-blacklist
+pages of 100, each row many requests in turn on one keep-alive connection. Prints one JSON line per row: the median and 90th percentile of the
 requests' times, and the server's CPU per request (utime+stime of its process over the row, from
 /proc/PID/stat).
 
-Usage: send_path.py URL KEY HASH SERVER_PID SEEDED_COUNT [--repeat N] [--rows check1k,check50k,bulkadd]
+Usage: send_path.py URL KEY HASH SERVER_PID SEEDED_COUNT [--repeat N]
+                    [--rows check1k,check50k,bulkadd,firstpage,lastpage] (the first three by default)
 The list must hold 905320000000 + i for i below SEEDED_COUNT (what scripts/bench-send seeds).
 """
 import http.client
@@ -34,8 +35,11 @@ def main():
     connection = http.client.HTTPConnection(target.hostname, target.port, timeout=120)
 
     def post(method, numbers):
+        return post_blacklist(method, {"numbers": numbers})
+
+    def post_blacklist(method, blacklist):
         body = json.dumps({"request": {"authentication": {"key": key, "hash": hash_},
-                                       "blacklist": {"numbers": numbers}}}, separators=(",", ":"))
+                                       "blacklist": blacklist}}, separators=(",", ":"))
         started = time.perf_counter()
         connection.request("POST", f"/v1/{method}/json", body=body, headers={"Content-Type": "application/json"})
         response = connection.getresponse()
@@ -45,18 +49,19 @@ def main():
             raise SystemExit(f"send_path: {method} answered {response.status}: {answer[:200]!r}")
         return elapsed, json.loads(answer)["response"]["blacklist"]
 
-    def row(label, method, batches, check):
+    def row(label, method, batches, check, send=None):
+        send = send or post
         # One request first, outside the figures: the connection and the server's caches warm up.
-        post(method, batches[0])
+        send(method, batches[0])
         times = []
         before = cpu_seconds(pid)
         for numbers in batches[1:]:
-            elapsed, answer = post(method, numbers)
+            elapsed, answer = send(method, numbers)
             check(numbers, answer)
             times.append(elapsed)
         cpu = cpu_seconds(pid) - before
         print(json.dumps({
-            "label": label, "requests": len(times), "numbers": len(batches[1]),
+            "label": label, "requests": len(times), "numbers": len(batches[1]) if isinstance(batches[1], list) else 0,
             "median_ms": round(statistics.median(times) * 1000, 2),
             "p90_ms": round(statistics.quantiles(times, n=10)[-1] * 1000, 2),
             "cpu_ms_per_request": round(cpu * 1000 / len(times), 2),
@@ -90,6 +95,20 @@ def main():
         row("bulk-add-blacklist, 50,000 new numbers", "bulk-add-blacklist",
             [[str(905400000000 + i * 50_000 + n) for n in range(50_000)] for i in range(repeat + 1)],
             expect_all_added)
+    last_page = (seeded + 99) // 100
+
+    def expect_page(page):
+        def check(_, answer):
+            numbers = answer.get("number") or []
+            wanted = 100 if page < last_page else seeded - (last_page - 1) * 100
+            if int(answer["count"]) != seeded or len(numbers) != wanted:
+                raise SystemExit(f"send_path: page {page} had {len(numbers)} numbers of {answer['count']}")
+        return check
+
+    for row_name, which, page in (("firstpage", "first", 1), ("lastpage", "last", last_page)):
+        if row_name in chosen:
+            row(f"get-blacklist {which} page ({page:,} of {last_page:,}, 100 rows)", "get-blacklist",
+                [{"page": str(page), "rowCount": "100"}] * (repeat + 1), expect_page(page), send=post_blacklist)
 
 
 if __name__ == "__main__":

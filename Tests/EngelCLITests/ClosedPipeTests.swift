@@ -52,9 +52,35 @@ struct ClosedPipeTests {
         try await Self.expectQuietStop(command, server: server, account: account)
     }
 
-    /// Runs `engel COMMAND` for `account`, reads three lines and goes away; expects it to stop
-    /// within 10 s with status 0 or 141 and nothing on stderr.
-    static func expectQuietStop(_ command: [String], server: TestServer, account: TestAccount) async throws {
+    @Test(
+        "the pipeline steps stop quietly too: engel filter from a file and from stdin, engel check",
+        arguments: ["filter-file", "filter-stdin", "check"])
+    func pipelineStepReaderGoesAway(step: String) async throws {
+        let server = try TestServer.current
+        let account = try await server.account()
+        let numbers = (0..<20_000).map { "90532\(1_000_000 + $0)" }
+        try await server.load(numbers, into: account, at: Date())
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "engel-recipients-\(UUID().uuidString)")
+        try Data(numbers.joined(separator: "\n").utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        switch step {
+        case "filter-file":
+            try await Self.expectQuietStop(["filter", "--listed", file.path], server: server, account: account)
+        case "filter-stdin":
+            try await Self.expectQuietStop(
+                ["filter", "--listed", "-"], input: file.path, server: server, account: account)
+        default:
+            try await Self.expectQuietStop(["check"] + numbers, server: server, account: account)
+        }
+    }
+
+    /// Runs `engel COMMAND` for `account`, its standard input the file at `input` (none when
+    /// `nil`), reads three lines and goes away; expects it to stop within 10 s with status 0 or 141
+    /// and nothing on stderr.
+    static func expectQuietStop(
+        _ command: [String], input: String? = nil, server: TestServer, account: TestAccount
+    ) async throws {
         let process = Process()
         process.executableURL = try executable()
         process.arguments =
@@ -67,7 +93,11 @@ struct ClosedPipeTests {
         #expect(FileManager.default.createFile(atPath: errorsPath, contents: nil))
         defer { try? FileManager.default.removeItem(atPath: errorsPath) }
         let errors = try #require(FileHandle(forWritingAtPath: errorsPath))
-        process.standardInput = FileHandle.nullDevice
+        if let input {
+            process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: input))
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
         process.standardOutput = output
         process.standardError = errors
         try process.run()

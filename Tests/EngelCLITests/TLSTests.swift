@@ -3,7 +3,6 @@ import EngelServer
 import EngelTestSupport
 import Foundation
 import IletiMerkezi
-import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -31,43 +30,13 @@ struct TLSTests {
         return (certificate, key)
     }
 
-    /// Runs `executable` with `arguments` to the end; its status, standard output and standard
-    /// error. On a thread of its own: waiting for a process on the concurrency pool's two threads
-    /// would starve every other test of this process.
+    /// Runs `executable` with `arguments` to the end (``runChildProcess(_:_:input:)``).
     @discardableResult
     func run(_ executable: String, _ arguments: [String]) async throws -> (
         status: Int32, output: String, errors: String
     ) {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(
-                    with: Result {
-                        let process = Process()
-                        process.executableURL = URL(fileURLWithPath: executable)
-                        process.arguments = arguments
-                        let output = Pipe()
-                        let errors = Pipe()
-                        process.standardOutput = output
-                        process.standardError = errors
-                        try process.run()
-                        // Standard error drains on another thread, so neither pipe fills and stalls it.
-                        let said = Mutex(Data())
-                        let drained = DispatchSemaphore(value: 0)
-                        Thread.detachNewThread {
-                            let data = errors.fileHandleForReading.readDataToEndOfFile()
-                            said.withLock { $0 = data }
-                            drained.signal()
-                        }
-                        let data = output.fileHandleForReading.readDataToEndOfFile()
-                        drained.wait()
-                        process.waitUntilExit()
-                        return (
-                            process.terminationStatus, String(decoding: data, as: UTF8.self),
-                            String(decoding: said.withLock { $0 }, as: UTF8.self)
-                        )
-                    })
-            }
-        }
+        let ended = try await runChildProcess(executable, arguments)
+        return (ended.status, ended.output, ended.errors)
     }
 
     /// `curl`'s HTTP status for `url`, trusting only `caFile`; `nil` when no answer came (the TLS

@@ -161,9 +161,12 @@ struct BatchMethodTests {
         }
     }
 
-    @Test("concurrent bulk and single writes from several clients agree with a serial order")
-    func concurrentClients() async throws {
-        let harness = try await Harness.make(.live)
+    @Test(
+        "concurrent bulk and single writes from several clients agree with a serial order",
+        arguments: TenancyAndConcurrencyTests.StoreKind.all.filter { $0.testDescription != "memory" })
+    func concurrentClients(kind: TenancyAndConcurrencyTests.StoreKind) async throws {
+        let store = try await kind.open()
+        let harness = try await Harness.make(.live, store: store)
         try await harness.withClient { client in
             let pool = (0..<200).map { "53\(String(format: "%08d", $0))" }
             /// Per number: answered as added, and as removed.
@@ -212,6 +215,7 @@ struct BatchMethodTests {
                 #expect(counts.added - counts.removed == (listed.contains("+90" + number) ? 1 : 0), "\(number)")
             }
         }
+        await store.close()
     }
 }
 

@@ -1,0 +1,52 @@
+import Foundation
+import Synchronization
+
+/// What a child process left when it ended.
+struct ChildProcessResult {
+    let status: Int32
+    let output: String
+    let errors: String
+}
+
+/// Runs `executable` with `arguments` to the end, its standard input read from the file at
+/// `input` (none when `nil`); its status, standard output and standard error. On a thread of its
+/// own: waiting for a process on the concurrency pool's two threads would starve every other test
+/// of this process, the in-process server among them.
+func runChildProcess(_ executable: String, _ arguments: [String], input: String? = nil) async throws
+    -> ChildProcessResult
+{
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread {
+            continuation.resume(
+                with: Result {
+                    let process = Process()
+                    process.executableURL = URL(fileURLWithPath: executable)
+                    process.arguments = arguments
+                    let output = Pipe()
+                    let errors = Pipe()
+                    if let input {
+                        process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: input))
+                    } else {
+                        process.standardInput = FileHandle.nullDevice
+                    }
+                    process.standardOutput = output
+                    process.standardError = errors
+                    try process.run()
+                    // Standard error drains on another thread, so neither pipe fills and stalls it.
+                    let said = Mutex(Data())
+                    let drained = DispatchSemaphore(value: 0)
+                    Thread.detachNewThread {
+                        let data = errors.fileHandleForReading.readDataToEndOfFile()
+                        said.withLock { $0 = data }
+                        drained.signal()
+                    }
+                    let data = output.fileHandleForReading.readDataToEndOfFile()
+                    drained.wait()
+                    process.waitUntilExit()
+                    return ChildProcessResult(
+                        status: process.terminationStatus, output: String(decoding: data, as: UTF8.self),
+                        errors: String(decoding: said.withLock { $0 }, as: UTF8.self))
+                })
+        }
+    }
+}
