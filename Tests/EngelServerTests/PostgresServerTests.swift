@@ -5,6 +5,8 @@ import EngelTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Logging
+import PostgresNIO
 import Testing
 
 @Suite(
@@ -43,13 +45,80 @@ struct PostgresServerTests {
                 let after = try await viaFirst.list(one)
                 #expect(after.numbers == ["+905331234567"])
                 #expect(after.count == 1)
-                // And the account switch too.
-                try await AccountAdministration(store: first).setAPIAccess(false, named: "acme")
+                // And the account's administration: each change counts on both servers from the next
+                // request, though both have served the key before (and keep its account in memory).
+                let administration = AccountAdministration(store: first)
+                try await administration.setAPIAccess(false, named: "acme")
+                #expect(try await viaSecond.list(two).status == 401)
+                #expect(try await viaFirst.add(one, "905341234567").status == 401)
+                #expect(try await viaSecond.delete(two, "905331234567").status == 401)
+                try await administration.setAPIAccess(true, named: "acme")
+                #expect(try await viaSecond.list(two).status == 200)
+                #expect(try await viaFirst.add(one, "905341234567").status == 200)
+                // A rotated hash refuses the old one everywhere, for reads and writes alike.
+                _ = try await administration.rotate(named: "acme")
+                #expect(try await viaSecond.list(two).status == 401)
+                #expect(try await viaFirst.list(one).status == 401)
+                #expect(try await viaSecond.add(two, "905351234567").status == 401)
+                #expect(try await viaFirst.delete(one, "905341234567").status == 401)
+                try await administration.delete(named: "acme")
                 #expect(try await viaSecond.list(two).status == 401)
             }
         }
         await first.close()
         await second.close()
+    }
+
+    @Test("a serving store opens at most its 16 connections, counting everything, under load")
+    func connectionBudget() async throws {
+        let server = try #require(TestDatabases.postgresServer)
+        let database = try await TestDatabases.makePostgresDatabase(on: server)
+        let store = try await PostgresStore.open(
+            database, operationTimeout: .seconds(60), balanceInterval: .milliseconds(20))
+        let harness = try await Harness.make(.live, store: store)
+        try await harness.withClient { client in
+            // Writes, pages, batches and balancing at once, from many clients.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<48 {
+                    group.addTask { () async throws in
+                        for round in 0..<5 {
+                            let number = "90532\(String(format: "%07d", worker * 10 + round))"
+                            #expect(try await client.add(harness, number).status == 200)
+                            #expect(try await client.list(harness).status == 200)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            _ = try await store.balanceLists()
+        }
+        let open = try await Self.connectionCount(on: database)
+        #expect(open <= 16, "\(open) connections")
+        await store.close()
+    }
+
+    /// The client connections to `database` other than the one asking.
+    static func connectionCount(on database: PostgresLocation) async throws -> Int {
+        let logger = Logger(label: "engel-tests")
+        let connection = try await PostgresConnection.connect(
+            configuration: .init(
+                host: database.host, port: database.port, username: database.username, password: database.password,
+                database: database.database, tls: .disable),
+            id: 1, logger: logger)
+        do {
+            var count = 0
+            let rows = try await connection.query(
+                """
+                SELECT count(*) FROM pg_stat_activity
+                WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()
+                """, logger: logger)
+            for try await value in rows.decode(Int64.self) { count = Int(value) }
+            try await connection.close()
+            return count
+        } catch {
+            try? await connection.close()
+            throw error
+        }
     }
 
     @Test("paging and count stay exact while other servers write")

@@ -36,16 +36,26 @@ public final class PostgresStore: EngelStore, StatementRunner {
     /// How often the store balances the chunks of lists that writes have grown or thinned.
     public let balanceInterval: Duration
     let client: PostgresClient
+    /// How many of the store's connections answer API calls on the server's event loops, once
+    /// ``prepareForServing()`` opened them (``PostgresLanes``); the pool keeps the rest.
+    let laneConnections: Int
+    /// The API's connections, once serving.
+    let lanes = Mutex<PostgresLanes?>(nil)
+    /// The accounts the lanes authenticated, by key: a later call of the same key checks its
+    /// credentials within the statement that carries it out, in one round trip.
+    let knownAccounts = Mutex<[String: Account]>([:])
     private let runTask: Mutex<Task<Void, Never>?>
     private let balanceTask = Mutex<Task<Void, Never>?>(nil)
     let logger: Logger
 
     private init(
-        location: PostgresLocation, client: PostgresClient, runTask: Task<Void, Never>, operationTimeout: Duration,
-        chunkTarget: Int, balanceInterval: Duration, schemaMigration: SchemaMigration, logger: Logger
+        location: PostgresLocation, client: PostgresClient, laneConnections: Int, runTask: Task<Void, Never>,
+        operationTimeout: Duration, chunkTarget: Int, balanceInterval: Duration, schemaMigration: SchemaMigration,
+        logger: Logger
     ) {
         self.location = location
         self.client = client
+        self.laneConnections = laneConnections
         self.operationTimeout = operationTimeout
         self.chunkTarget = chunkTarget
         self.balanceInterval = balanceInterval
@@ -58,7 +68,9 @@ public final class PostgresStore: EngelStore, StatementRunner {
     ///
     /// - Parameters:
     ///   - location: The server and database.
-    ///   - maximumConnections: The pool's size.
+    ///   - maximumConnections: How many connections the store opens at most, all counted: half for
+    ///     the API's calls once serving (``prepareForServing()``), half for the pool that carries
+    ///     everything else.
     ///   - operationTimeout: How long one call may wait, for a connection included.
     ///   - migrationTimeout: How long bringing the schema up to date may take, waiting for another
     ///     server's migration included.
@@ -75,7 +87,9 @@ public final class PostgresStore: EngelStore, StatementRunner {
         var configuration = PostgresClient.Configuration(
             host: location.host, port: location.port, username: location.username, password: location.password,
             database: location.database, tls: tls(location.tls))
-        configuration.options.maximumConnections = maximumConnections
+        precondition(maximumConnections >= 2, "the API's calls and the pool need a connection each")
+        let laneConnections = maximumConnections / 2
+        configuration.options.maximumConnections = maximumConnections - laneConnections
         configuration.options.connectTimeout = operationTimeout
         // The chunk bookkeeping needs each statement to see what committed before it started,
         // whatever the database's default isolation is.
@@ -104,7 +118,8 @@ public final class PostgresStore: EngelStore, StatementRunner {
                 try await PostgresSchema.migrate(client, logger: logger)
             }
             let store = PostgresStore(
-                location: location, client: client, runTask: runTask, operationTimeout: operationTimeout,
+                location: location, client: client, laneConnections: laneConnections, runTask: runTask,
+                operationTimeout: operationTimeout,
                 chunkTarget: chunkTarget, balanceInterval: balanceInterval, schemaMigration: migration, logger: logger)
             store.startBalancing()
             return store
@@ -142,7 +157,7 @@ public final class PostgresStore: EngelStore, StatementRunner {
         return error
     }
 
-    private static func connectionTLS(_ mode: PostgresLocation.TLSMode) throws -> PostgresConnection.Configuration.TLS {
+    static func connectionTLS(_ mode: PostgresLocation.TLSMode) throws -> PostgresConnection.Configuration.TLS {
         switch mode {
         case .disable: .disable
         case .prefer: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
@@ -158,8 +173,29 @@ public final class PostgresStore: EngelStore, StatementRunner {
         }
     }
 
+    /// Opens the connections that carry the API's calls on the server's event loops.
+    public func prepareForServing() async throws -> String? {
+        try openLanes(connections: laneConnections)
+        return nil
+    }
+
+    /// The configuration of one connection, as the pool's are made.
+    func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        var configuration = PostgresConnection.Configuration(
+            host: location.host, port: location.port, username: location.username, password: location.password,
+            database: location.database, tls: try Self.connectionTLS(location.tls))
+        configuration.options.connectTimeout = .init(operationTimeout)
+        configuration.options.additionalStartupParameters = [("default_transaction_isolation", "read committed")]
+        return configuration
+    }
+
     /// Closes every connection.
     public func close() async {
+        let open = lanes.withLock { lanes in
+            defer { lanes = nil }
+            return lanes
+        }
+        await open?.close()
         let balancing = balanceTask.withLock { task in
             defer { task = nil }
             return task
@@ -279,7 +315,7 @@ public final class PostgresStore: EngelStore, StatementRunner {
         return try await rows(query, as: PostgresStatements.AccountWithKey.Row.self).map(Self.account(from:))
     }
 
-    private static func account(from row: PostgresStatements.AccountWithKey.Row) throws -> Account {
+    static func account(from row: PostgresStatements.AccountWithKey.Row) throws -> Account {
         let (id, nameText, apiKey, digestText, enabled, created) = row
         guard let name = try? AccountName(nameText), let digest = HashDigest(hexadecimal: digestText) else {
             throw StoreError.corrupt("unreadable account row \(id)")

@@ -1,0 +1,293 @@
+import EngelCore
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+
+/// The connections that answer API requests, kept on the server's own event loops: a request that
+/// arrives on a loop is sent on a connection of that loop, and its answer comes back there, with
+/// no task, no thread hop and no timer of its own.
+///
+/// Each loop holds a ``PostgresLane``. Its connections prepare every statement once, when they
+/// connect; a call waits for no pool: it goes to the connection with the fewest calls in flight,
+/// which queues it behind them. One timer per loop fails calls that outlive their deadline, and a
+/// lost connection is replaced, with a growing pause, while the database is away.
+final class PostgresLanes: Sendable {
+    private let lanes: [PostgresLane]
+    /// The lane of each loop, by the loop's identity: a loop without a lane of its own (more loops
+    /// than connections) shares another's, at the cost of a hop.
+    private let laneOfLoop: [ObjectIdentifier: PostgresLane]
+
+    /// Opens `connections` connections in all, spread over the loops of `group`.
+    init(
+        group: MultiThreadedEventLoopGroup, connections: Int, configuration: PostgresConnection.Configuration,
+        statements: [String: String], deadline: Duration, logger: Logger
+    ) {
+        let loops = Array(group.makeIterator())
+        let laneCount = max(1, min(loops.count, connections))
+        lanes = (0..<laneCount).map { index in
+            // The first lanes take what does not divide evenly.
+            let share = connections / laneCount + (index < connections % laneCount ? 1 : 0)
+            return PostgresLane(
+                eventLoop: loops[index], size: max(1, share), configuration: configuration, statements: statements,
+                deadline: deadline, firstConnectionID: index * 1000 + 1, logger: logger)
+        }
+        var laneOfLoop: [ObjectIdentifier: PostgresLane] = [:]
+        for (index, loop) in loops.enumerated() { laneOfLoop[ObjectIdentifier(loop)] = lanes[index % laneCount] }
+        self.laneOfLoop = laneOfLoop
+        for lane in lanes { lane.start() }
+    }
+
+    /// The lane of the loop this runs on, or the first when it runs on none (tests, tasks).
+    var current: PostgresLane {
+        if let loop = MultiThreadedEventLoopGroup.currentEventLoop, let lane = laneOfLoop[ObjectIdentifier(loop)] {
+            return lane
+        }
+        return lanes[0]
+    }
+
+    /// Closes every connection and fails the calls still waiting.
+    func close() async {
+        for lane in lanes { await lane.close() }
+    }
+}
+
+/// One call a lane carries: what to run on a connection, and whom to tell it failed.
+private struct LaneCall: Sendable {
+    let id: UInt64
+    let deadline: NIODeadline
+    let run: @Sendable (PostgresLaneConnection) -> EventLoopFuture<Void>
+    let fail: @Sendable (any Error) -> Void
+}
+
+/// A connection of a lane, with the statements it prepared; touched on the lane's loop only.
+final class PostgresLaneConnection: @unchecked Sendable {
+    let connection: PostgresConnection
+    let prepared: [String: PreparedQuery]
+    /// Calls sent on it and not yet answered.
+    var inFlight = 0
+
+    init(connection: PostgresConnection, prepared: [String: PreparedQuery]) {
+        self.connection = connection
+        self.prepared = prepared
+    }
+
+    /// Runs the statement named `name` with `binds`; its rows.
+    func execute(_ name: String, _ binds: [PostgresData]) -> EventLoopFuture<[PostgresRow]> {
+        guard let statement = prepared[name] else {
+            return connection.eventLoop.makeFailedFuture(StoreError.corrupt("no prepared statement \(name)"))
+        }
+        return statement.execute(binds)
+    }
+}
+
+/// The connections of one event loop. Everything it holds is touched on that loop only, which is
+/// what makes it safe to share.
+final class PostgresLane: @unchecked Sendable {
+    let eventLoop: any EventLoop
+    private let size: Int
+    private let configuration: PostgresConnection.Configuration
+    private let statements: [String: String]
+    private let deadline: TimeAmount
+    private let logger: Logger
+
+    private var ready: [PostgresLaneConnection] = []
+    private var connecting = 0
+    private var failedAttempts = 0
+    private var nextConnectionID: Int
+    /// Calls that found no connection ready, oldest first.
+    private var waiting: [LaneCall] = []
+    /// Calls sent and not answered, by id: the deadline timer looks here.
+    private var sent: [UInt64: LaneCall] = [:]
+    private var nextCallID: UInt64 = 0
+    private var timer: RepeatedTask?
+    private var closed = false
+
+    init(
+        eventLoop: any EventLoop, size: Int, configuration: PostgresConnection.Configuration,
+        statements: [String: String], deadline: Duration, firstConnectionID: Int, logger: Logger
+    ) {
+        self.eventLoop = eventLoop
+        self.size = size
+        self.configuration = configuration
+        self.statements = statements
+        self.deadline = TimeAmount(deadline)
+        self.nextConnectionID = firstConnectionID
+        self.logger = logger
+    }
+
+    /// Opens the connections and starts the deadline timer.
+    func start() {
+        eventLoop.execute {
+            // A tenth of the deadline: a call fails at most that much after its time.
+            let period = TimeAmount.nanoseconds(max(self.deadline.nanoseconds / 10, 1_000_000))
+            self.timer = self.eventLoop.scheduleRepeatedTask(initialDelay: period, delay: period) { _ in
+                self.expireCalls()
+            }
+            for _ in 0..<self.size { self.connect() }
+        }
+    }
+
+    /// Runs `work` on a connection of this lane, on its loop; `completion` gets what `work`
+    /// gave, or the failure (``StoreUnavailable`` once the deadline has passed), exactly once.
+    func submit<Value: Sendable>(
+        _ work: @escaping @Sendable (PostgresLaneConnection) -> EventLoopFuture<Value>,
+        completion: @escaping @Sendable (Result<Value, any Error>) -> Void
+    ) {
+        if eventLoop.inEventLoop {
+            enqueue(work, completion: completion)
+        } else {
+            // Tests and tasks reach the lane from elsewhere: one hop onto its loop.
+            eventLoop.execute { self.enqueue(work, completion: completion) }
+        }
+    }
+
+    private func enqueue<Value: Sendable>(
+        _ work: @escaping @Sendable (PostgresLaneConnection) -> EventLoopFuture<Value>,
+        completion: @escaping @Sendable (Result<Value, any Error>) -> Void
+    ) {
+        guard !closed else {
+            completion(.failure(StoreError.closed))
+            return
+        }
+        nextCallID &+= 1
+        let id = nextCallID
+        let call = LaneCall(
+            id: id, deadline: .now() + deadline,
+            run: { connection in
+                work(connection).map { value in
+                    // Only the first outcome counts: the deadline may have answered already.
+                    if self.sent.removeValue(forKey: id) != nil { completion(.success(value)) }
+                }.recover { error in
+                    if self.sent.removeValue(forKey: id) != nil { completion(.failure(error)) }
+                }
+            },
+            fail: { completion(.failure($0)) })
+        if let connection = leastBusy() {
+            send(call, on: connection)
+        } else {
+            waiting.append(call)
+            if ready.isEmpty && connecting == 0 { connect() }
+        }
+    }
+
+    private func leastBusy() -> PostgresLaneConnection? {
+        ready.min { $0.inFlight < $1.inFlight }
+    }
+
+    private func send(_ call: LaneCall, on connection: PostgresLaneConnection) {
+        sent[call.id] = call
+        connection.inFlight += 1
+        call.run(connection).whenComplete { _ in connection.inFlight -= 1 }
+    }
+
+    /// Fails the calls whose deadline has passed, sent or waiting.
+    private func expireCalls() {
+        let now = NIODeadline.now()
+        let late = sent.values.filter { $0.deadline <= now }
+        for call in late {
+            sent.removeValue(forKey: call.id)
+            call.fail(StoreUnavailable(reason: "no answer from PostgreSQL within \(deadline.seconds) s"))
+        }
+        guard waiting.contains(where: { $0.deadline <= now }) else { return }
+        var kept: [LaneCall] = []
+        for call in waiting {
+            if call.deadline <= now {
+                call.fail(StoreUnavailable(reason: "no connection to PostgreSQL within \(deadline.seconds) s"))
+            } else {
+                kept.append(call)
+            }
+        }
+        waiting = kept
+    }
+
+    /// Opens one connection and prepares every statement on it; tries again later on failure.
+    private func connect() {
+        guard !closed else { return }
+        connecting += 1
+        let id = nextConnectionID
+        nextConnectionID += 1
+        PostgresConnection.connect(on: eventLoop, configuration: configuration, id: id, logger: logger)
+            .flatMap { connection in
+                self.prepare(on: connection).flatMapError { error in
+                    let closed: EventLoopFuture<Void> = connection.close()
+                    return closed.flatMapThrowing { throw error }
+                }
+            }
+            .whenComplete { result in
+                self.connecting -= 1
+                switch result {
+                case .success(let connection):
+                    self.failedAttempts = 0
+                    self.adopt(connection)
+                case .failure(let error):
+                    self.failedAttempts += 1
+                    self.logger.warning(
+                        "cannot open a PostgreSQL connection for requests",
+                        metadata: ["error": "\(String(reflecting: error))", "attempt": "\(self.failedAttempts)"])
+                    self.retryLater()
+                }
+            }
+    }
+
+    private func prepare(on connection: PostgresConnection) -> EventLoopFuture<PostgresLaneConnection> {
+        var chain = eventLoop.makeSucceededFuture([String: PreparedQuery]())
+        for (name, sql) in statements {
+            chain = chain.flatMap { prepared in
+                connection.prepare(query: sql).map { statement in
+                    var more = prepared
+                    more[name] = statement
+                    return more
+                }
+            }
+        }
+        return chain.map { PostgresLaneConnection(connection: connection, prepared: $0) }
+    }
+
+    private func adopt(_ connection: PostgresLaneConnection) {
+        guard !closed else {
+            let _: EventLoopFuture<Void> = connection.connection.close()
+            return
+        }
+        ready.append(connection)
+        connection.connection.closeFuture.whenComplete { _ in
+            self.ready.removeAll { $0 === connection }
+            guard !self.closed else { return }
+            self.logger.info("a PostgreSQL connection for requests closed; opening another")
+            self.connect()
+        }
+        while !waiting.isEmpty, let next = leastBusy() {
+            send(waiting.removeFirst(), on: next)
+        }
+    }
+
+    /// Connects again after a pause that doubles with each failure, from 50 ms to 2 s.
+    private func retryLater() {
+        guard !closed else { return }
+        let pause = TimeAmount.milliseconds(min(2000, 50 << min(failedAttempts - 1, 6)))
+        eventLoop.scheduleTask(in: pause) { self.connect() }
+    }
+
+    /// Closes the connections and fails every call not yet answered.
+    func close() async {
+        let closing = eventLoop.flatSubmit { () -> EventLoopFuture<Void> in
+            self.closed = true
+            self.timer?.cancel()
+            self.timer = nil
+            for call in self.waiting { call.fail(StoreError.closed) }
+            self.waiting = []
+            for call in self.sent.values { call.fail(StoreError.closed) }
+            self.sent = [:]
+            let connections = self.ready
+            self.ready = []
+            let closing: [EventLoopFuture<Void>] = connections.map { $0.connection.close() }
+            return EventLoopFuture.andAllComplete(closing, on: self.eventLoop)
+        }
+        try? await closing.get()
+    }
+}
+
+extension TimeAmount {
+    /// Whole seconds, for messages.
+    fileprivate var seconds: Int64 { nanoseconds / 1_000_000_000 }
+}

@@ -1,0 +1,411 @@
+import EngelCore
+import Foundation
+import NIOCore
+import NIOPosix
+import PostgresNIO
+import Synchronization
+
+extension PostgresStore {
+    /// The API's calls, carried on the server's event loops (``PostgresLanes``) instead of a task
+    /// each, once ``prepareForServing()`` opened the lanes; calls the lanes do not carry (batches,
+    /// entries, the feed) and calls before that go through the pool as every other method does.
+    public func reply(to call: ListCall) -> Reply<Result<ListCallResult, any Error>> {
+        guard let lanes = lanes.withLock({ $0 }), let operation = try? call.operation.get(),
+            Self.lanesCarry(operation)
+        else {
+            return .suspending { await self.carryOut(call) }
+        }
+        let pending = PendingReply<Result<ListCallResult, any Error>>()
+        let reach = Int64(chunkTarget)
+        let known = knownAccounts.withLock { $0[call.apiKey] }
+        lanes.current.submit(
+            { connection in
+                self.carryOut(operation, of: call, knownAs: known, reach: reach, on: connection)
+            },
+            completion: { pending.fulfil($0) })
+        return .later(pending)
+    }
+
+    /// Carries `operation` out in one statement that also checks the credentials, when the key's
+    /// account is known from an earlier call; otherwise, or when that check fails, reads the
+    /// account first, so the refusal says why, and remembers it.
+    private func carryOut(
+        _ operation: ListOperation, of call: ListCall, knownAs known: Account?, reach: Int64,
+        on connection: PostgresLaneConnection
+    ) -> EventLoopFuture<ListCallResult> {
+        let credentials = GivenCredentials(call)
+        guard let known else {
+            return authenticate(call, on: connection).flatMap { account in
+                self.carryOutKnown(operation, for: account, credentials, reach: reach, on: connection)
+                    .flatMapThrowing { outcome in
+                        guard let outcome else { throw APIError(.unauthorized, "credentials changed meanwhile") }
+                        return ListCallResult(account: account, outcome: outcome)
+                    }
+            }
+        }
+        return carryOutKnown(operation, for: known, credentials, reach: reach, on: connection).flatMap { outcome in
+            if let outcome {
+                return connection.connection.eventLoop.makeSucceededFuture(
+                    ListCallResult(account: known, outcome: outcome))
+            }
+            // Refused: what changed (a rotated hash, API access off, a deleted account) decides the answer.
+            self.knownAccounts.withLock { _ = $0.removeValue(forKey: call.apiKey) }
+            return self.carryOut(operation, of: call, knownAs: nil, reach: reach, on: connection)
+        }
+    }
+
+    /// The key's account as the database holds it, when the hash digest authenticates it (and
+    /// remembered then), or 401 as ``AccountStore/authenticate(apiKey:hashDigest:)`` decides.
+    private func authenticate(_ call: ListCall, on connection: PostgresLaneConnection) -> EventLoopFuture<Account> {
+        connection.execute(LaneStatement.account, [PostgresData(string: call.apiKey)]).flatMapThrowing { rows in
+            guard let row = rows.first else {
+                _ = laneDecoyDigest.matches(call.hashDigest)
+                throw APIError(.unauthorized, "unknown key")
+            }
+            let cells = BinaryCells(row)
+            let account = try Self.account(
+                from: (
+                    cells.decode(0, as: Int64.self), cells.decode(1, as: String.self), cells.decode(2, as: String.self),
+                    cells.decode(3, as: String.self), cells.decode(4, as: Bool.self), cells.decode(5, as: Int64.self)
+                ))
+            guard account.accepts(call.hashDigest) else {
+                throw APIError(.unauthorized, account.apiEnabled ? "wrong hash" : "API access is off")
+            }
+            self.knownAccounts.withLock { known in
+                // Only authenticated keys come in, so this grows with the accounts in use; a
+                // bound keeps a server with very many of them from holding every one.
+                if known.count >= 10_000 { known.removeAll(keepingCapacity: true) }
+                known[call.apiKey] = account
+            }
+            return account
+        }
+    }
+
+    /// Whether the lanes carry `operation`: the calls a sender makes at volume.
+    private static func lanesCarry(_ operation: ListOperation) -> Bool {
+        switch operation {
+        case .add, .remove, .page: true
+        case .check(_, _, let detail): !detail
+        case .entries, .addBatch, .removeBatch, .changes: false
+        }
+    }
+
+    /// Opens the lanes: `connections` of the store's budget, on the loops the server answers on.
+    func openLanes(connections: Int) throws {
+        let lanes = PostgresLanes(
+            group: MultiThreadedEventLoopGroup.singleton, connections: connections,
+            configuration: try connectionConfiguration(), statements: LaneStatement.catalog,
+            deadline: operationTimeout, logger: logger)
+        let previous = self.lanes.withLock { current in
+            defer { current = lanes }
+            return current
+        }
+        if let previous {
+            Task { await previous.close() }
+        }
+    }
+
+    /// The account `call`'s key names when its hash digest authenticates it, or 401, as
+    /// ``AccountStore/authenticate(apiKey:hashDigest:)`` decides; read from the database on every
+    /// call, so a change made through any server counts from the next request on.
+    private static func authenticate(_ call: ListCall, on connection: PostgresLaneConnection)
+        -> EventLoopFuture<Account>
+    {
+        connection.execute(LaneStatement.account, [PostgresData(string: call.apiKey)]).flatMapThrowing { rows in
+            guard let row = rows.first else {
+                _ = laneDecoyDigest.matches(call.hashDigest)
+                throw APIError(.unauthorized, "unknown key")
+            }
+            let cells = BinaryCells(row)
+            let account = try Self.account(
+                from: (
+                    cells.decode(0, as: Int64.self), cells.decode(1, as: String.self), cells.decode(2, as: String.self),
+                    cells.decode(3, as: String.self), cells.decode(4, as: Bool.self), cells.decode(5, as: Int64.self)
+                ))
+            guard account.accepts(call.hashDigest) else {
+                throw APIError(.unauthorized, account.apiEnabled ? "wrong hash" : "API access is off")
+            }
+            return account
+        }
+    }
+
+    /// Carries `operation` out for `account` in statements whose first also checks `credentials`
+    /// against what the database holds now; `nil` when that check refused them.
+    private func carryOutKnown(
+        _ operation: ListOperation, for account: Account, _ credentials: GivenCredentials, reach: Int64,
+        on connection: PostgresLaneConnection
+    ) -> EventLoopFuture<ListCallResult.Outcome?> {
+        let id = account.id
+        switch operation {
+        case .add(let number, let date, let provenance):
+            let binds =
+                [
+                    PostgresData(int64: id), PostgresData(int64: number.national),
+                    PostgresData(int64: date.microsecondsSince1970),
+                ]
+                + Self.provenanceBinds(provenance, until: true) + credentials.binds
+            return Self.retryingDeadlocks(on: connection) { connection.execute(LaneStatement.add, binds) }
+                .flatMapThrowing { rows in
+                    try Self.refused(rows) ? nil : .added(rows.isEmpty ? .alreadyListed : .added)
+                }
+        case .remove(let number, let date, let provenance):
+            let binds =
+                [
+                    PostgresData(int64: id), PostgresData(int64: number.national),
+                    PostgresData(int64: date.microsecondsSince1970),
+                ]
+                + Self.provenanceBinds(provenance, until: false) + credentials.binds
+            return Self.retryingDeadlocks(on: connection) { connection.execute(LaneStatement.remove, binds) }
+                .flatMapThrowing { rows in try Self.refused(rows) ? nil : .removed(!rows.isEmpty) }
+        case .page(let filter, let page):
+            return Self.pageNationals(
+                for: id, filter: filter, page: page, reach: reach, credentials: credentials, on: connection
+            ).flatMapThrowing { found in
+                guard let (count, nationals) = found else { return nil }
+                return .page(BlacklistPage(numbers: try Self.phoneNumbers(nationals, account: id), count: Int(count)))
+            }
+        case .check(let batch, let date, _):
+            let nationals = batch.numbers.map(\.national)
+            let binds =
+                [PostgresData(int64: id), Self.int64Array(nationals), PostgresData(int64: date.microsecondsSince1970)]
+                + credentials.binds
+            return connection.execute(LaneStatement.listed, binds).flatMapThrowing { rows in
+                let cells = BinaryCells(try Self.onlyRow(rows, account: id))
+                guard try cells.decode(0, as: Bool.self) else { return nil }
+                let found = Set(try cells.decode(1, as: [Int64].self))
+                return .checked(batch, listed: nationals.map(found.contains))
+            }
+        case .entries, .addBatch, .removeBatch, .changes:
+            return connection.connection.eventLoop.makeFailedFuture(
+                StoreError.corrupt("the lanes do not carry this call"))
+        }
+    }
+
+    /// Whether a write's rows say its credentials were refused: a single row whose number is NULL.
+    private static func refused(_ rows: [PostgresRow]) throws -> Bool {
+        guard rows.count == 1, let row = rows.first else { return false }
+        return try BinaryCells(row).decode(0, as: Int64?.self) == nil
+    }
+
+    /// The count and the numbers of one page, as ``pageNationals(for:filter:page:using:)`` finds
+    /// them through the pool; `nil` when `credentials` were refused.
+    private static func pageNationals(
+        for account: Account.ID, filter: DateFilter, page: PageRequest, reach: Int64, credentials: GivenCredentials,
+        on connection: PostgresLaneConnection
+    ) -> EventLoopFuture<(Int64, [Int64])?> {
+        let limit = Int64(page.rowCount)
+        let offset = Int64(page.offset)
+        let chunked: @Sendable () -> EventLoopFuture<(Int64, [Int64])?> = {
+            connection.execute(
+                LaneStatement.chunkedPage,
+                [
+                    PostgresData(int64: account), PostgresData(int64: filter.lowerMicroseconds ?? .min),
+                    filter.upperMicrosecondsExclusive.map { PostgresData(int64: $0) } ?? PostgresData(type: .int8),
+                    PostgresData(int64: offset), PostgresData(int64: limit),
+                ] + credentials.binds
+            ).flatMapThrowing { rows in try guardedPage(onlyRow(rows, account: account)) }
+        }
+        guard filter.isUnbounded else { return chunked() }
+        if offset < reach {
+            return connection.execute(
+                LaneStatement.frontPage,
+                [PostgresData(int64: account), PostgresData(int64: limit), PostgresData(int64: offset)]
+                    + credentials.binds
+            ).flatMapThrowing { rows in try guardedPage(onlyRow(rows, account: account)) }
+        }
+        return connection.execute(
+            LaneStatement.backPage,
+            [
+                PostgresData(int64: account), PostgresData(int64: limit), PostgresData(int64: offset),
+                PostgresData(int64: reach),
+            ] + credentials.binds
+        ).flatMap { rows in
+            do {
+                let cells = BinaryCells(try onlyRow(rows, account: account))
+                guard try cells.decode(0, as: Bool.self) else {
+                    return connection.connection.eventLoop.makeSucceededFuture(nil)
+                }
+                if let nationals = try cells.decode(2, as: [Int64]?.self) {
+                    return connection.connection.eventLoop.makeSucceededFuture(
+                        (try cells.decode(1, as: Int64.self), nationals))
+                }
+            } catch {
+                return connection.connection.eventLoop.makeFailedFuture(error)
+            }
+            // Too far from the end to walk back: the chunks find it (the credentials were accepted).
+            return chunked()
+        }
+    }
+
+    /// A guarded page's row: whether the credentials were accepted, then the count and the numbers.
+    private static func guardedPage(_ row: PostgresRow) throws -> (Int64, [Int64])? {
+        let cells = BinaryCells(row)
+        guard try cells.decode(0, as: Bool.self) else { return nil }
+        return (try cells.decode(1, as: Int64.self), try cells.decode(2, as: [Int64].self))
+    }
+
+    private static func onlyRow(_ rows: [PostgresRow], account: Account.ID) throws -> PostgresRow {
+        guard let row = rows.first else { throw StoreError.corrupt("no answer to a page of account \(account)") }
+        return row
+    }
+
+    /// Runs `statement` again, up to five times, when PostgreSQL ended it to break a deadlock (see
+    /// ``retryingDeadlocks(_:)``).
+    private static func retryingDeadlocks(
+        on connection: PostgresLaneConnection, attempt: Int = 0,
+        _ statement: @escaping @Sendable () -> EventLoopFuture<[PostgresRow]>
+    ) -> EventLoopFuture<[PostgresRow]> {
+        statement().flatMapError { error in
+            if let failure = error as? PSQLError, failure.serverInfo?[.sqlState] == "40P01", attempt < 5 {
+                return retryingDeadlocks(on: connection, attempt: attempt + 1, statement)
+            }
+            return connection.connection.eventLoop.makeFailedFuture(error)
+        }
+    }
+
+    /// Source and reason, then `until` when `until`, then the actor.
+    private static func provenanceBinds(_ provenance: Provenance, until: Bool) -> [PostgresData] {
+        var binds = [
+            PostgresData(string: provenance.source.rawValue),
+            provenance.reason.map { PostgresData(string: $0) } ?? PostgresData(type: .text),
+        ]
+        if until {
+            binds.append(
+                provenance.until.map { PostgresData(int64: $0.microsecondsSince1970) } ?? PostgresData(type: .int8))
+        }
+        binds.append(PostgresData(string: provenance.actor.description))
+        return binds
+    }
+
+    /// `nationals` as a `BIGINT[]` parameter, in PostgreSQL's binary form.
+    private static func int64Array(_ nationals: [Int64]) -> PostgresData {
+        var buffer = ByteBuffer()
+        nationals.encode(into: &buffer, context: .default)
+        return PostgresData(type: .int8Array, formatCode: .binary, value: buffer)
+    }
+}
+
+private let laneDecoyDigest = HashDigest(of: "decoy")
+
+/// The cells of a row a lane's statement returned. Their values come in binary, as every
+/// statement's do, but a statement prepared through `PreparedQuery` describes its columns as text,
+/// so each cell is read as binary here instead of as its description says.
+private struct BinaryCells {
+    let cells: [PostgresCell]
+
+    init(_ row: PostgresRow) {
+        cells = row.map { cell in
+            var binary = cell
+            binary.format = .binary
+            return binary
+        }
+    }
+
+    func decode<Value: PostgresDecodable>(_ column: Int, as type: Value.Type) throws -> Value {
+        guard column < cells.count else { throw StoreError.corrupt("a row has no column \(column)") }
+        return try cells[column].decode(Value.self)
+    }
+}
+
+/// The credentials of a call, as the lanes' statements check them: the key, and the hex digest of
+/// the hash as the accounts table keeps it.
+private struct GivenCredentials {
+    let binds: [PostgresData]
+
+    init(_ call: ListCall) {
+        binds = [PostgresData(string: call.apiKey), PostgresData(string: call.hashDigest.hexadecimal)]
+    }
+}
+
+/// The statements every lane connection prepares when it connects: the pool's own statements,
+/// each checking the call's credentials in the same statement (the two parameters after its own:
+/// the key and the hash digest), with every parameter's type written into the SQL, since a
+/// statement prepared this way declares none.
+///
+/// A check read within the request's own statement keeps the promise the README makes: a change
+/// made with `engel account disable-api`, `rotate` or `delete` is refused by every server from the
+/// next request on. A page checks first and reads nothing when refused; a write takes its locks,
+/// and so writes, only when accepted, and then answers one row with a NULL number.
+enum LaneStatement {
+    static let account = "lane_account"
+    static let add = "lane_add"
+    static let remove = "lane_remove"
+    static let listed = "lane_listed"
+    static let frontPage = "lane_front_page"
+    static let backPage = "lane_back_page"
+    static let chunkedPage = "lane_chunked_page"
+
+    static let catalog: [String: String] = [
+        account: typed(PostgresStatements.AccountWithKey.sql, ["TEXT"]),
+        add: typed(
+            guardedWrite(PostgresStatements.Add.sql, key: 8),
+            ["BIGINT", "BIGINT", "BIGINT", "TEXT", "TEXT", "BIGINT", "TEXT", "TEXT", "TEXT"]),
+        remove: typed(
+            guardedWrite(PostgresStatements.Remove.sql, key: 7),
+            ["BIGINT", "BIGINT", "BIGINT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT"]),
+        listed: typed(
+            guardedRead(
+                """
+                SELECT ARRAY(SELECT number FROM blacklist WHERE account_id = $1 AND number = ANY($2)
+                               AND (until IS NULL OR until > $3))
+                """, key: 4), ["BIGINT", "BIGINT[]", "BIGINT", "TEXT", "TEXT"]),
+        frontPage: typed(
+            guardedRead(PostgresStatements.FrontPage.sql, key: 4), ["BIGINT", "BIGINT", "BIGINT", "TEXT", "TEXT"]),
+        backPage: typed(
+            guardedRead(PostgresStatements.BackPage.sql, key: 5),
+            ["BIGINT", "BIGINT", "BIGINT", "BIGINT", "TEXT", "TEXT"]),
+        chunkedPage: typed(
+            guardedRead(PostgresStatements.ChunkedPage.sql, key: 6),
+            ["BIGINT", "BIGINT", "BIGINT", "BIGINT", "BIGINT", "TEXT", "TEXT"]),
+    ]
+
+    /// Whether account `$1` has the key `$key`, the digest `$(key + 1)` and API access on.
+    private static func accepted(key: Int) -> String {
+        "EXISTS (SELECT 1 FROM accounts WHERE id = $1 AND api_key = $\(key) AND hash_digest = $\(key + 1) AND api_enabled)"
+    }
+
+    /// `sql`, a read whose last SELECT may take a WHERE, run only when the credentials are
+    /// accepted: a row of whether they were, then the read's columns (NULL when refused).
+    private static func guardedRead(_ sql: String, key: Int) -> String {
+        """
+        SELECT g.ok, p.* FROM (SELECT \(accepted(key: key)) AS ok) AS g
+        LEFT JOIN LATERAL (\(sql) WHERE g.ok) AS p ON TRUE
+        """
+    }
+
+    /// `sql`, a write that takes the account's locks first (`PostgresStatements.locked`) and reads
+    /// its rows from them, made to take them only when the credentials are accepted, and to
+    /// answer one NULL row otherwise.
+    private static func guardedWrite(_ sql: String, key: Int) -> String {
+        precondition(PostgresStatements.locked.hasSuffix(")"), "the locks' CTE changed shape")
+        let guardedLocks =
+            PostgresStatements.locked.dropLast()
+            + "\n    FROM accounts WHERE id = $1 AND api_key = $\(key) AND hash_digest = $\(key + 1) AND api_enabled)"
+        let guarded = sql.replacingOccurrences(of: PostgresStatements.locked, with: guardedLocks)
+            .replacingOccurrences(
+                of: "WHERE NOT EXISTS (SELECT 1 FROM added)",
+                with: "WHERE EXISTS (SELECT 1 FROM locked) AND NOT EXISTS (SELECT 1 FROM added)")
+        return guarded + "\nUNION ALL\nSELECT NULL::BIGINT WHERE NOT EXISTS (SELECT 1 FROM locked)"
+    }
+    /// `sql` with every `$n` cast to `types[n - 1]`.
+    static func typed(_ sql: String, _ types: [String]) -> String {
+        var result = ""
+        var index = sql.startIndex
+        while index < sql.endIndex {
+            let character = sql[index]
+            result.append(character)
+            index = sql.index(after: index)
+            guard character == "$" else { continue }
+            var digits = ""
+            while index < sql.endIndex, sql[index].isASCII, sql[index].isNumber {
+                digits.append(sql[index])
+                index = sql.index(after: index)
+            }
+            result += digits
+            if let number = Int(digits), number >= 1, number <= types.count {
+                result += "::" + types[number - 1]
+            }
+        }
+        return result
+    }
+}
