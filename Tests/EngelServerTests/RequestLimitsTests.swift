@@ -24,8 +24,10 @@ struct RequestLimitsTests {
                 try? await connection.send(chunk)
                 sent += 16_384
             }
-            let answer = try await connection.answer(within: .seconds(5))
-            #expect(ContinuousClock.now - started < .seconds(5))
+            // What matters is that the answer comes before the body is read; the time only bounds
+            // the wait, with room for a busy machine.
+            let answer = try await connection.answer(within: .seconds(15))
+            #expect(ContinuousClock.now - started < .seconds(15))
             #expect(sent < 4 * 1024 * 1024, "the server read \(sent) bytes before answering")
             #expect(answer?.hasPrefix("HTTP/1.1 400 ") == true)
             #expect(answer?.lowercased().contains("connection: close") == true)

@@ -108,8 +108,8 @@ struct ClientTests {
             let error = await #expect(throws: IletiMerkeziError.self) { try await client.add("905321234567") }
             #expect(error?.kind == .transport)
             #expect(error?.message == "timed out")
-            // Far below the answer's 3 s, with room for a busy machine.
-            #expect(ContinuousClock.now - started < .seconds(2))
+            // Before the answer's 3 s, with room for a busy machine (the timeout is 200 ms).
+            #expect(ContinuousClock.now - started < .milliseconds(2800))
         }
     }
 
