@@ -93,6 +93,8 @@ final class PostgresLane: @unchecked Sendable {
 
     private var ready: [PostgresLaneConnection] = []
     private var connecting = 0
+    /// Connections waiting out a pause before they are tried again.
+    private var retrying = 0
     private var failedAttempts = 0
     private var nextConnectionID: Int
     /// Calls that found no connection ready, oldest first.
@@ -167,7 +169,8 @@ final class PostgresLane: @unchecked Sendable {
             send(call, on: connection)
         } else {
             waiting.append(call)
-            if ready.isEmpty && connecting == 0 { connect() }
+            // Nothing on its way (every attempt failed before): try again now, within the lane's size.
+            if ready.isEmpty && connecting == 0 && retrying == 0 { connect() }
         }
     }
 
@@ -265,7 +268,11 @@ final class PostgresLane: @unchecked Sendable {
     private func retryLater() {
         guard !closed else { return }
         let pause = TimeAmount.milliseconds(min(2000, 50 << min(failedAttempts - 1, 6)))
-        eventLoop.scheduleTask(in: pause) { self.connect() }
+        retrying += 1
+        eventLoop.scheduleTask(in: pause) {
+            self.retrying -= 1
+            self.connect()
+        }
     }
 
     /// Closes the connections and fails every call not yet answered.
