@@ -116,7 +116,7 @@ struct PanelPasswordsTests {
             return
         }
 
-        let log = try await store.auditLog(forAccountNamed: acme.name)
+        let log = await store.auditLog(forAccountNamed: acme.name)
         #expect(
             log.map(\.action) == [
                 .created, .panelUserCreated, .panelSignIn, .panelSignInFailed, .panelUserDisabled, .panelSignInFailed,
