@@ -137,7 +137,7 @@ struct AccountCommand: AsyncParsableCommand {
 
     struct Delete: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Delete an account and its whole list.",
+            abstract: "Delete an account, its whole list and its panel users.",
             discussion: "Example: engel account delete acme --yes")
 
         @Argument(help: "The account's name.") var name: String

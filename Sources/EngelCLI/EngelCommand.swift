@@ -16,6 +16,7 @@ public struct EngelCommand: AsyncParsableCommand {
               engel account create acme                     # prints the key, secret and hash once
               engel account list
               engel webhook add acme https://crm.example.com/engel   # posts acme's changes there
+              engel panel-user create ayse --account acme   # a panel user (pages not served yet)
 
             Client commands talk to --url (env ENGEL_URL; default the live API) with --key and
             --hash (env ILETIMERKEZI_API_KEY, ILETIMERKEZI_API_HASH):
@@ -27,7 +28,8 @@ public struct EngelCommand: AsyncParsableCommand {
             """,
         version: "engel \(EngelVersion.text)",
         subcommands: [
-            ServeCommand.self, MigrateCommand.self, BackupCommand.self, AccountCommand.self, WebhookCommand.self,
+            ServeCommand.self, MigrateCommand.self, BackupCommand.self, AccountCommand.self, PanelUserCommand.self,
+            WebhookCommand.self,
             AddCommand.self,
             RemoveCommand.self,
             ListCommand.self,

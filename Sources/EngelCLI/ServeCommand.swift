@@ -87,6 +87,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .setting(.webhookPollInterval), help: .setting(.webhookPollInterval))
     var webhookPollInterval: Double?
 
+    @Option(name: .setting(.panel), help: .setting(.panel, valueName: "on|off"))
+    var panel: String?
+
+    @Option(name: .setting(.panelPasswordCost), help: .setting(.panelPasswordCost))
+    var panelPasswordCost: Int?
+
     /// The flags given, by setting.
     var overrides: ServerConfiguration.Overrides {
         var overrides = ServerConfiguration.Overrides()
@@ -110,6 +116,8 @@ struct ServeCommand: AsyncParsableCommand {
         overrides.set(.webhookMaximumBackoff, webhookMaxBackoff)
         overrides.set(.webhookLease, webhookLease)
         overrides.set(.webhookPollInterval, webhookPollInterval)
+        overrides.set(.panel, panel)
+        overrides.set(.panelPasswordCost, panelPasswordCost)
         return overrides
     }
 

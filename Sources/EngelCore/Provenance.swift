@@ -246,6 +246,19 @@ public enum AuditAction: String, Sendable, Hashable, CaseIterable {
     case webhookAdded = "webhook-added"
     /// A webhook was removed.
     case webhookRemoved = "webhook-removed"
+    /// Someone failed to sign in to the panel as one of the account's users (a wrong password, or a
+    /// disabled user).
+    case panelSignInFailed = "panel-sign-in-failed"
+    /// A panel user of the account was created (the detail names it and its role).
+    case panelUserCreated = "panel-user-created"
+    /// A panel user of the account was disabled, and its sessions ended.
+    case panelUserDisabled = "panel-user-disabled"
+    /// A panel user of the account was enabled again.
+    case panelUserEnabled = "panel-user-enabled"
+    /// A panel user's password was replaced, and its sessions ended.
+    case panelPasswordReset = "panel-password-reset"
+    /// A panel user of the account was deleted, and its sessions ended.
+    case panelUserDeleted = "panel-user-deleted"
 }
 
 /// One record of the audit log. Never holds a phone number or a credential.

@@ -46,8 +46,8 @@ public protocol AccountStore: Sendable {
     /// Replaces the stored hash digest; returns whether the account exists.
     func replaceHashDigest(_ digest: HashDigest, forAccountNamed name: AccountName, audit: AuditContext) async throws
         -> Bool
-    /// Deletes the account, its whole list, its change log and its webhooks, leaving an audit
-    /// record; returns whether it existed.
+    /// Deletes the account, its whole list, its change log, its webhooks and its panel users (ending
+    /// their sessions), leaving an audit record; returns whether it existed.
     func deleteAccount(named name: AccountName, audit: AuditContext) async throws -> Bool
     /// Records `action` in the account's audit log (panel sign-ins; the store records its own
     /// changes itself); returns whether the account exists.
@@ -212,8 +212,8 @@ public protocol WebhookStore: Sendable {
     func claimWebhook(id: Int64, holder: String, now: Date, lease: Duration) async throws -> Bool
 }
 
-/// A store of accounts and their lists: what the server runs on.
-public protocol EngelStore: AccountStore, BlacklistStore, WebhookStore {
+/// A store of accounts and their lists, and of the panel's users: what the server runs on.
+public protocol EngelStore: AccountStore, BlacklistStore, WebhookStore, PanelStore {
     /// Authenticates `call` and carries its operation out, as ``carryOut(_:)`` does; the reply is
     /// at hand when the store needs no suspension for it (see ``Reply``).
     func reply(to call: ListCall) -> Reply<Result<ListCallResult, any Error>>
@@ -277,6 +277,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case credentialsRefused(String)
     /// The account a write names does not exist (any more).
     case accountMissing
+    /// A panel user with this name exists already.
+    case panelUserExists(PanelUserName)
 
     public var description: String {
         switch self {
@@ -292,6 +294,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidLocation(let detail): detail
         case .contended(let detail): "the store is too busy: \(detail)"
         case .accountMissing: "the account does not exist"
+        case .panelUserExists(let name): "a panel user named \"\(name)\" exists already"
         }
     }
 }

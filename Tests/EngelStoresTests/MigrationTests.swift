@@ -91,7 +91,7 @@ struct SQLiteProvenanceMigrationTests: NumberedEntries {
         try await threadPool.shutdownGracefully()
 
         let store = try await SQLiteStore.open(path: path)
-        #expect(store.schemaMigration == SchemaMigration(fromVersion: 3, toVersion: 4))
+        #expect(store.schemaMigration == SchemaMigration(fromVersion: 3, toVersion: SQLiteSchema.migrations.count))
         let page = try await store.entries(for: 1, filter: .none, page: .first)
         #expect(page.count == 3)
         #expect(page.seq == 0)
@@ -105,6 +105,40 @@ struct SQLiteProvenanceMigrationTests: NumberedEntries {
         let log = try await store.changes(for: 1, after: 0, limit: 10)
         #expect(log.changes.map(\.action) == [.remove])
         #expect(log.oldest == log.next)
+        await store.close()
+    }
+}
+
+@Suite("SQLite migration 5")
+struct SQLitePanelMigrationTests {
+    @Test("a version-4 database keeps its accounts and gains panel users and sessions")
+    func fromVersion4() async throws {
+        let path = TestDatabases.temporarySQLitePath()
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let threadPool = NIOThreadPool(numberOfThreads: 1)
+        threadPool.start()
+        let connection = try await SQLiteConnection.open(
+            storage: .file(path: path), threadPool: threadPool, on: MultiThreadedEventLoopGroup.singleton.any())
+        for statement in SQLiteSchema.migrations.prefix(4).joined() {
+            _ = try await connection.query(statement)
+        }
+        _ = try await connection.query(
+            "INSERT INTO accounts (name, api_key, hash_digest, api_enabled, created_at) VALUES ('acme', 'k', ?, 1, 0)",
+            [.text(String(repeating: "0", count: 64))])
+        _ = try await connection.query("PRAGMA user_version = 4")
+        try await connection.close()
+        try await threadPool.shutdownGracefully()
+
+        let store = try await SQLiteStore.open(path: path)
+        #expect(store.schemaMigration == SchemaMigration(fromVersion: 4, toVersion: SQLiteSchema.migrations.count))
+        #expect(try await store.panelUsers().isEmpty)
+        let acme = try AccountName("acme")
+        let user = try await store.createPanelUser(
+            name: PanelUserName("ayse"), role: .operator(acme), passwordHash: PanelPasswordHash(encoded: "$2b$04$x"),
+            audit: .cliNow)
+        let started = try #require(try await store.startPanelSession(user: user.name, at: Date()))
+        #expect(try await store.livePanelSession(token: started.token, at: Date(), policy: .standard) != nil)
         await store.close()
     }
 }

@@ -92,6 +92,41 @@ extension ForwardingStore {
     }
     public func checkHealth() async throws { try await wrapping.checkHealth() }
     public func close() async { await wrapping.close() }
+    public func createPanelUser(
+        name: PanelUserName, role: PanelRole, passwordHash: PanelPasswordHash, audit: AuditContext
+    ) async throws -> PanelUser {
+        try await wrapping.createPanelUser(name: name, role: role, passwordHash: passwordHash, audit: audit)
+    }
+    public func panelUser(named name: PanelUserName) async throws -> PanelUser? {
+        try await wrapping.panelUser(named: name)
+    }
+    public func panelUsers() async throws -> [PanelUser] { try await wrapping.panelUsers() }
+    public func setPanelUserDisabled(_ disabled: Bool, named name: PanelUserName, audit: AuditContext) async throws
+        -> Bool
+    { try await wrapping.setPanelUserDisabled(disabled, named: name, audit: audit) }
+    public func replacePanelPasswordHash(_ hash: PanelPasswordHash, named name: PanelUserName, audit: AuditContext)
+        async throws -> Bool
+    { try await wrapping.replacePanelPasswordHash(hash, named: name, audit: audit) }
+    public func deletePanelUser(named name: PanelUserName, audit: AuditContext) async throws -> Bool {
+        try await wrapping.deletePanelUser(named: name, audit: audit)
+    }
+    public func createPanelSession(
+        digest: PanelSessionDigest, csrfToken: String, user: PanelUserName, at date: Date
+    ) async throws -> PanelSession? {
+        try await wrapping.createPanelSession(digest: digest, csrfToken: csrfToken, user: user, at: date)
+    }
+    public func livePanelSession(digest: PanelSessionDigest, at date: Date, policy: PanelSessionPolicy)
+        async throws -> PanelSession?
+    { try await wrapping.livePanelSession(digest: digest, at: date, policy: policy) }
+    public func endPanelSession(digest: PanelSessionDigest) async throws -> Bool {
+        try await wrapping.endPanelSession(digest: digest)
+    }
+    public func endPanelSessions(ofUserNamed name: PanelUserName) async throws -> Int {
+        try await wrapping.endPanelSessions(ofUserNamed: name)
+    }
+    public func prunePanelSessions(at date: Date, policy: PanelSessionPolicy) async throws -> Int {
+        try await wrapping.prunePanelSessions(at: date, policy: policy)
+    }
 }
 
 /// What a ``FailingStore`` throws: the database went away.

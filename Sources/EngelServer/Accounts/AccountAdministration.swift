@@ -62,7 +62,8 @@ public struct AccountAdministration: Sendable {
         return credentials
     }
 
-    /// Deletes the account, its whole list, its change log and its webhooks; its audit log stays.
+    /// Deletes the account, its whole list, its change log, its webhooks and its panel users; its
+    /// audit log stays.
     public func delete(named text: String) async throws {
         let name = try AccountName(text)
         guard try await store.deleteAccount(named: name, audit: audit) else { throw AccountNotFound(name: name) }

@@ -51,6 +51,10 @@ public struct ServerConfiguration: Sendable {
     public var changeRetentionSweepInterval: Duration = .seconds(3600)
     /// How webhooks are delivered: timeouts, backoff, lease and polling.
     public var webhooks: WebhookSettings
+    /// Whether the operators' web panel is on (``ServerSetting/panel``); no panel page is served yet.
+    public var panelEnabled: Bool = true
+    /// The bcrypt cost of panel passwords (``ServerSetting/panelPasswordCost``).
+    public var panelPasswordCost: Int = PanelPasswords.defaultCost
 
     /// Creates a configuration from explicit values.
     ///

@@ -93,7 +93,7 @@ extension ServerSetting {
         .shutdownGrace, .authenticationFailureLimit, .authenticationFailureWindow,
         .authenticationFailureMaximumDelay, .logLevel, .metricsToken, .expiryInterval, .changeRetentionDays,
         .tlsCertificate, .tlsKey, .webhookTimeout, .webhookFirstBackoff, .webhookMaximumBackoff, .webhookLease,
-        .webhookPollInterval,
+        .webhookPollInterval, .panel, .panelPasswordCost,
     ]
 
     /// `--host`, ``ServerConfiguration/host``.
@@ -266,6 +266,30 @@ extension ServerSetting {
         name: "the webhook poll interval",
         meaning: "seconds between two looks for new changes of a caught-up webhook, "
             + "and for added or removed webhooks")
+}
+
+extension ServerSetting {
+    /// `--panel`, ``ServerConfiguration/panelEnabled``.
+    public static let panel = ServerSetting(
+        "panel", defaultText: "`on`",
+        meaning: "`on` or `off`: the operators' web panel (being built: no panel page is served yet; its users "
+            + "are managed with `engel panel-user`)"
+    ) { setting, sources, configuration throws(ConfigurationError) in
+        guard let text = sources.reader.string(forKey: setting.key) else { return }
+        switch text.trimmingCharacters(in: .whitespaces).lowercased() {
+        case "on": configuration.panelEnabled = true
+        case "off": configuration.panelEnabled = false
+        default: throw ConfigurationError("the panel setting must be on or off, not \(text)")
+        }
+    }
+
+    /// `--panel-password-cost`, ``ServerConfiguration/panelPasswordCost``.
+    public static let panelPasswordCost = integer(
+        "panel-password-cost", \.panelPasswordCost, allowed: PanelPasswords.allowedCosts,
+        name: "the panel password cost", unit: "a bcrypt cost",
+        meaning: "bcrypt cost of panel passwords (each step doubles the work of a hash; a password hashed at "
+            + "another cost still works); at most two passwords are hashed or checked at once, so sign-in "
+            + "attempts cannot take the API's CPU")
 }
 
 extension ServerSetting {

@@ -79,6 +79,16 @@ public actor MemoryStore: EngelStore {
     /// The last change-feed position handed out, across accounts.
     private var feedPosition: Int64 = 0
     private var nextWebhookID: Int64 = 1
+    private var panelUsersByName: [PanelUserName: PanelUser] = [:]
+    private var panelSessionsByDigest: [PanelSessionDigest: PanelSessionRow] = [:]
+
+    /// A session as stored: its user by name, so a change to the user shows in every session.
+    private struct PanelSessionRow {
+        let user: PanelUserName
+        let createdAt: Date
+        var lastSeenAt: Date
+        let csrfToken: String
+    }
 
     /// Creates an empty store.
     public init() {}
@@ -137,6 +147,10 @@ public actor MemoryStore: EngelStore {
         for webhook in webhooksByID.values where webhook.account == account.id {
             webhooksByID[webhook.id] = nil
             leases[webhook.id] = nil
+        }
+        for user in panelUsersByName.values where user.account == name {
+            panelUsersByName[user.name] = nil
+            _ = endPanelSessions(ofUserNamed: user.name)
         }
         record(.deleted, for: name, detail: nil, audit: audit)
         return true
@@ -364,5 +378,117 @@ public actor MemoryStore: EngelStore {
         if let current = leases[id], current.holder != holder, current.until > now { return false }
         leases[id] = Lease(holder: holder, until: now.addingTimeInterval(lease.seconds))
         return true
+    }
+}
+
+// MARK: PanelStore
+
+extension MemoryStore {
+    public func createPanelUser(
+        name: PanelUserName, role: PanelRole, passwordHash: PanelPasswordHash, audit: AuditContext
+    ) throws -> PanelUser {
+        guard panelUsersByName[name] == nil else { throw StoreError.panelUserExists(name) }
+        if let account = role.account, self.account(named: account) == nil { throw StoreError.accountMissing }
+        let user = PanelUser(
+            name: name, role: role, passwordHash: passwordHash, disabled: false, createdAt: Self.stored(audit.at))
+        panelUsersByName[name] = user
+        recordPanel(.panelUserCreated, user, audit: audit)
+        return user
+    }
+
+    public func panelUser(named name: PanelUserName) -> PanelUser? {
+        panelUsersByName[name]
+    }
+
+    public func panelUsers() -> [PanelUser] {
+        panelUsersByName.values.sorted { $0.name < $1.name }
+    }
+
+    public func setPanelUserDisabled(_ disabled: Bool, named name: PanelUserName, audit: AuditContext) -> Bool {
+        guard let user = panelUsersByName[name] else { return false }
+        panelUsersByName[name] = PanelUser(
+            name: name, role: user.role, passwordHash: user.passwordHash, disabled: disabled,
+            createdAt: user.createdAt)
+        if disabled { _ = endPanelSessions(ofUserNamed: name) }
+        recordPanel(disabled ? .panelUserDisabled : .panelUserEnabled, user, audit: audit)
+        return true
+    }
+
+    public func replacePanelPasswordHash(_ hash: PanelPasswordHash, named name: PanelUserName, audit: AuditContext)
+        -> Bool
+    {
+        guard let user = panelUsersByName[name] else { return false }
+        panelUsersByName[name] = PanelUser(
+            name: name, role: user.role, passwordHash: hash, disabled: user.disabled, createdAt: user.createdAt)
+        _ = endPanelSessions(ofUserNamed: name)
+        recordPanel(.panelPasswordReset, user, audit: audit)
+        return true
+    }
+
+    public func deletePanelUser(named name: PanelUserName, audit: AuditContext) -> Bool {
+        guard let user = panelUsersByName.removeValue(forKey: name) else { return false }
+        _ = endPanelSessions(ofUserNamed: name)
+        recordPanel(.panelUserDeleted, user, audit: audit)
+        return true
+    }
+
+    public func createPanelSession(
+        digest: PanelSessionDigest, csrfToken: String, user name: PanelUserName, at date: Date
+    )
+        -> PanelSession?
+    {
+        guard let user = panelUsersByName[name], !user.disabled else { return nil }
+        let row = PanelSessionRow(
+            user: name, createdAt: Self.stored(date), lastSeenAt: Self.stored(date), csrfToken: csrfToken)
+        panelSessionsByDigest[digest] = row
+        return session(digest, row, user)
+    }
+
+    public func livePanelSession(digest: PanelSessionDigest, at date: Date, policy: PanelSessionPolicy)
+        -> PanelSession?
+    {
+        guard var row = panelSessionsByDigest[digest],
+            policy.isLive(createdAt: row.createdAt, lastSeenAt: row.lastSeenAt, at: date),
+            let user = panelUsersByName[row.user], !user.disabled
+        else { return nil }
+        // A request that began before another's touch must not move the last use back.
+        row.lastSeenAt = max(row.lastSeenAt, Self.stored(date))
+        panelSessionsByDigest[digest] = row
+        return session(digest, row, user)
+    }
+
+    public func endPanelSession(digest: PanelSessionDigest) -> Bool {
+        panelSessionsByDigest.removeValue(forKey: digest) != nil
+    }
+
+    public func endPanelSessions(ofUserNamed name: PanelUserName) -> Int {
+        let ended = panelSessionsByDigest.filter { $0.value.user == name }.keys
+        for digest in ended { panelSessionsByDigest[digest] = nil }
+        return ended.count
+    }
+
+    public func prunePanelSessions(at date: Date, policy: PanelSessionPolicy) -> Int {
+        let ended = panelSessionsByDigest.filter {
+            !policy.isLive(createdAt: $0.value.createdAt, lastSeenAt: $0.value.lastSeenAt, at: date)
+        }.keys
+        for digest in ended { panelSessionsByDigest[digest] = nil }
+        return ended.count
+    }
+
+    private func session(_ digest: PanelSessionDigest, _ row: PanelSessionRow, _ user: PanelUser) -> PanelSession {
+        PanelSession(
+            digest: digest, user: user, createdAt: row.createdAt, lastSeenAt: row.lastSeenAt,
+            csrfToken: row.csrfToken)
+    }
+
+    /// `date` to the microsecond, as the other stores keep times.
+    private static func stored(_ date: Date) -> Date {
+        Date(microsecondsSince1970: date.microsecondsSince1970)
+    }
+
+    /// Records a change to `user` in its account's audit log; an admin's goes nowhere.
+    private func recordPanel(_ action: AuditAction, _ user: PanelUser, audit: AuditContext) {
+        guard let account = user.account, self.account(named: account) != nil else { return }
+        record(action, for: account, detail: PanelAudit.detail(user.name, user.role), audit: audit)
     }
 }

@@ -39,6 +39,7 @@ enum PostgresSchema {
         ],
         positionChunks,
         changeLog,
+        panel,
     ]
 
     /// Migration 2: each account's list size, kept by statement triggers in the same transaction

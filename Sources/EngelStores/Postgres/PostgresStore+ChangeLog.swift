@@ -11,7 +11,7 @@ protocol StatementRunner: Sendable {
 }
 
 /// A transaction's connection, for statements that must share its locks.
-private struct ConnectionRunner: StatementRunner {
+struct ConnectionRunner: StatementRunner {
     let connection: PostgresConnection
     let logger: Logger
 

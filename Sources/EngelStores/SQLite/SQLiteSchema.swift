@@ -36,6 +36,7 @@ enum SQLiteSchema {
         ],
         directoryRemoval,
         provenanceAndHistory,
+        panel,
     ]
 
     /// Migration 3: pages and counts come from the lists mirrored in memory (`ListMirror`), so the
@@ -112,6 +113,34 @@ enum SQLiteSchema {
             lease_until INTEGER
         )
         """,
+    ]
+
+    /// Migration 5 (issue 18): the panel's users and their sessions. A user belongs to one account
+    /// (`account_id`) unless it is an admin (NULL). A session is found by the SHA-256 digest of its
+    /// token; the token itself is never stored.
+    static let panel: [String] = [
+        """
+        CREATE TABLE panel_users (
+            name TEXT PRIMARY KEY,
+            role TEXT NOT NULL,
+            account_id INTEGER,
+            password_hash TEXT NOT NULL,
+            disabled INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            CHECK ((role = 'admin') = (account_id IS NULL))
+        )
+        """,
+        "CREATE INDEX panel_users_by_account ON panel_users (account_id)",
+        """
+        CREATE TABLE panel_sessions (
+            digest TEXT PRIMARY KEY,
+            user_name TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            last_seen_at INTEGER NOT NULL,
+            csrf_token TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX panel_sessions_by_user ON panel_sessions (user_name)",
     ]
 
     /// Throws ``StoreError/notEngelDatabase(_:)`` unless the file is Engel's or holds nothing yet:

@@ -299,6 +299,7 @@ public final class SQLiteStore: EngelStore {
             let rows = try await connection.query(
                 "DELETE FROM accounts WHERE name = ? RETURNING id", [.text(name.value)])
             guard let id = rows.first?.column("id")?.int64 else { return false }
+            try await Self.deletePanelUsers(ofAccount: id, on: connection)
             for table in ["blacklist", "changes", "webhooks"] {
                 _ = try await connection.query("DELETE FROM \(table) WHERE account_id = ?", [.int64(id)])
             }
