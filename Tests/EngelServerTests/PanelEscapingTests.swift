@@ -86,6 +86,12 @@ struct PanelEscapingTests {
         #expect(PanelQuery.languageLink("https://evil.example", .english) == "/panel?lang=en")
         #expect(PanelQuery.languageLink("/\\evil.example", .english) == "/panel?lang=en")
         #expect(PanelQuery.languageLink("/panel#x?lang=en", .turkish) == "/panel?lang=tr")
+        #expect(
+            PanelQuery.languageLink("/panel/list?q=a b\"ş<&lang=en", .turkish)
+                == "/panel/list?q=a%20b%22%C5%9F%3C&lang=tr")
+        #expect(
+            PanelQuery.languageLink("/panel/list?start=2026-01-01%2000", .english)
+                == "/panel/list?start=2026-01-01%2000&lang=en")
         #expect(PanelQuery.percentEncoded("a b&c=d/é") == "a%20b%26c%3Dd%2F%C3%A9")
     }
 }

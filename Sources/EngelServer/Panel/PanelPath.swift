@@ -104,12 +104,28 @@ enum PanelQuery {
         let safe =
             target.hasPrefix("/") && !target.hasPrefix("//") && !target.contains("\\")
             && !target.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
-        let (path, query) = splitQuery(safe ? target : PanelPath.root)
+        let (path, query) = splitQuery(safe ? encodedLoosely(target) : PanelPath.root)
         var kept = query.split(separator: "&").filter { pair in
             !pair.isEmpty && pair.split(separator: "=", maxSplits: 1).first != "lang"
         }.map(String.init)
         kept.append("lang=" + language.rawValue)
         return path + "?" + kept.joined(separator: "&")
+    }
+
+    /// `target` with the bytes a URL may not hold as they are (spaces, quotes, angle brackets,
+    /// anything outside ASCII) percent-encoded, and the rest, `%` escapes included, kept.
+    static func encodedLoosely(_ target: String) -> String {
+        var encoded = ""
+        for byte in target.utf8 {
+            switch byte {
+            case 0x21...0x7E where !"\"<>\\^`{|}".utf8.contains(byte):
+                encoded.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = String(byte, radix: 16, uppercase: true)
+                encoded += "%" + (hex.count == 1 ? "0" + hex : hex)
+            }
+        }
+        return encoded
     }
 
     private static func splitQuery(_ target: String) -> (String, Substring) {
