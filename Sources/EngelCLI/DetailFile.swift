@@ -32,7 +32,7 @@ enum DetailFile {
         var records = records(of: text)
         guard let header = records.first else { return [] }
         records.removeFirst()
-        let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let names = header.fields.map(columnName)
         guard let numberColumn = names.firstIndex(where: NumberFile.numberColumnNames.contains) else {
             throw MissingHeader()
         }
@@ -51,6 +51,16 @@ enum DetailFile {
                 line: record.line, text: number, reason: field(record, reasonColumn),
                 until: field(record, untilColumn)?.trimmingCharacters(in: .whitespaces))
         }
+    }
+
+    /// A header field as a column name: trimmed, lowercased, and without a note in parentheses at
+    /// its end, so the panel's export (`until (Turkey time)`) reads as `until`.
+    static func columnName(_ header: String) -> String {
+        var name = header.trimmingCharacters(in: .whitespaces)
+        if name.hasSuffix(")"), let open = name.lastIndex(of: "(") {
+            name = name[..<open].trimmingCharacters(in: .whitespaces)
+        }
+        return name.lowercased()
     }
 
     /// A record's fields, and the line it starts on.
