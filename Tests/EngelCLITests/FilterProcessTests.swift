@@ -101,7 +101,7 @@ struct CheckMethodTests {
         let counted = registry.emitToString().split(separator: "\n").filter {
             $0.hasPrefix("engel_http_requests_total{")
         }
-        #expect(counted.contains { $0.contains("endpoint=\"check-blacklist\"") && $0.hasSuffix(" 1") })
-        #expect(!counted.contains { $0.contains("endpoint=\"get-blacklist\"") })
+        #expect(counted.contains { $0.contains("endpoint=\"/v1/check-blacklist/json\"") && $0.hasSuffix(" 1") })
+        #expect(!counted.contains { $0.contains("endpoint=\"/v1/get-blacklist/json\"") })
     }
 }

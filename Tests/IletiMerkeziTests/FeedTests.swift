@@ -149,7 +149,8 @@ struct FeedTests {
         let cancelled = ContinuousClock.now
         follower.cancel()
         try await follower.value
-        #expect(ContinuousClock.now - cancelled < .seconds(2))
+        // Promptly; the margin is for a busy machine.
+        #expect(ContinuousClock.now - cancelled < .seconds(5))
 
         // Mid-wait, with a poll interval far longer than the test: cancelling still ends it at once.
         let caughtUp = Received()

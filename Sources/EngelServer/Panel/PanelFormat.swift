@@ -124,6 +124,12 @@ struct PanelFormat: Sendable {
         case .historyErased: text(.auditHistoryErased)
         case .webhookAdded: text(.auditWebhookAdded)
         case .webhookRemoved: text(.auditWebhookRemoved)
+        case .panelSignInFailed: text(.auditPanelSignInFailed)
+        case .panelUserCreated: text(.auditPanelUserCreated)
+        case .panelUserDisabled: text(.auditPanelUserDisabled)
+        case .panelUserEnabled: text(.auditPanelUserEnabled)
+        case .panelPasswordReset: text(.auditPanelPasswordReset)
+        case .panelUserDeleted: text(.auditPanelUserDeleted)
         }
     }
 }

@@ -73,7 +73,8 @@ enum PanelStringKey: String, CaseIterable, Sendable {
     case actorAPI, actorPanel, actorCLI, actorSystem, actorUnknown
     case actionAdd, actionRemove
     case auditCreated, auditAPIEnabled, auditAPIDisabled, auditHashRotated, auditDeleted, auditPanelSignIn
-    case auditHistoryErased, auditWebhookAdded, auditWebhookRemoved
+    case auditHistoryErased, auditWebhookAdded, auditWebhookRemoved, auditPanelSignInFailed, auditPanelUserCreated
+    case auditPanelUserDisabled, auditPanelUserEnabled, auditPanelPasswordReset, auditPanelUserDeleted
     // The list.
     case filterStart, filterEnd, filterApply, filterClear, filterHint, listCount, listCountFiltered
     case listEmpty, listEmptyFiltered, listPastEnd, listTableLabel, paginationLabel, pageFirst
@@ -201,6 +202,12 @@ enum PanelStringKey: String, CaseIterable, Sendable {
         case .auditHistoryErased: ("bir numaranın geçmişi silindi (KVKK)", "a number's history erased (KVKK)")
         case .auditWebhookAdded: ("webhook eklendi", "webhook added")
         case .auditWebhookRemoved: ("webhook kaldırıldı", "webhook removed")
+        case .auditPanelSignInFailed: ("panele giriş reddedildi", "panel sign-in refused")
+        case .auditPanelUserCreated: ("panel kullanıcısı oluşturuldu", "panel user created")
+        case .auditPanelUserDisabled: ("panel kullanıcısı devre dışı bırakıldı", "panel user disabled")
+        case .auditPanelUserEnabled: ("panel kullanıcısı yeniden etkinleştirildi", "panel user enabled")
+        case .auditPanelPasswordReset: ("panel parolası sıfırlandı", "panel password reset")
+        case .auditPanelUserDeleted: ("panel kullanıcısı silindi", "panel user deleted")
         case .filterStart: ("Başlangıç", "From")
         case .filterEnd: ("Bitiş", "To")
         case .filterApply: ("Süz", "Filter")
