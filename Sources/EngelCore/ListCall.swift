@@ -88,6 +88,15 @@ extension AccountStore {
             // database holds now.
             found = try await currentAccount(withKey: apiKey)
         }
+        return try Account.authenticated(found, by: hashDigest)
+    }
+}
+
+extension Account {
+    /// `found`, the account a key named (or `nil`), when `hashDigest` authenticates it; else 401,
+    /// saying why for the log. An unknown key costs a digest comparison too, so timing does not
+    /// reveal whether a key exists.
+    public static func authenticated(_ found: Account?, by hashDigest: HashDigest) throws(APIError) -> Account {
         guard let account = found else {
             _ = decoyDigest.matches(hashDigest)
             throw APIError(.unauthorized, "unknown key")

@@ -58,19 +58,16 @@ extension PostgresStore {
     /// remembered then), or 401 as ``AccountStore/authenticate(apiKey:hashDigest:)`` decides.
     private func authenticate(_ call: ListCall, on connection: PostgresLaneConnection) -> EventLoopFuture<Account> {
         connection.execute(LaneStatement.account, [PostgresData(string: call.apiKey)]).flatMapThrowing { rows in
-            guard let row = rows.first else {
-                _ = laneDecoyDigest.matches(call.hashDigest)
-                throw APIError(.unauthorized, "unknown key")
+            let found = try rows.first.map { row in
+                let cells = BinaryCells(row)
+                return try Self.account(
+                    from: (
+                        cells.decode(0, as: Int64.self), cells.decode(1, as: String.self),
+                        cells.decode(2, as: String.self), cells.decode(3, as: String.self),
+                        cells.decode(4, as: Bool.self), cells.decode(5, as: Int64.self)
+                    ))
             }
-            let cells = BinaryCells(row)
-            let account = try Self.account(
-                from: (
-                    cells.decode(0, as: Int64.self), cells.decode(1, as: String.self), cells.decode(2, as: String.self),
-                    cells.decode(3, as: String.self), cells.decode(4, as: Bool.self), cells.decode(5, as: Int64.self)
-                ))
-            guard account.accepts(call.hashDigest) else {
-                throw APIError(.unauthorized, account.apiEnabled ? "wrong hash" : "API access is off")
-            }
+            let account = try Account.authenticated(found, by: call.hashDigest)
             self.knownAccounts.withLock { known in
                 // Only authenticated keys come in, so this grows with the accounts in use; a
                 // bound keeps a server with very many of them from holding every one.
@@ -102,30 +99,6 @@ extension PostgresStore {
         }
         if let previous {
             Task { await previous.close() }
-        }
-    }
-
-    /// The account `call`'s key names when its hash digest authenticates it, or 401, as
-    /// ``AccountStore/authenticate(apiKey:hashDigest:)`` decides; read from the database on every
-    /// call, so a change made through any server counts from the next request on.
-    private static func authenticate(_ call: ListCall, on connection: PostgresLaneConnection)
-        -> EventLoopFuture<Account>
-    {
-        connection.execute(LaneStatement.account, [PostgresData(string: call.apiKey)]).flatMapThrowing { rows in
-            guard let row = rows.first else {
-                _ = laneDecoyDigest.matches(call.hashDigest)
-                throw APIError(.unauthorized, "unknown key")
-            }
-            let cells = BinaryCells(row)
-            let account = try Self.account(
-                from: (
-                    cells.decode(0, as: Int64.self), cells.decode(1, as: String.self), cells.decode(2, as: String.self),
-                    cells.decode(3, as: String.self), cells.decode(4, as: Bool.self), cells.decode(5, as: Int64.self)
-                ))
-            guard account.accepts(call.hashDigest) else {
-                throw APIError(.unauthorized, account.apiEnabled ? "wrong hash" : "API access is off")
-            }
-            return account
         }
     }
 
@@ -284,8 +257,6 @@ extension PostgresStore {
         return PostgresData(type: .int8Array, formatCode: .binary, value: buffer)
     }
 }
-
-private let laneDecoyDigest = HashDigest(of: "decoy")
 
 /// The cells of a row a lane's statement returned. Their values come in binary, as every
 /// statement's do, but a statement prepared through `PreparedQuery` describes its columns as text,
