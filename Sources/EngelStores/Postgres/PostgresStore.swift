@@ -68,9 +68,10 @@ public final class PostgresStore: EngelStore, StatementRunner {
     ///
     /// - Parameters:
     ///   - location: The server and database.
-    ///   - maximumConnections: How many connections the store opens at most, all counted: half for
-    ///     the API's calls once serving (``prepareForServing()``), half for the pool that carries
-    ///     everything else.
+    ///   - maximumConnections: How many connections the store opens at most, all counted: three
+    ///     quarters for the API's calls once serving (``prepareForServing()``), the rest for the pool
+    ///     that carries everything else. Writes commit together when many are in flight at once, so
+    ///     the API's share decides how many adds share a WAL flush.
     ///   - operationTimeout: How long one call may wait, for a connection included.
     ///   - migrationTimeout: How long bringing the schema up to date may take, waiting for another
     ///     server's migration included.
@@ -88,7 +89,7 @@ public final class PostgresStore: EngelStore, StatementRunner {
             host: location.host, port: location.port, username: location.username, password: location.password,
             database: location.database, tls: tls(location.tls))
         precondition(maximumConnections >= 2, "the API's calls and the pool need a connection each")
-        let laneConnections = maximumConnections / 2
+        let laneConnections = maximumConnections * 3 / 4
         configuration.options.maximumConnections = maximumConnections - laneConnections
         configuration.options.connectTimeout = operationTimeout
         // The chunk bookkeeping needs each statement to see what committed before it started,
