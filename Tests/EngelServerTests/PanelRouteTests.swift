@@ -254,6 +254,22 @@ struct PanelRouteTests {
         }
     }
 
+    @Test("the language follows Accept-Language, and a lang choice is remembered in a cookie")
+    func language() async throws {
+        try await Self.withPanel { _, port in
+            var browser = PanelBrowser(port: port)
+            let turkish = try await browser.send("GET", "/panel/sign-in", headers: [("Accept-Language", "tr-TR")])
+            #expect(turkish.body.contains("Giriş yap"))
+            let chosen = try await browser.send(
+                "GET", "/panel/sign-in?lang=en", headers: [("Accept-Language", "tr-TR")])
+            #expect(chosen.body.contains("Sign in"))
+            #expect(chosen.setCookies.contains { $0.hasPrefix("engel_panel_lang=en") && $0.contains("Path=/panel") })
+            let remembered = try await browser.send("GET", "/panel/sign-in", headers: [("Accept-Language", "tr-TR")])
+            #expect(remembered.body.contains("Sign in"))
+            #expect(!remembered.body.contains("Giriş yap"))
+        }
+    }
+
     @Test("the list exports as CSV with a byte order mark")
     func exportList() async throws {
         try await Self.withPanel { _, port in
