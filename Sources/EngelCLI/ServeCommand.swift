@@ -93,6 +93,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .setting(.panelPasswordCost), help: .setting(.panelPasswordCost))
     var panelPasswordCost: Int?
 
+    @Option(name: .setting(.trustForwardedProto), help: .setting(.trustForwardedProto, valueName: "on|off"))
+    var trustForwardedProto: String?
+
     /// The flags given, by setting.
     var overrides: ServerConfiguration.Overrides {
         var overrides = ServerConfiguration.Overrides()
@@ -118,6 +121,7 @@ struct ServeCommand: AsyncParsableCommand {
         overrides.set(.webhookPollInterval, webhookPollInterval)
         overrides.set(.panel, panel)
         overrides.set(.panelPasswordCost, panelPasswordCost)
+        overrides.set(.trustForwardedProto, trustForwardedProto)
         return overrides
     }
 

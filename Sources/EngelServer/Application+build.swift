@@ -9,7 +9,8 @@ public import ServiceLifecycle
 public import UnixSignals
 
 /// Builds the responder: the blacklist methods in JSON and XML, `/healthz`, `/metrics`, and the
-/// envelope for every failure, all answered by one ``RequestPipeline``.
+/// envelope for every failure, all answered by one ``RequestPipeline``; and, while
+/// ``ServerConfiguration/panelEnabled``, the panel's pages under `/panel`.
 ///
 /// - Parameters:
 ///   - store: Where accounts and lists live.
@@ -17,18 +18,29 @@ public import UnixSignals
 ///   - metrics: The registry the server's metrics are made in and `/metrics` shows (a fresh one
 ///     by default: nothing is bootstrapped globally).
 ///   - now: The clock stamping added-at times (tests pass a fixed one).
+///   - servesTLS: Whether the server speaks TLS itself, so the panel's cookies are `Secure`.
 public func buildResponder(
     store: any EngelStore, configuration: ServerConfiguration,
     metrics registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
-    now: @escaping @Sendable () -> Date = { Date() }
+    now: @escaping @Sendable () -> Date = { Date() }, servesTLS: Bool = false
 ) -> EngelResponder {
     let metrics = ServerMetrics(registry: registry)
+    let routes = RouteTable(configuration: configuration)
+    let parser = PhoneNumberParser(prefixes: configuration.mobilePrefixes)
+    // One throttle: failed panel sign-ins and the API's 401s from one address slow each other down.
+    let throttle = AuthenticationThrottle(policy: configuration.authenticationSlowdown)
+    let panel =
+        configuration.panelEnabled
+        ? PanelSite(
+            store: store, configuration: configuration, routes: routes, parser: parser, now: now, throttle: throttle,
+            metrics: metrics, servesTLS: servesTLS
+        ).router().buildResponder()
+        : nil
     return EngelResponder(
         pipeline: RequestPipeline(
-            routes: RouteTable(configuration: configuration), store: store,
-            parser: PhoneNumberParser(prefixes: configuration.mobilePrefixes), now: now, metrics: metrics,
-            throttle: AuthenticationThrottle(policy: configuration.authenticationSlowdown),
-            metricsAuthorization: configuration.metricsToken.map { Array("Bearer \($0)".utf8) }))
+            routes: routes, store: store, parser: parser, now: now, metrics: metrics, throttle: throttle,
+            metricsAuthorization: configuration.metricsToken.map { Array("Bearer \($0)".utf8) }),
+        panel: panel)
 }
 
 /// The `Server` header of every answer.
@@ -47,7 +59,8 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let readTimeout = configuration.readTimeout
-    let responder = buildResponder(store: store, configuration: configuration, metrics: registry, now: now)
+    let responder = buildResponder(
+        store: store, configuration: configuration, metrics: registry, now: now, servesTLS: tls != nil)
     let routes = responder.pipeline.routes
     return Application(
         router: responder,

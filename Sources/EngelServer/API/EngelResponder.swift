@@ -6,15 +6,21 @@ import NIOCore
 /// the connection's ``DirectAnswerHandler`` leaves to it) and those of in-process router tests.
 ///
 /// It reads the body, up to the route's limit, and waits for the pipeline's answer when it is not
-/// at hand; everything else is the pipeline's.
+/// at hand; everything else is the pipeline's. The panel's requests (``RouteTable/isPanel(_:)``)
+/// go to the panel's own router instead.
 public struct EngelResponder: HTTPResponder, HTTPResponderBuilder {
     public typealias Context = EngelRequestContext
 
     let pipeline: RequestPipeline
+    /// The panel's routes; `nil` while the panel is off.
+    let panel: RouterResponder<EngelRequestContext>?
 
     public func buildResponder() -> Self { self }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
+        if let panel, pipeline.routes.isPanel(request.head.path ?? "") {
+            return try await panel.respond(to: request, context: context)
+        }
         let limit = pipeline.routes.bodyLimit(for: request.head.path ?? "")
         let body: Result<ByteBuffer, RequestBodyRejected>
         do {

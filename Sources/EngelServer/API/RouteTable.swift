@@ -2,7 +2,8 @@ import EngelWire
 
 /// The body limits a route can have, each set by configuration.
 enum BodyLimit: Sendable {
-    /// `--max-body-bytes`: iletiMerkezi's methods, `/healthz`, `/metrics` and unknown paths.
+    /// `--max-body-bytes`: iletiMerkezi's methods, `/healthz`, `/metrics`, the panel's forms and
+    /// unknown paths.
     case standard
     /// `--max-bulk-body-bytes`: Engel's batch methods.
     case bulk
@@ -37,6 +38,9 @@ struct RouteTable: Sendable {
     static let unknownLabel = "other"
 
     private let byPath: [String: Route]
+    /// Whether `/panel` and the paths under it are the panel's (``ServerConfiguration/panelEnabled``);
+    /// otherwise they are unknown paths like any other.
+    let panelEnabled: Bool
     /// The smallest body limit of any route, which unknown paths get too: a body below it needs no
     /// lookup of its route's.
     let smallestBodyLimit: Int
@@ -61,6 +65,7 @@ struct RouteTable: Sendable {
             byPath[path] = Route(endpoint: endpoint, dialect: .json, bodyLimit: bytes(.standard), label: path)
         }
         self.byPath = byPath
+        panelEnabled = configuration.panelEnabled
         smallestBodyLimit = byPath.values.map(\.bodyLimit).min() ?? bytes(.standard)
     }
 
@@ -72,6 +77,17 @@ struct RouteTable: Sendable {
         let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         let segments = path.split(separator: "/", omittingEmptySubsequences: true)
         return byPath["/" + segments.joined(separator: "/")]
+    }
+
+    /// Whether `target` is the panel's: `/panel`, or a path under `/panel/`, with or without a query,
+    /// while the panel is on. Its forms get the smallest limit, as unknown paths do: no form of the
+    /// panel comes near `--max-body-bytes`.
+    func isPanel(_ target: String) -> Bool {
+        guard panelEnabled else { return false }
+        let bytes = target.utf8
+        guard bytes.starts(with: "/panel".utf8) else { return false }
+        let next = bytes.dropFirst(6).first
+        return next == nil || next == UInt8(ascii: "/") || next == UInt8(ascii: "?")
     }
 
     /// The body limit of the route `target` names; the smallest for unknown paths.

@@ -51,8 +51,11 @@ public struct ServerConfiguration: Sendable {
     public var changeRetentionSweepInterval: Duration = .seconds(3600)
     /// How webhooks are delivered: timeouts, backoff, lease and polling.
     public var webhooks: WebhookSettings
-    /// Whether the operators' web panel is on (``ServerSetting/panel``); no panel page is served yet.
+    /// Whether the operators' web panel is served under `/panel` (``ServerSetting/panel``).
     public var panelEnabled: Bool = true
+    /// Whether a request's `X-Forwarded-Proto: https` is believed, so that the panel's cookies are
+    /// marked `Secure` behind a proxy that ends TLS (``ServerSetting/trustForwardedProto``).
+    public var trustForwardedProto: Bool = false
     /// The bcrypt cost of panel passwords (``ServerSetting/panelPasswordCost``).
     public var panelPasswordCost: Int = PanelPasswords.defaultCost
 

@@ -93,7 +93,7 @@ extension ServerSetting {
         .shutdownGrace, .authenticationFailureLimit, .authenticationFailureWindow,
         .authenticationFailureMaximumDelay, .logLevel, .metricsToken, .expiryInterval, .changeRetentionDays,
         .tlsCertificate, .tlsKey, .webhookTimeout, .webhookFirstBackoff, .webhookMaximumBackoff, .webhookLease,
-        .webhookPollInterval, .panel, .panelPasswordCost,
+        .webhookPollInterval, .panel, .panelPasswordCost, .trustForwardedProto,
     ]
 
     /// `--host`, ``ServerConfiguration/host``.
@@ -272,14 +272,30 @@ extension ServerSetting {
     /// `--panel`, ``ServerConfiguration/panelEnabled``.
     public static let panel = ServerSetting(
         "panel", defaultText: "`on`",
-        meaning: "`on` or `off`: the operators' web panel (being built: no panel page is served yet; its users "
-            + "are managed with `engel panel-user`)"
+        meaning: "`on` or `off`: the operators' web panel at `/panel` (being built: CSV import, webhooks and the "
+            + "panel users' page are not served yet; its users are managed with `engel panel-user`)"
     ) { setting, sources, configuration throws(ConfigurationError) in
         guard let text = sources.reader.string(forKey: setting.key) else { return }
+        configuration.panelEnabled = try onOrOff(text, name: "the panel setting")
+    }
+
+    /// `--trust-forwarded-proto`, ``ServerConfiguration/trustForwardedProto``.
+    public static let trustForwardedProto = ServerSetting(
+        "trust-forwarded-proto", defaultText: "`off`",
+        meaning: "`on` or `off`: believe a request's `X-Forwarded-Proto: https`, so the panel's cookies are "
+            + "marked `Secure` behind a proxy that ends TLS (turn it on only behind such a proxy; with "
+            + "`--tls-cert` they always are)"
+    ) { setting, sources, configuration throws(ConfigurationError) in
+        guard let text = sources.reader.string(forKey: setting.key) else { return }
+        configuration.trustForwardedProto = try onOrOff(text, name: "the trust-forwarded-proto setting")
+    }
+
+    /// `on` or `off`, in any case and with spaces around; `name` words the error.
+    private static func onOrOff(_ text: String, name: String) throws(ConfigurationError) -> Bool {
         switch text.trimmingCharacters(in: .whitespaces).lowercased() {
-        case "on": configuration.panelEnabled = true
-        case "off": configuration.panelEnabled = false
-        default: throw ConfigurationError("the panel setting must be on or off, not \(text)")
+        case "on": return true
+        case "off": return false
+        default: throw ConfigurationError("\(name) must be on or off, not \(text)")
         }
     }
 

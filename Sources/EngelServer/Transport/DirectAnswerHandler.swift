@@ -16,10 +16,10 @@ import NIOHTTPTypes
 /// This handler sits between Hummingbird's connection state handler (which keeps idle timeouts and
 /// graceful shutdown working, as it sees every part) and the bridge.
 ///
-/// Requests it does not answer itself go on to the bridge unchanged, to the same pipeline through
-/// ``EngelResponder``: those carrying `Connection: close` or `Expect`. Answers leave in the order
-/// their requests came: while one request is answered or passed on, later parts wait here, and no
-/// more is read from the socket until they are taken.
+/// Requests it does not answer itself go on to the bridge unchanged, to ``EngelResponder``: those
+/// carrying `Connection: close` or `Expect` (to the same pipeline), and the panel's. Answers leave in
+/// the order their requests came: while one request is answered or passed on, later parts wait
+/// here, and no more is read from the socket until they are taken.
 final class DirectAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -175,11 +175,13 @@ final class DirectAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// Requests the bridge keeps: closing ones (the bridge ends the connection after them) and ones
-    /// expecting an interim answer.
+    /// Requests the bridge keeps: closing ones (the bridge ends the connection after them), ones
+    /// expecting an interim answer, and the panel's (its pages are Hummingbird routes, answered in a
+    /// task: they wait for bcrypt and several store calls, where the API's speed does not matter).
     private func answersDirectly(_ head: HTTPRequest) -> Bool {
         let fields = head.headerFields
         return fields[.connection]?.lowercased().contains("close") != true && fields[.expect] == nil
+            && !pipeline.routes.isPanel(head.path ?? "")
     }
 
     /// Answers a complete request: at once when the pipeline's reply is at hand, else when it comes.
