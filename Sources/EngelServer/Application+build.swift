@@ -83,15 +83,17 @@ public func buildApplication(
 extension ServerConfiguration {
     /// The service group `engel serve` runs `application` in: a signal in `signals` starts a graceful
     /// shutdown (no new connections, in-flight requests finish), and whatever is still running after
-    /// ``shutdownGrace`` is cancelled.
+    /// ``shutdownGrace`` is cancelled; the process stops if that takes longer than
+    /// `cancellationLimit`.
     public func serviceGroup(
-        running application: some Service, logger: Logger, signals: [UnixSignal] = [.sigterm, .sigint]
+        running application: some Service, logger: Logger, signals: [UnixSignal] = [.sigterm, .sigint],
+        cancellationLimit: Duration = .seconds(5)
     ) -> ServiceGroup {
         var group = ServiceGroupConfiguration(
             services: [.init(service: application)], gracefulShutdownSignals: signals, logger: logger)
         group.maximumGracefulShutdownDuration = shutdownGrace
         // Cancelled work that still does not stop is a bug; the process must exit all the same.
-        group.maximumCancellationDuration = .seconds(5)
+        group.maximumCancellationDuration = cancellationLimit
         return ServiceGroup(configuration: group)
     }
 }

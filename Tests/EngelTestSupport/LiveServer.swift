@@ -25,7 +25,7 @@ public struct LiveServer: Sendable {
             @Sendable (_ onServerRunning: @escaping @Sendable (Int) async -> Void) async throws -> ServiceGroup
 
         /// The Engel server as `engel serve` runs it: the store prepared for serving, the application
-        /// of `buildApplication` over it, in ``ServerConfiguration/serviceGroup(running:logger:signals:)``
+        /// of `buildApplication` over it, in ``ServerConfiguration/serviceGroup(running:logger:signals:cancellationLimit:)``
         /// (no signals), on a free port of 127.0.0.1 whatever `configuration` says. Pass
         /// `StoreLifecycleService` in `services` to have the store closed after the server stops.
         public static func engel(
@@ -42,7 +42,10 @@ public struct LiveServer: Sendable {
                 let application = buildApplication(
                     store: store, configuration: configuration, services: services, metrics: metrics, now: now,
                     logger: logger, onServerRunning: onServerRunning)
-                return configuration.serviceGroup(running: application, logger: logger, signals: [])
+                // A test process runs many servers on two cores: cancellation may be slow there, and
+                // the group's limit would stop the whole test run, not just the server.
+                return configuration.serviceGroup(
+                    running: application, logger: logger, signals: [], cancellationLimit: .seconds(60))
             }
         }
 
