@@ -75,15 +75,7 @@ enum PostgresStatements {
         let provenance: Provenance
 
         func makeBindings() -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 7)
-            bindings.append(account)
-            bindings.append(national)
-            bindings.append(at)
-            bindings.append(provenance.source.rawValue)
-            bindings.append(provenance.reason)
-            bindings.append(provenance.until?.microsecondsSince1970)
-            bindings.append(provenance.actor.description)
-            return bindings
+            additionBindings(account: account, numbers: national, at: at, provenance: provenance)
         }
 
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
@@ -104,15 +96,7 @@ enum PostgresStatements {
         let provenance: Provenance
 
         func makeBindings() -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 7)
-            bindings.append(account)
-            bindings.append(nationals)
-            bindings.append(at)
-            bindings.append(provenance.source.rawValue)
-            bindings.append(provenance.reason)
-            bindings.append(provenance.until?.microsecondsSince1970)
-            bindings.append(provenance.actor.description)
-            return bindings
+            additionBindings(account: account, numbers: nationals, at: at, provenance: provenance)
         }
 
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
@@ -325,6 +309,21 @@ enum PostgresStatements {
 
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
+}
+
+/// The parameters of an addition: account, number or numbers, time, source, reason, until, actor.
+private func additionBindings(
+    account: Int64, numbers: some PostgresNonThrowingEncodable, at: Int64, provenance: Provenance
+) -> PostgresBindings {
+    var bindings = PostgresBindings(capacity: 7)
+    bindings.append(account)
+    bindings.append(numbers)
+    bindings.append(at)
+    bindings.append(provenance.source.rawValue)
+    bindings.append(provenance.reason)
+    bindings.append(provenance.until?.microsecondsSince1970)
+    bindings.append(provenance.actor.description)
+    return bindings
 }
 
 /// The parameters of a removal: account, number or numbers, time, source, reason, actor.
