@@ -215,16 +215,27 @@ public final class PostgresStore: EngelStore, StatementRunner {
     static func withDeadline<Value: Sendable>(
         _ timeout: Duration, _ body: @escaping @Sendable () async throws -> Value
     ) async throws -> Value {
-        try await withThrowingTaskGroup(of: Value.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw StoreUnavailable(reason: "no answer from PostgreSQL within \(timeout)")
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next() else { throw CancellationError() }
-            return first
+        // A race, not a task group: a group waits for every child, so a body that ignores its
+        // cancellation (a wait for a pool connection to a database that is down) would hold the
+        // caller past the deadline, for good. The first outcome answers; the other is cancelled.
+        let outcome = PendingReply<Result<Value, any Error>>()
+        let work = Task {
+            do { outcome.fulfil(.success(try await body())) } catch { outcome.fulfil(.failure(error)) }
         }
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            outcome.fulfil(.failure(StoreUnavailable(reason: "no answer from PostgreSQL within \(timeout)")))
+        }
+        let result = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                outcome.whenReady { continuation.resume(returning: $0) }
+            }
+        } onCancel: {
+            outcome.fulfil(.failure(CancellationError()))
+        }
+        work.cancel()
+        timer.cancel()
+        return try result.get()
     }
 
     /// Runs `query` and decodes every row as `Row`.
