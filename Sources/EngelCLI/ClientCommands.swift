@@ -191,7 +191,9 @@ struct CheckCommand: AsyncParsableCommand {
             Engel's check-blacklist; a server without it (the live API) has its list
             read once instead, stopping as soon as every number has been found. With
             --detail, a listed number's line goes on with its addedAt, source, reason,
-            until and actor (an Engel server only).
+            until and actor (an Engel server only). For more than a few thousand
+            numbers use engel filter, which reads them from a file or standard input:
+            reading arguments takes time that grows with the square of their count.
 
             Example:
               engel check 905321234567 5441234567

@@ -58,7 +58,10 @@ struct ClosedPipeTests {
     func pipelineStepReaderGoesAway(step: String) async throws {
         let server = try TestServer.current
         let account = try await server.account()
-        let numbers = (0..<20_000).map { "90532\(1_000_000 + $0)" }
+        // 2,000 lines of 21 bytes or more: ten times the one-page pipe `expectQuietStop` makes. Not
+        // more: the argument parser takes time quadratic in the arguments' count, minutes for
+        // 20,000 in a debug build (a long list goes to `engel filter`, which reads a file).
+        let numbers = (0..<2_000).map { "90532\(1_000_000 + $0)" }
         try await server.load(numbers, into: account, at: Date())
         let file = FileManager.default.temporaryDirectory.appendingPathComponent(
             "engel-recipients-\(UUID().uuidString)")
@@ -75,6 +78,9 @@ struct ClosedPipeTests {
         }
     }
 
+    /// Linux's `F_SETPIPE_SZ`, which Glibc's module does not export.
+    static let pipeSizeCommand: Int32 = 1031
+
     /// Runs `engel COMMAND` for `account`, its standard input the file at `input` (none when
     /// `nil`), reads three lines and goes away; expects it to stop within 10 s with status 0 or 141
     /// and nothing on stderr.
@@ -88,6 +94,9 @@ struct ClosedPipeTests {
                 "--url", server.live.baseURL, "--key", account.credentials.key, "--hash", account.credentials.hash,
             ]
         let output = Pipe()
+        // One page: whatever engel writes beyond it blocks until the reader takes it, or fails
+        // once the reader is gone.
+        _ = fcntl(output.fileHandleForWriting.fileDescriptor, pipeSizeCommand, Int32(4096))
         let errorsPath = FileManager.default.temporaryDirectory
             .appendingPathComponent("engel-stderr-\(UUID().uuidString)").path
         #expect(FileManager.default.createFile(atPath: errorsPath, contents: nil))
