@@ -272,8 +272,8 @@ extension ServerSetting {
     /// `--panel`, ``ServerConfiguration/panelEnabled``.
     public static let panel = ServerSetting(
         "panel", defaultText: "`on`",
-        meaning: "`on` or `off`: the operators' web panel at `/panel` (being built: CSV import, webhooks and the "
-            + "panel users' page are not served yet; its users are managed with `engel panel-user`)"
+        meaning: "`on` or `off`: the operators' web panel at `/panel` (being built: CSV import is not served "
+            + "yet; its users are managed on its users page or with `engel panel-user`)"
     ) { setting, sources, configuration throws(ConfigurationError) in
         guard let text = sources.reader.string(forKey: setting.key) else { return }
         configuration.panelEnabled = try onOrOff(text, name: "the panel setting")
