@@ -304,8 +304,8 @@ extension ServerSetting {
         "panel-password-cost", \.panelPasswordCost, allowed: PanelPasswords.allowedCosts,
         name: "the panel password cost", unit: "a bcrypt cost",
         meaning: "bcrypt cost of panel passwords (each step doubles the work of a hash; a password hashed at "
-            + "another cost still works); at most two passwords are hashed or checked at once, so sign-in "
-            + "attempts cannot take the API's CPU")
+            + "another cost still works, and is hashed again at this one when its user signs in); at most two "
+            + "passwords are hashed or checked at once, so sign-in attempts cannot take the API's CPU")
 }
 
 extension ServerSetting {
