@@ -1,8 +1,8 @@
 public import EngelCore
 public import Foundation
 
-/// What an administrator does to panel users (`engel panel-user …`, and later the panel's own
-/// pages), and how a user signs in.
+/// What an administrator does to panel users (`engel panel-user …`, and the panel's users page),
+/// and how a user signs in.
 public struct PanelUserAdministration: Sendable {
     let store: any EngelStore
     let passwords: PanelPasswords

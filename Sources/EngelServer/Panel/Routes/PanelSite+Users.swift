@@ -67,6 +67,8 @@ extension PanelSite {
             return try await refused(.userExists(name.value), .conflict)
         } catch is AccountNotFound {
             return try await refused(.unknownAccount(accountText))
+        } catch is PanelPasswordsBusy {
+            return try await refused(.failed(detail: nil), .serviceUnavailable)
         }
         return redirect(to: PanelPath.users, visit, flash: .userCreated(name.value))
     }
@@ -123,6 +125,9 @@ extension PanelSite {
             try await userAdministration(signedIn).resetPassword(named: name.value, to: password)
         } catch is PanelUserNotFound {
             return try await usersPage(visit, signedIn, flashes: [.userNotFound(name.value)], status: .notFound)
+        } catch is PanelPasswordsBusy {
+            return try await usersPage(
+                visit, signedIn, flashes: [.failed(detail: nil)], status: .serviceUnavailable)
         }
         return redirect(to: PanelPath.users, visit, flash: .passwordReset(name.value))
     }
