@@ -382,6 +382,11 @@ public protocol PanelStore: Sendable {
     /// Replaces the user's password hash and ends every session of the user; returns whether it exists.
     func replacePanelPasswordHash(_ hash: PanelPasswordHash, named name: PanelUserName, audit: AuditContext)
         async throws -> Bool
+    /// Replaces the user's password hash with `hash`, made from the same password at another bcrypt
+    /// cost, when it is still `current`: unlike a new password, this keeps the user's sessions and
+    /// records nothing in the audit log. Returns whether it replaced it.
+    func rehashPanelPassword(_ hash: PanelPasswordHash, replacing current: PanelPasswordHash, named name: PanelUserName)
+        async throws -> Bool
     /// Deletes the user and every session of it; returns whether it existed.
     func deletePanelUser(named name: PanelUserName, audit: AuditContext) async throws -> Bool
     /// Begins a session of the user named `user` at `date`; `nil` when the user does not exist or is

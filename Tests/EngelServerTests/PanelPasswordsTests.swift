@@ -127,6 +127,38 @@ struct PanelPasswordsTests {
             })
     }
 
+    @Test("a right password hashed at another cost is hashed again at sign-in, keeping sessions and the audit log")
+    func rehashOnSignIn() async throws {
+        let store = MemoryStore()
+        let clock = Date(timeIntervalSince1970: 1_775_000_000)
+        let issued = IssuedCredentials.generate()
+        let acme = try await store.createAccount(
+            name: AccountName("acme"), apiKey: issued.key, hashDigest: issued.hashDigest, createdAt: clock)
+        let before = PanelUserAdministration(store: store, passwords: PanelPasswords(cost: 4), now: { clock })
+        _ = try await before.create(
+            named: "ayse", role: .operator(acme.name), password: PanelPassword("doğru-parola-1"))
+        guard case .signedIn(let kept, _) = try await before.signIn(named: "ayse", password: "doğru-parola-1") else {
+            Issue.record("the right password was refused")
+            return
+        }
+        let original = try #require(try await store.panelUser(named: PanelUserName("ayse"))).passwordHash
+
+        let raised = PanelPasswords(cost: 5)
+        let after = PanelUserAdministration(store: store, passwords: raised, now: { clock })
+        #expect(try await isRefused(after.signIn(named: "ayse", password: "yanlış-parola")))
+        #expect(try await store.panelUser(named: PanelUserName("ayse"))?.passwordHash == original)
+        #expect(try await !isRefused(after.signIn(named: "ayse", password: "doğru-parola-1")))
+        let rehashed = try #require(try await store.panelUser(named: PanelUserName("ayse"))).passwordHash
+        #expect(rehashed != original)
+        #expect(!raised.needsRehash(rehashed))
+        #expect(try await raised.verify("doğru-parola-1", against: rehashed))
+        #expect(try await store.livePanelSession(token: kept, at: clock, policy: .standard) != nil)
+        let log = await store.auditLog(forAccountNamed: acme.name)
+        #expect(!log.contains { $0.action == .panelPasswordReset })
+        // Over a hash that changed meanwhile, a rehash replaces nothing.
+        #expect(try await !store.rehashPanelPassword(original, replacing: original, named: PanelUserName("ayse")))
+    }
+
     private func isRefused(_ outcome: PanelSignIn) -> Bool {
         if case .refused = outcome { return true }
         return false

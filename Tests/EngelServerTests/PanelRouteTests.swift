@@ -56,16 +56,14 @@ struct PanelRouteTests {
     func signInFails() async throws {
         try await Self.withPanel { harness, port in
             var browser = PanelBrowser(port: port)
-            let answer = try await browser.send(
-                "POST", "/panel/sign-in", form: [("user", "ayse"), ("password", "not the password")])
+            let answer = try await browser.signIn("ayse", password: "not the password")
             #expect(answer.status == 200)
             #expect(answer.body.contains("The user name or the password is wrong."))
             #expect(!answer.body.contains("not the password"))
             #expect(answer.setCookies.allSatisfy { !$0.hasPrefix("engel_panel_session=") })
             let audit = try await harness.store.auditLog(forAccountNamed: AccountName("acme"))
             #expect(audit.contains { $0.action == .panelSignInFailed })
-            let unknown = try await browser.send(
-                "POST", "/panel/sign-in", form: [("user", "nobody"), ("password", "x")])
+            let unknown = try await browser.signIn("nobody", password: "x")
             #expect(unknown.body.contains("The user name or the password is wrong."))
             #expect(try await browser.get("/panel/list").status == 303)
         }
@@ -98,6 +96,32 @@ struct PanelRouteTests {
                 "POST", "/panel/add", form: [("csrf", String(repeating: "0", count: 64)), ("number", "5321234567")])
             #expect(wrong.status == 403)
             #expect(try await Self.listed(harness, "acme").isEmpty)
+        }
+    }
+
+    @Test("the sign-in form needs the token of the browser's sign-in cookie")
+    func signInCSRF() async throws {
+        try await Self.withPanel { _, port in
+            var browser = PanelBrowser(port: port)
+            let page = try await browser.get("/panel/sign-in")
+            let cookie = try #require(page.setCookies.first { $0.hasPrefix("engel_panel_sign_in=") })
+            #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/panel"))
+            let token = try await browser.signInToken()
+            #expect(page.body.contains(#"name="csrf" value="\#(token)""#))
+            let forged = [("user", "ayse"), ("password", Self.password)]
+            for form in [forged, forged + [("csrf", String(repeating: "0", count: 64))]] {
+                let refused = try await browser.send("POST", "/panel/sign-in", form: form)
+                #expect(refused.status == 403)
+                #expect(refused.body.contains("The form expired"))
+                #expect(refused.setCookies.allSatisfy { !$0.hasPrefix("engel_panel_session=") })
+            }
+            var stranger = PanelBrowser(port: port)
+            let withoutCookie = try await stranger.send(
+                "POST", "/panel/sign-in", form: forged + [("csrf", token)])
+            #expect(withoutCookie.status == 403)
+            let signedIn = try await browser.signIn("ayse")
+            #expect(signedIn.status == 303)
+            #expect(signedIn.setCookies.contains { $0.hasPrefix("engel_panel_sign_in=;") && $0.contains("Max-Age=0") })
         }
     }
 
@@ -134,7 +158,11 @@ struct PanelRouteTests {
             let csrf = try await browser.csrf()
             let added = try await browser.send(
                 "POST", "/panel/add", form: [("csrf", csrf), ("number", "0532 123 45 67"), ("reason", "replied STOP")])
-            #expect(added.status == 200)
+            #expect(added.status == 303)
+            #expect(added.header("location") == "/panel/change")
+            // The outcome shows once, on the page the browser is sent to; a reload shows the forms only.
+            #expect(try await browser.get("/panel/change").body.contains("+90 532 123 45 67 is now blocked."))
+            #expect(try await browser.get("/panel/change").body.contains("is now blocked.") == false)
             let entries = try await Self.listed(harness, "acme")
             #expect(entries.map(\.number.description) == ["+905321234567"])
             #expect(entries.first?.source == .panel)
@@ -143,7 +171,8 @@ struct PanelRouteTests {
 
             let removed = try await browser.send(
                 "POST", "/panel/remove", form: [("csrf", csrf), ("number", "5321234567"), ("reason", "asked back")])
-            #expect(removed.status == 200)
+            #expect(removed.status == 303)
+            #expect(try await browser.get("/panel/change").body.contains("+90 532 123 45 67 is no longer blocked."))
             #expect(try await Self.listed(harness, "acme").isEmpty)
             let account = try #require(try await harness.store.account(named: AccountName("acme")))
             let changes = try await harness.store.changes(for: account.id, after: 0, limit: 10).changes
@@ -165,7 +194,10 @@ struct PanelRouteTests {
             let csrf = try await browser.csrf()
             let switched = try await browser.send(
                 "POST", "/panel/api-access", form: [("csrf", csrf), ("enabled", "off")])
-            #expect(switched.status == 200)
+            #expect(switched.status == 303)
+            #expect(switched.header("location") == "/panel/api-access")
+            let page = try await browser.get("/panel/api-access")
+            #expect(page.body.contains("API access is off: API requests answer 401."))
             let api = HarnessClient(port: port)
             #expect(try await api.list(harness).code == 401)
             #expect(try await api.list(harness, as: "globex").code == 200)
@@ -316,9 +348,21 @@ struct PanelBrowser {
         try await send("GET", target)
     }
 
-    mutating func signIn(_ user: String, headers: [(String, String)] = []) async throws -> Reply {
-        try await send(
-            "POST", "/panel/sign-in", form: [("user", user), ("password", PanelRouteTests.password)], headers: headers)
+    /// Posts the sign-in form, with the token of the sign-in cookie as the page would.
+    mutating func signIn(
+        _ user: String, password: String = PanelRouteTests.password, headers: [(String, String)] = []
+    ) async throws -> Reply {
+        let token = try await signInToken(headers: headers)
+        return try await send(
+            "POST", "/panel/sign-in", form: [("csrf", token), ("user", user), ("password", password)],
+            headers: headers)
+    }
+
+    /// The sign-in cookie's token, fetched with the sign-in page when the browser has none.
+    mutating func signInToken(headers: [(String, String)] = []) async throws -> String {
+        if let token = cookies["engel_panel_sign_in"] { return token }
+        _ = try await send("GET", "/panel/sign-in", headers: headers)
+        return try #require(cookies["engel_panel_sign_in"])
     }
 
     /// The CSRF token the page at `path` carries in its forms.

@@ -89,6 +89,8 @@ enum PanelSamples {
             .userCreated(text), .userDisabled(text), .userEnabled(text), .passwordReset(text), .userDeleted(text),
             .invalidUser(detail: text), .accountChosen(account), .importTooLarge(maximumBytes: 10_485_760),
             .importEmpty, .importExpired, .formExpired, .failed(detail: text), .failed(detail: nil),
+            .webhookNotFound(text), .invalidUserName(text), .passwordTooShort, .passwordUnusable, .invalidRole,
+            .unknownAccount(text), .userExists(text), .userNotFound(text), .cannotRemoveYourself,
         ]
     }
 

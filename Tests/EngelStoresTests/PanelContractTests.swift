@@ -191,6 +191,29 @@ struct PanelContractTests: NumberedEntries {
         }
     }
 
+    @Test(
+        "a rehash replaces only the hash it was made over, keeps the sessions and is not audited",
+        arguments: StoreFactory.all)
+    func rehash(factory: StoreFactory) async throws {
+        try await withStore(factory) { store, account in
+            let ayse = try name("ayse")
+            _ = try await store.createPanelUser(
+                name: ayse, role: .operator(account.name), passwordHash: hash, audit: audit(0))
+            let session = try #require(try await store.startPanelSession(user: ayse, at: at(milliseconds: 1))).token
+            let logged = try await store.auditLog(forAccountNamed: account.name).count
+            let rehashed = PanelPasswordHash(encoded: "$2b$05$0123456789012345678901uQ0ylmVXhX7QbU1nMeR1wG1qtP9ZUvMy")
+
+            #expect(try await !store.rehashPanelPassword(rehashed, replacing: rehashed, named: ayse))
+            #expect(try await store.panelUser(named: ayse)?.passwordHash == hash)
+            #expect(try await store.rehashPanelPassword(rehashed, replacing: hash, named: ayse))
+            #expect(try await store.panelUser(named: ayse)?.passwordHash == rehashed)
+            #expect(try await !store.rehashPanelPassword(rehashed, replacing: hash, named: name("nobody")))
+            #expect(
+                try await store.livePanelSession(token: session, at: at(milliseconds: 2), policy: policy) != nil)
+            #expect(try await store.auditLog(forAccountNamed: account.name).count == logged)
+        }
+    }
+
     @Test("deleting an account deletes its panel users and ends their sessions", arguments: StoreFactory.all)
     func accountDeletion(factory: StoreFactory) async throws {
         try await withStore(factory) { store, account in

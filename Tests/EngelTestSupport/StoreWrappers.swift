@@ -107,6 +107,9 @@ extension ForwardingStore {
     public func replacePanelPasswordHash(_ hash: PanelPasswordHash, named name: PanelUserName, audit: AuditContext)
         async throws -> Bool
     { try await wrapping.replacePanelPasswordHash(hash, named: name, audit: audit) }
+    public func rehashPanelPassword(
+        _ hash: PanelPasswordHash, replacing current: PanelPasswordHash, named name: PanelUserName
+    ) async throws -> Bool { try await wrapping.rehashPanelPassword(hash, replacing: current, named: name) }
     public func deletePanelUser(named name: PanelUserName, audit: AuditContext) async throws -> Bool {
         try await wrapping.deletePanelUser(named: name, audit: audit)
     }

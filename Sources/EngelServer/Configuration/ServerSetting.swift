@@ -272,8 +272,8 @@ extension ServerSetting {
     /// `--panel`, ``ServerConfiguration/panelEnabled``.
     public static let panel = ServerSetting(
         "panel", defaultText: "`on`",
-        meaning: "`on` or `off`: the operators' web panel at `/panel` (being built: CSV import, webhooks and the "
-            + "panel users' page are not served yet; its users are managed with `engel panel-user`)"
+        meaning: "`on` or `off`: the operators' web panel at `/panel` (being built: CSV import is not served "
+            + "yet; its users are managed on its users page or with `engel panel-user`)"
     ) { setting, sources, configuration throws(ConfigurationError) in
         guard let text = sources.reader.string(forKey: setting.key) else { return }
         configuration.panelEnabled = try onOrOff(text, name: "the panel setting")
@@ -304,8 +304,8 @@ extension ServerSetting {
         "panel-password-cost", \.panelPasswordCost, allowed: PanelPasswords.allowedCosts,
         name: "the panel password cost", unit: "a bcrypt cost",
         meaning: "bcrypt cost of panel passwords (each step doubles the work of a hash; a password hashed at "
-            + "another cost still works); at most two passwords are hashed or checked at once, so sign-in "
-            + "attempts cannot take the API's CPU")
+            + "another cost still works, and is hashed again at this one when its user signs in); at most two "
+            + "passwords are hashed or checked at once, so sign-in attempts cannot take the API's CPU")
 }
 
 extension ServerSetting {

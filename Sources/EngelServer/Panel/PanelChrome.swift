@@ -73,6 +73,8 @@ public enum PanelFlash: Sendable, Hashable {
     case webhookRemoved(Int64)
     /// A webhook's address is not an `http` or `https` URL (echoed as typed).
     case invalidWebhookURL(String)
+    /// The account has no webhook with this identifier (removed already, or another account's).
+    case webhookNotFound(String)
     /// A panel user was created.
     case userCreated(String)
     /// A panel user was disabled.
@@ -85,6 +87,22 @@ public enum PanelFlash: Sendable, Hashable {
     case userDeleted(String)
     /// The new user's name or password was not accepted; `detail` says why, as the user store put it.
     case invalidUser(detail: String)
+    /// A panel user's name breaks the rules (echoed as typed).
+    case invalidUserName(String)
+    /// A new password is shorter than ``PanelPassword/minimumCharacters`` (or empty).
+    case passwordTooShort
+    /// A new password is longer than ``PanelPassword/maximumBytes`` bytes or holds a control character.
+    case passwordUnusable
+    /// A viewer or an operator was given no account, or an admin one; or the role is unknown.
+    case invalidRole
+    /// No account has this name (echoed as typed).
+    case unknownAccount(String)
+    /// A panel user with this name exists already.
+    case userExists(String)
+    /// No panel user has this name (echoed as typed).
+    case userNotFound(String)
+    /// An admin tried to disable or delete the user they are signed in as.
+    case cannotRemoveYourself
     /// An admin chose the account to work on.
     case accountChosen(AccountName)
     /// The uploaded file is larger than the limit.

@@ -109,12 +109,23 @@ public struct PanelRenderer: Sendable {
             case .rotationNotConfirmed: (.error, format.text(.flashRotationNotConfirmed))
             case .webhookRemoved(let id): (.success, format.text(.flashWebhookRemoved, ["id": String(id)]))
             case .invalidWebhookURL(let input): (.error, format.text(.flashInvalidWebhookURL, ["input": input]))
+            case .webhookNotFound(let id): (.error, format.text(.flashWebhookNotFound, ["id": id]))
             case .userCreated(let user): (.success, format.text(.flashUserCreated, ["user": user]))
             case .userDisabled(let user): (.success, format.text(.flashUserDisabled, ["user": user]))
             case .userEnabled(let user): (.success, format.text(.flashUserEnabled, ["user": user]))
             case .passwordReset(let user): (.success, format.text(.flashPasswordReset, ["user": user]))
             case .userDeleted(let user): (.success, format.text(.flashUserDeleted, ["user": user]))
             case .invalidUser(let detail): (.error, format.text(.flashInvalidUser, ["detail": detail]))
+            case .invalidUserName(let input): (.error, format.text(.flashInvalidUserName, ["input": input]))
+            case .passwordTooShort:
+                (.error, format.text(.flashPasswordTooShort, ["count": String(PanelPassword.minimumCharacters)]))
+            case .passwordUnusable:
+                (.error, format.text(.flashPasswordUnusable, ["bytes": String(PanelPassword.maximumBytes)]))
+            case .invalidRole: (.error, format.text(.flashInvalidRole))
+            case .unknownAccount(let input): (.error, format.text(.flashUnknownAccount, ["account": input]))
+            case .userExists(let user): (.error, format.text(.flashUserExists, ["user": user]))
+            case .userNotFound(let user): (.error, format.text(.flashUserNotFound, ["user": user]))
+            case .cannotRemoveYourself: (.error, format.text(.flashCannotRemoveYourself))
             case .accountChosen(let account): (.success, format.text(.flashAccountChosen, ["account": account.value]))
             case .importTooLarge(let maximum):
                 (.error, format.text(.flashImportTooLarge, ["size": format.bytes(maximum)]))

@@ -113,7 +113,8 @@ enum PanelStringKey: String, CaseIterable, Sendable {
     case flashRotationNotConfirmed, flashWebhookRemoved, flashInvalidWebhookURL, flashUserCreated
     case flashUserDisabled, flashUserEnabled, flashPasswordReset, flashUserDeleted, flashInvalidUser
     case flashAccountChosen, flashImportTooLarge, flashImportEmpty, flashImportExpired, flashFormExpired
-    case flashFailed
+    case flashFailed, flashWebhookNotFound, flashInvalidUserName, flashPasswordTooShort, flashPasswordUnusable
+    case flashInvalidRole, flashUnknownAccount, flashUserExists, flashUserNotFound, flashCannotRemoveYourself
 
     /// The key's Turkish and English text.
     var texts: (turkish: String, english: String) {
@@ -475,6 +476,35 @@ enum PanelStringKey: String, CaseIterable, Sendable {
                 "The form expired; reload the page and try again."
             )
         case .flashFailed: ("İşlem tamamlanamadı.", "The action could not be completed.")
+        case .flashWebhookNotFound:
+            ("Bu hesabın “{id}” numaralı webhook'u yok.", "This account has no webhook “{id}”.")
+        case .flashInvalidUserName:
+            (
+                "“{input}” kullanıcı adı olamaz: 1–64 küçük harf, rakam, '.', '_' ya da '-' kullanın.",
+                "“{input}” cannot be a user name: use 1 to 64 lowercase letters, digits, '.', '_' or '-'."
+            )
+        case .flashPasswordTooShort:
+            ("Parola en az {count} karakter olmalı.", "The password must have at least {count} characters.")
+        case .flashPasswordUnusable:
+            (
+                "Parola en çok {bytes} bayt olabilir ve sekme, satır sonu gibi kontrol karakterleri içeremez.",
+                "The password may have at most {bytes} bytes and no control characters (a tab, a newline)."
+            )
+        case .flashInvalidRole:
+            (
+                "İzleyici ve operatör için bir hesap seçin; yönetici için hiçbirini.",
+                "Choose an account for a viewer or an operator, and none for an admin."
+            )
+        case .flashUnknownAccount: ("“{account}” adında bir hesap yok.", "There is no account named “{account}”.")
+        case .flashUserExists:
+            ("“{user}” adında bir panel kullanıcısı zaten var.", "A panel user named “{user}” exists already.")
+        case .flashUserNotFound:
+            ("“{user}” adında bir panel kullanıcısı yok.", "There is no panel user named “{user}”.")
+        case .flashCannotRemoveYourself:
+            (
+                "Kendi kullanıcınızı devre dışı bırakamaz ya da silemezsiniz; bunu başka bir yönetici yapmalı.",
+                "You cannot disable or delete the user you are signed in as; another admin must do it."
+            )
         }
     }
 }

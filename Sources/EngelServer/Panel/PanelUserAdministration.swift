@@ -1,8 +1,8 @@
 public import EngelCore
 public import Foundation
 
-/// What an administrator does to panel users (`engel panel-user …`, and later the panel's own
-/// pages), and how a user signs in.
+/// What an administrator does to panel users (`engel panel-user …`, and the panel's users page),
+/// and how a user signs in.
 public struct PanelUserAdministration: Sendable {
     let store: any EngelStore
     let passwords: PanelPasswords
@@ -76,6 +76,10 @@ public struct PanelUserAdministration: Sendable {
     /// not. A viewer's or an operator's attempt is recorded in its account's audit log
     /// (`panel-sign-in` or `panel-sign-in-failed`, as the user), never with the password.
     ///
+    /// A right password whose hash was made at another cost than the configured one is hashed
+    /// again at that cost (once: the next sign-in finds the new hash), so raising
+    /// `--panel-password-cost` reaches every user who signs in, without a reset.
+    ///
     /// - Throws: ``PanelPasswordsBusy`` when too many checks are under way.
     public func signIn(named text: String, password: String) async throws -> PanelSignIn {
         var user: PanelUser?
@@ -98,7 +102,19 @@ public struct PanelUserAdministration: Sendable {
                 .panelSignIn, forAccountNamed: account, detail: PanelAudit.detail(user.name, user.role),
                 audit: attempt)
         }
+        await rehashIfNeeded(user, password: password)
         return .signedIn(token: started.token, session: started.session)
+    }
+
+    /// Hashes the user's right `password` again when its hash was made at another cost. A failure
+    /// only leaves the old hash, which still works, so it never fails the sign-in; a password that
+    /// no longer meets the rules is left as it is.
+    private func rehashIfNeeded(_ user: PanelUser, password: String) async {
+        guard passwords.needsRehash(user.passwordHash), let valid = try? PanelPassword(password),
+            let hash = try? await passwords.hash(valid)
+        else { return }
+        // Only over the hash just checked: a password set meanwhile stays.
+        _ = try? await store.rehashPanelPassword(hash, replacing: user.passwordHash, named: user.name)
     }
 }
 

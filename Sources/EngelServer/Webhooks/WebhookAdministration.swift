@@ -2,15 +2,18 @@ public import EngelCore
 import EngelWire
 public import Foundation
 
-/// What the operator does to webhooks: `engel webhook add|list|remove|test`, straight on the store.
-/// The store audits additions and removals itself.
+/// What an operator does to webhooks: `engel webhook add|list|remove|test`, and the panel's
+/// webhooks page, straight on the store. The store audits additions and removals itself.
 public struct WebhookAdministration: Sendable {
     let store: any EngelStore
+    /// Who the audit log says added or removed a webhook.
+    let actor: ChangeActor
     let now: @Sendable () -> Date
 
-    /// Administers the webhooks of `store`.
-    public init(store: any EngelStore, now: @escaping @Sendable () -> Date = { Date() }) {
+    /// Administers the webhooks of `store`, as `actor`, reading the time from `now`.
+    public init(store: any EngelStore, actor: ChangeActor = .cli, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
+        self.actor = actor
         self.now = now
     }
 
@@ -29,7 +32,7 @@ public struct WebhookAdministration: Sendable {
         let account = try await account(named: text)
         let webhook = try await store.addWebhook(
             for: account.id, url: url, secret: WebhookSignature.generateSecret(),
-            audit: AuditContext(at: now(), actor: .cli))
+            audit: AuditContext(at: now(), actor: actor))
         return Listed(account: account.name, webhook: webhook)
     }
 
@@ -47,7 +50,7 @@ public struct WebhookAdministration: Sendable {
     /// Removes the account's webhook `id`; deliveries stop within a poll interval.
     public func remove(account text: String, id: Int64) async throws {
         let listed = try await webhook(id, of: text)
-        guard try await store.removeWebhook(id: listed.webhook.id, audit: AuditContext(at: now(), actor: .cli))
+        guard try await store.removeWebhook(id: listed.webhook.id, audit: AuditContext(at: now(), actor: actor))
         else { throw WebhookNotFound(account: listed.account, id: id) }
     }
 

@@ -425,6 +425,15 @@ extension MemoryStore {
         return true
     }
 
+    public func rehashPanelPassword(
+        _ hash: PanelPasswordHash, replacing current: PanelPasswordHash, named name: PanelUserName
+    ) -> Bool {
+        guard let user = panelUsersByName[name], user.passwordHash == current else { return false }
+        panelUsersByName[name] = PanelUser(
+            name: name, role: user.role, passwordHash: hash, disabled: user.disabled, createdAt: user.createdAt)
+        return true
+    }
+
     public func deletePanelUser(named name: PanelUserName, audit: AuditContext) -> Bool {
         guard let user = panelUsersByName.removeValue(forKey: name) else { return false }
         _ = endPanelSessions(ofUserNamed: name)

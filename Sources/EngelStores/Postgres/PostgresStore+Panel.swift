@@ -88,6 +88,16 @@ extension PostgresStore {
             endingSessions: true, action: .panelPasswordReset, audit: audit)
     }
 
+    public func rehashPanelPassword(
+        _ hash: PanelPasswordHash, replacing current: PanelPasswordHash, named name: PanelUserName
+    ) async throws -> Bool {
+        try await rowCount(
+            """
+            UPDATE panel_users SET password_hash = \(hash.encoded)
+            WHERE name = \(name.value) AND password_hash = \(current.encoded) RETURNING 1
+            """) > 0
+    }
+
     public func deletePanelUser(named name: PanelUserName, audit: AuditContext) async throws -> Bool {
         // The sessions go by ON DELETE CASCADE.
         try await changePanelUser(

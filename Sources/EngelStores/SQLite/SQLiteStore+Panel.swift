@@ -93,6 +93,17 @@ extension SQLiteStore {
             endingSessions: true, action: .panelPasswordReset, audit: audit)
     }
 
+    public func rehashPanelPassword(
+        _ hash: PanelPasswordHash, replacing current: PanelPasswordHash, named name: PanelUserName
+    ) async throws -> Bool {
+        try await write(effect: .nothing) { connection in
+            try await !connection.query(
+                "UPDATE panel_users SET password_hash = ? WHERE name = ? AND password_hash = ? RETURNING name",
+                [.text(hash.encoded), .text(name.value), .text(current.encoded)]
+            ).isEmpty
+        }
+    }
+
     public func deletePanelUser(named name: PanelUserName, audit: AuditContext) async throws -> Bool {
         try await changePanelUser(
             name, "DELETE FROM panel_users WHERE name = ?", [.text(name.value)], endingSessions: true,

@@ -15,13 +15,23 @@ public struct PanelUsersPage: Sendable, Hashable {
         public var account: AccountName?
         /// Whether the user may not sign in.
         public var disabled: Bool
+        /// Whether this is the admin looking at the page, who may not disable or delete themselves.
+        public var isCurrentUser: Bool
 
         /// Creates a row.
-        public init(name: String, role: String, account: AccountName?, disabled: Bool) {
+        public init(name: String, role: String, account: AccountName?, disabled: Bool, isCurrentUser: Bool = false) {
             self.name = name
             self.role = role
             self.account = account
             self.disabled = disabled
+            self.isCurrentUser = isCurrentUser
+        }
+
+        /// A store's user; `current` is the signed-in admin's name.
+        public init(_ user: PanelUser, current: PanelUserName) {
+            self.init(
+                name: user.name.value, role: user.role.kind.rawValue, account: user.account, disabled: user.disabled,
+                isCurrentUser: user.name == current)
         }
     }
 
@@ -125,6 +135,7 @@ extension PanelUsersPage: PanelPageContent {
                     "toggleAction": user.disabled ? PanelPath.userEnable : PanelPath.userDisable,
                     "toggleText": format.text(user.disabled ? .enableUserButton : .disableUserButton),
                     "passwordLabel": format.text(.newPasswordFor, ["user": user.name]),
+                    "isCurrentUser": user.isCurrentUser,
                 ]
             },
             "roles": roles.map { role -> [String: Any] in ["value": role, "label": format.role(role)] },

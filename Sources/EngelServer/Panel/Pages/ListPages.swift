@@ -13,6 +13,9 @@ public struct PanelSignInPage: Sendable, Hashable {
         case sessionExpired
         /// Signed out.
         case signedOut
+        /// The form did not carry the browser's sign-in token (it was too old, or posted from
+        /// elsewhere).
+        case formExpired
     }
 
     /// The name typed before, kept in the field.
@@ -127,6 +130,7 @@ extension PanelSignInPage: PanelPageContent {
                 case .tooManyAttempts: (.signInTooMany, true)
                 case .sessionExpired: (.signInExpired, false)
                 case .signedOut: (.signInSignedOut, false)
+                case .formExpired: (.flashFormExpired, true)
                 }
             fields["notice"] = [
                 "message": format.text(key), "kind": isError ? "warning" : "", "role": isError ? "alert" : "status",

@@ -69,6 +69,7 @@ extension PanelSite {
     }
 
     /// `enabled=on` or `off`: the account's API access; off, every API request of it answers 401.
+    /// The browser is sent back to the API access page, which says what changed.
     private func switchAPIAccess(_ visit: PanelVisit) async throws -> Response {
         let signedIn = try await self.signedIn(visit)
         let form = try await postedForm(visit, signedIn)
@@ -81,11 +82,11 @@ extension PanelSite {
             return apiAccessPage(account, visit, signedIn, flashes: [.failed(detail: "enabled: on or off")])
         }
         try await administration(signedIn).setAPIAccess(enabled, named: account.name.value)
-        let changed = try await store.account(named: account.name) ?? account
-        return apiAccessPage(changed, visit, signedIn, flashes: [.apiAccess(enabled: enabled)])
+        return redirect(to: PanelPath.apiAccess, visit, flash: .apiAccess(enabled: enabled))
     }
 
-    /// `confirm=yes`: a new secret and hash, shown this once; the old hash stops working at once.
+    /// `confirm=yes`: a new secret and hash, shown this once on the answer to the POST itself (no
+    /// GET reaches it again); the old hash stops working at once.
     private func rotate(_ visit: PanelVisit) async throws -> Response {
         let signedIn = try await self.signedIn(visit)
         let form = try await postedForm(visit, signedIn)
@@ -123,7 +124,7 @@ extension PanelSite {
             throw PanelInterruption(
                 response: page(.error(PanelErrorPage(kind: .notFound)), visit, chrome: chrome(visit, signedIn)))
         }
-        var response = redirect(to: PanelPath.list, visit)
+        var response = redirect(to: PanelPath.list, visit, flash: .accountChosen(name))
         response.setCookie(cookie(Self.accountCookie, name.value, visit))
         return response
     }

@@ -67,7 +67,8 @@ extension PanelSite {
             chrome: chrome(visit, signedIn, account: account.name))
     }
 
-    /// Blocks a number, as the panel user, with the reason and end given.
+    /// Blocks a number, as the panel user, with the reason and end given, and sends the browser back
+    /// to the forms (a reload then repeats nothing); a refused form is shown again as typed.
     private func add(_ visit: PanelVisit) async throws -> Response {
         let signedIn = try await self.signedIn(visit)
         let form = try await postedForm(visit, signedIn)
@@ -95,11 +96,11 @@ extension PanelSite {
         let outcome = try await store.add(
             number, for: account.id, at: at,
             provenance: Provenance(source: .panel, actor: signedIn.user.actor, reason: reason, until: until))
-        let flash: PanelFlash = outcome == .added ? .added(number) : .alreadyListed(number)
-        return changePage(PanelChangePage(), visit, signedIn, account, [flash])
+        return redirect(to: PanelPath.change, visit, flash: outcome == .added ? .added(number) : .alreadyListed(number))
     }
 
-    /// Unblocks a number, as the panel user, with the reason given.
+    /// Unblocks a number, as the panel user, with the reason given, and sends the browser back to
+    /// the forms.
     private func remove(_ visit: PanelVisit) async throws -> Response {
         let signedIn = try await self.signedIn(visit)
         let form = try await postedForm(visit, signedIn)
@@ -119,8 +120,7 @@ extension PanelSite {
         let removed = try await store.remove(
             number, for: account.id, at: now(),
             provenance: Provenance(source: .panel, actor: signedIn.user.actor, reason: reason))
-        return changePage(
-            PanelChangePage(), visit, signedIn, account, [removed ? .removed(number) : .notListed(number)])
+        return redirect(to: PanelPath.change, visit, flash: removed ? .removed(number) : .notListed(number))
     }
 
     private func changePage(

@@ -20,6 +20,9 @@ final class PanelSite: Sendable {
     /// The account an admin chose to work on (a name, not a credential: every request checks it
     /// against the user's role).
     static let accountCookie = "engel_panel_account"
+    /// The random token a browser's sign-in form must carry back before it has a session: another
+    /// site can neither read nor set it, so it cannot post the form (sign-in CSRF).
+    static let signInTokenCookie = "engel_panel_sign_in"
 
     let store: any EngelStore
     let parser: PhoneNumberParser
@@ -64,13 +67,12 @@ final class PanelSite: Sendable {
         addListRoutes(to: router)
         addAccountRoutes(to: router)
         addExportRoutes(to: router)
+        addWebhookRoutes(to: router)
+        addUserRoutes(to: router)
         // Parts not built yet say so plainly, whatever is asked of them.
         let notBuilt: [(String, PanelSection)] = [
             (PanelPath.importUpload, .importCSV), (PanelPath.importConfirm, .importCSV),
-            (PanelPath.importUpload + "/jobs/{id}", .importCSV), (PanelPath.webhooks, .webhooks),
-            (PanelPath.webhookAdd, .webhooks), (PanelPath.webhookRemove, .webhooks), (PanelPath.users, .users),
-            (PanelPath.userCreate, .users), (PanelPath.userDisable, .users), (PanelPath.userEnable, .users),
-            (PanelPath.userResetPassword, .users), (PanelPath.userDelete, .users),
+            (PanelPath.importUpload + "/jobs/{id}", .importCSV),
         ]
         for (path, section) in notBuilt {
             for method in [HTTPRequest.Method.get, .post] {
@@ -213,10 +215,17 @@ extension PanelSite {
             viewer: viewer, csrf: signedIn.session.csrfToken, currentTarget: visit.target, flashes: flashes)
     }
 
-    /// `page` as an HTML answer with its status (or `status`), never cached, never framed.
+    /// `page` as an HTML answer with its status (or `status`), never cached, never framed. A
+    /// signed-in user's page also shows, once, the outcome a redirect carried to it
+    /// (``PanelFlashCookie``).
     func page(
         _ page: PanelPage, _ visit: PanelVisit, chrome: PanelChrome, status: HTTPResponse.Status? = nil
     ) -> Response {
+        var chrome = chrome
+        let carried = chrome.viewer == nil ? nil : visit.cookie(PanelFlashCookie.name)
+        if let carried, let flash = PanelFlashCookie.flash(carried, parser: parser) {
+            chrome.flashes.insert(flash, at: 0)
+        }
         let html: String
         switch renderer {
         case .success(let renderer):
@@ -229,13 +238,18 @@ extension PanelSite {
             headers: [.contentType: "text/html; charset=utf-8"],
             body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
         finish(&response, visit)
+        if carried != nil { response.setCookie(cookie(PanelFlashCookie.name, "", visit, maxAge: 0)) }
         return response
     }
 
-    /// A 303 to `path` (a path of the panel, so never elsewhere).
-    func redirect(to path: String, _ visit: PanelVisit) -> Response {
+    /// A 303 to `path` (a path of the panel, so never elsewhere), carrying `flash` to the page
+    /// there when it is one that travels (``PanelFlashCookie``).
+    func redirect(to path: String, _ visit: PanelVisit, flash: PanelFlash? = nil) -> Response {
         var response = Response(status: .seeOther, headers: [.location: path])
         finish(&response, visit)
+        if let value = flash.flatMap(PanelFlashCookie.value) {
+            response.setCookie(cookie(PanelFlashCookie.name, value, visit, maxAge: PanelFlashCookie.maxAge))
+        }
         return response
     }
 

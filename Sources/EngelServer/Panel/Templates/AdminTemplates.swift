@@ -8,9 +8,9 @@ extension PanelTemplates {
         <thead><tr><th scope="col">{{t.columnName}}</th><th scope="col">{{t.columnRole}}</th><th scope="col">{{t.accountLabel}}</th><th scope="col">{{t.columnState}}</th><th scope="col"><span class="muted">{{t.columnActions}}</span></th></tr></thead>
         <tbody>
         {{#rows}}<tr><td>{{name}}</td><td>{{role}}</td><td>{{account}}</td><td>{{state}}</td><td>
-        <form method="post" action="{{toggleAction}}" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="user" value="{{name}}"><button type="submit">{{toggleText}}</button></form>
+        {{^isCurrentUser}}<form method="post" action="{{toggleAction}}" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="user" value="{{name}}"><button type="submit">{{toggleText}}</button></form>{{/isCurrentUser}}
         <form method="post" action="{{paths.userResetPassword}}" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="user" value="{{name}}"><input name="password" type="password" autocomplete="new-password" required aria-label="{{passwordLabel}}" placeholder="{{t.newPasswordLabel}}" size="14"><button type="submit">{{t.resetPasswordButton}}</button></form>
-        <form method="post" action="{{paths.userDelete}}" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="user" value="{{name}}"><button type="submit" class="danger">{{t.deleteUserButton}}</button></form>
+        {{^isCurrentUser}}<form method="post" action="{{paths.userDelete}}" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="user" value="{{name}}"><button type="submit" class="danger">{{t.deleteUserButton}}</button></form>{{/isCurrentUser}}
         </td></tr>
         {{/rows}}</tbody>
         </table>
