@@ -145,7 +145,7 @@ struct SQLitePanelMigrationTests {
 
 @Suite("SQLite migrations 6 and 7")
 struct SQLiteRecordsByStatementMigrationTests: NumberedEntries {
-    @Test("a version-4 database keeps its entries and its log; new changes are recorded once each, after it")
+    @Test("a version-4 database keeps its entries and its log; new changes, single and batched, are recorded once each")
     func fromVersion4() async throws {
         let path = TestDatabases.temporarySQLitePath()
         try FileManager.default.createDirectory(
@@ -198,9 +198,11 @@ struct SQLiteRecordsByStatementMigrationTests: NumberedEntries {
 
         let check = try await SQLiteConnection.open(
             storage: .file(path: path), threadPool: threadPool, on: MultiThreadedEventLoopGroup.singleton.any())
-        let gone = try await check.query(
-            "SELECT name FROM sqlite_master WHERE name IN ('blacklist_add_record', 'blacklist_by_time')")
+        let gone = try await check.query("SELECT name FROM sqlite_master WHERE name = 'blacklist_by_time'")
         #expect(gone.isEmpty)
+        // The batch switched the trigger off for its insert alone.
+        let switched = try await check.query("SELECT by_trigger FROM add_records")
+        #expect(switched.map { $0.column("by_trigger")?.integer } == [1])
         try await check.close()
         try await threadPool.shutdownGracefully()
     }

@@ -18,7 +18,8 @@ import Synchronization
 /// (memory keeps only the end of the blocks that have one), the change log and the audit log.
 ///
 /// Each change and its change record commit together: the writer writes the record in the
-/// change's transaction (a new entry's by copying its row, `SQLiteWriter.recordInserts`).
+/// change's transaction (a new entry's by the schema's trigger, inside the insert, or for a batch by
+/// copying its rows, `SQLiteWriter.recordInserts`).
 public final class SQLiteStore: EngelStore {
     /// Where the database lives.
     public let path: String

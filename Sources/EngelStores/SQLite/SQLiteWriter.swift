@@ -92,8 +92,8 @@ struct EntriesRead: Sendable {
     let continuation: CheckedContinuation<EntriesPage, any Error>
 }
 
-/// One change record, as the writer inserts it (new entries' records are copied from their rows
-/// instead: ``recordInserts(from:on:)``).
+/// One change record, as the writer inserts it (new entries' records are written by the schema's
+/// trigger, or copied from a batch's rows: ``recordInserts(first:last:count:on:)``).
 struct ChangeRow {
     let account: Account.ID
     let at: Int64
@@ -196,11 +196,17 @@ struct SQLiteWriter {
         case setUntil(Account.ID, national: Int64, Int64?)
     }
 
-    /// What a group's writes did so far: the changes memory takes once they are committed.
+    /// What a group's writes did so far: the changes memory takes once they are committed, and
+    /// whether a transaction is open.
     private struct Progress {
         private(set) var changes: [ListChange] = []
         /// The numbers this group gave an end, which memory learns only after the commit.
         private(set) var givenEnds = Set<Listed>()
+        var inTransaction: Bool
+
+        init(inTransaction: Bool) {
+            self.inTransaction = inTransaction
+        }
 
         mutating func append(_ change: ListChange) {
             changes.append(change)
@@ -217,21 +223,25 @@ struct SQLiteWriter {
 
     private mutating func commit(_ writes: [WriteJob]) async {
         var outcomes: [Outcome] = []
-        // Every group is a transaction, adds alone included: a new entry's record is a second
-        // statement (``recordInserts(from:on:)``), which must commit with the insert.
-        var progress = Progress()
-        do {
-            _ = try await connection.query("BEGIN IMMEDIATE")
-        } catch {
-            logger.error("cannot begin a write transaction", metadata: ["error": "\(error)"])
-            Self.fail(writes, error)
-            return
+        // A group that is one statement commits by itself, durably as any transaction: three round
+        // trips to the connection's thread fewer. Its records are written by the insert's trigger,
+        // inside that statement. Other processes' commits are then noticed by the periodic check
+        // alone; memory already keeps the file's answer for each number written.
+        var progress = Progress(inTransaction: !Self.isOneStatement(writes))
+        let autocommits = !progress.inTransaction
+        if progress.inTransaction {
+            do {
+                _ = try await connection.query("BEGIN IMMEDIATE")
+            } catch {
+                logger.error("cannot begin a write transaction", metadata: ["error": "\(error)"])
+                Self.fail(writes, error)
+                return
+            }
         }
         do {
-            // Single adds and removes take the file's answer for each number they write: memory
-            // then keeps it whatever other processes did, whose commits the periodic check
-            // notices. The others look for other processes' commits first.
-            if !Self.isSingles(writes) { try await noticeOtherWriters() }
+            // Single adds and removes take the file's answer for each number they write, as the
+            // one-statement group does; the others look for other processes' commits first.
+            if progress.inTransaction, !Self.isSingles(writes) { try await noticeOtherWriters() }
             var index = writes.startIndex
             while index < writes.endIndex {
                 switch writes[index] {
@@ -277,12 +287,14 @@ struct SQLiteWriter {
             }
         } catch {
             logger.error("a write failed", metadata: ["error": "\(error)", "writes": "\(writes.count)"])
-            _ = try? await connection.query("ROLLBACK")
+            if progress.inTransaction { _ = try? await connection.query("ROLLBACK") }
+            // A statement that ran in its own commit may have reached the file.
+            if autocommits { caches.forgetLists() }
             Self.fail(writes, error)
             return
         }
         do {
-            _ = try await connection.query("COMMIT")
+            if progress.inTransaction { _ = try await connection.query("COMMIT") }
         } catch {
             logger.error("commit failed", metadata: ["error": "\(error)", "writes": "\(writes.count)"])
             _ = try? await connection.query("ROLLBACK")
@@ -315,6 +327,13 @@ struct SQLiteWriter {
         }
     }
 
+    /// Whether `writes` run as a single statement: adds only, no more than one statement's rows.
+    /// (An add that meets a block with an end may need more; it opens a transaction then.)
+    private static func isOneStatement(_ writes: [WriteJob]) -> Bool {
+        guard writes.count <= rowsPerStatement else { return false }
+        return writes.allSatisfy { if case .add = $0 { true } else { false } }
+    }
+
     /// Whether `writes` are single adds and removes only.
     private static func isSingles(_ writes: [WriteJob]) -> Bool {
         writes.allSatisfy {
@@ -323,6 +342,13 @@ struct SQLiteWriter {
             case .addBatch, .removeBatch, .expire, .custom: false
             }
         }
+    }
+
+    /// Opens the group's transaction when its first statements committed by themselves.
+    private func beginTransaction(_ progress: inout Progress) async throws {
+        guard !progress.inTransaction else { return }
+        _ = try await connection.query("BEGIN IMMEDIATE")
+        progress.inTransaction = true
     }
 
     /// The jobs from `start` on that `payload` extracts, up to the first it does not.
@@ -350,8 +376,8 @@ struct SQLiteWriter {
     }
 
     /// Inserts `rows` (at most ``rowsPerStatement``, in order) in one statement, leaving numbers
-    /// that are listed already as they are, and records each inserted row; returns where each sits
-    /// in its list.
+    /// that are listed already as they are; returns where each inserted row sits in its list. The
+    /// schema's trigger records each insert (``SQLiteSchema/batchRecordsByStatement``).
     static func insert(_ rows: some Collection<NewRow>, on connection: SQLiteConnection) async throws
         -> [Listed: ListMirror.Key]
     {
@@ -372,16 +398,13 @@ struct SQLiteWriter {
             "INSERT INTO blacklist (account_id, number, added_at, source, reason, until, actor) VALUES \(values) "
                 + "ON CONFLICT DO NOTHING RETURNING account_id, number, seq, added_at", binds)
         var inserted: [Listed: ListMirror.Key] = [:]
-        var sequences = InsertedSequences()
         for row in returned {
             guard let account = row.column("account_id")?.int64, let national = row.column("number")?.int64,
                 let sequence = row.column("seq")?.int64, let addedAt = row.column("added_at")?.int64
             else { throw StoreError.corrupt("an insert returned an unreadable row") }
             inserted[Listed(account: account, national: national)] = ListMirror.Key(
                 addedAt: addedAt, sequence: sequence)
-            sequences.note(sequence)
         }
-        try await recordInserts(sequences, on: connection)
         return inserted
     }
 
@@ -397,12 +420,14 @@ struct SQLiteWriter {
     }
 
     /// Inserts `nationals` for `account`, all at `addedAt` with `provenance` (a batch), in one
-    /// statement, in order, and records them, as ``insert(_:on:)`` does. The provenance is bound
+    /// statement, in order, and records them. The provenance is bound
     /// once and the numbers as one JSON array: binding the provenance on every row made a bulk add
     /// of 50,000 cost 1.66x the server CPU of the log-less one, bound once 1.23x
     /// (scripts/bench-changelog, 2 then 4 alternated rounds, session 9). The new numbers come back
     /// as one JSON array too, not a row each: their sequences follow from the largest before the
-    /// insert, as ``recordInserts(_:on:)`` explains. That spares 50,000 rows' decoding and a
+    /// insert, as ``recordInserts(first:last:count:on:)`` explains. Their records are copied from
+    /// the table by one statement with the schema's trigger switched off: the trigger runs a program
+    /// per row (``SQLiteSchema/batchRecordsByStatement``). That spares 50,000 rows' decoding and a
     /// dictionary of them: the server's CPU for a bulk add of 50,000 went from 268 and 239 ms to
     /// 219 and 137 (noisy; Benchmarks/RESULTS.md, session 10).
     static func insert(
@@ -411,6 +436,9 @@ struct SQLiteWriter {
     ) async throws -> BatchInsert {
         guard !nationals.isEmpty else { return BatchInsert(numbers: [], firstSequence: 0) }
         let before = try await lastSequence(on: connection)
+        // The trigger is off for this statement alone, inside the group's transaction: should
+        // anything fail before it is on again, the rollback turns it back on.
+        _ = try await connection.query("UPDATE add_records SET by_trigger = 0")
         // `WHERE true` tells SQLite's parser that ON CONFLICT is the upsert's, not a join's.
         _ = try await connection.query(
             "INSERT INTO blacklist (account_id, number, added_at, source, reason, until, actor) "
@@ -429,8 +457,8 @@ struct SQLiteWriter {
         guard let row = new.first, let text = row.column("numbers")?.string, let count = row.column("count")?.int64,
             let last = row.column("last")?.int64, let numbers = integers(inJSONArray: text), numbers.count == count
         else { throw StoreError.corrupt("an insert's new numbers came back unreadable") }
-        try await recordInserts(
-            InsertedSequences(first: before + 1, last: last, count: Int(count)), on: connection)
+        try await recordInserts(first: before + 1, last: last, count: count, on: connection)
+        _ = try await connection.query("UPDATE add_records SET by_trigger = 1")
         return BatchInsert(numbers: numbers, firstSequence: before + 1)
     }
 
@@ -480,44 +508,23 @@ struct SQLiteWriter {
         return nil
     }
 
-    /// The sequences one insert statement handed out.
-    struct InsertedSequences {
-        private(set) var first = Int64.max
-        private(set) var last = Int64.min
-        private(set) var count = 0
-
-        init() {}
-
-        init(first: Int64, last: Int64, count: Int) {
-            self.first = first
-            self.last = last
-            self.count = count
-        }
-
-        mutating func note(_ sequence: Int64) {
-            first = min(first, sequence)
-            last = max(last, sequence)
-            count += 1
-        }
-    }
-
-    /// Records the rows one insert statement just inserted, copied from the table in the order
-    /// they were inserted. SQLite gives each new row the largest rowid plus one, so the rows of one
-    /// statement are the consecutive `seq`s from its first on, and no other row has one as high.
-    /// Migration 6 (``SQLiteSchema/recordsByStatement``) dropped the trigger that recorded each
-    /// insert: it ran a trigger program per row, which one statement per insert costs a fraction
-    /// of (Benchmarks/RESULTS.md, session 10).
-    static func recordInserts(_ sequences: InsertedSequences, on connection: SQLiteConnection) async throws {
-        guard sequences.count > 0 else { return }
+    /// Records the `count` rows one insert statement just inserted, from `first` to `last`, copied
+    /// from the table in the order they were inserted. SQLite gives each new row the largest rowid
+    /// plus one, so the rows of one statement are the consecutive `seq`s from its first on, and no
+    /// other row has one as high.
+    static func recordInserts(first: Int64, last: Int64, count: Int64, on connection: SQLiteConnection)
+        async throws
+    {
+        guard count > 0 else { return }
         // Largest plus one stops when the largest rowid is 2^63 - 1; SQLite picks at random then.
-        guard sequences.last - sequences.first + 1 == Int64(sequences.count) else {
+        guard last - first + 1 == count else {
             throw StoreError.corrupt("an insert handed out sequences that are not consecutive")
         }
         _ = try await connection.query(
             "INSERT INTO changes (account_id, at, action, number, source, reason, until, actor) "
                 + "SELECT account_id, added_at, 'add', number, source, reason, until, actor FROM blacklist "
                 + "WHERE seq >= ? ORDER BY seq",
-            [.int64(sequences.first)])
+            [.int64(first)])
     }
 
     private static let rowPlaceholder = "(?, ?, ?, ?, ?, ?, ?), "
@@ -685,6 +692,7 @@ struct SQLiteWriter {
         }
         let until = row.column("until")?.int64
         guard let until, until <= addition.addedAt else { return (sequence, until) }
+        try await beginTransaction(&progress)
         _ = try await connection.query("DELETE FROM blacklist WHERE seq = ?", [.int64(sequence)])
         try await Self.record([.expiry(of: addition.national, for: addition.account, at: until)], on: connection)
         let entry = ListMirror.Entry(
@@ -713,6 +721,7 @@ struct SQLiteWriter {
         let asked = addition.provenance.until?.microsecondsSince1970
         // A re-add never shortens a block; none asked means forever.
         if let asked, asked <= until { return false }
+        try await beginTransaction(&progress)
         _ = try await connection.query(
             "UPDATE blacklist SET until = ?, reason = coalesce(?, reason) WHERE seq = ?",
             [
@@ -735,6 +744,7 @@ struct SQLiteWriter {
     /// time; one whose block had ended by the removal's time was not listed: its expiry is what
     /// is recorded.
     private func delete(_ removals: [Removal], progress: inout Progress) async throws -> [Bool] {
+        try await beginTransaction(&progress)
         // The deleted rows' keys: the mirror finds an entry by its key, keeping no key per number.
         var deleted: [Listed: (key: ListMirror.Key, until: Int64?)] = [:]
         var numbersByAccount: [Account.ID: [Int64]] = [:]
@@ -784,6 +794,7 @@ struct SQLiteWriter {
     /// Unlists every block ended by `through`, recording each at its end, account by account and
     /// in the order they ended; returns how many.
     private func expire(through: Int64, progress: inout Progress) async throws -> Int {
+        try await beginTransaction(&progress)
         let rows = try await connection.query(
             "DELETE FROM blacklist WHERE until IS NOT NULL AND until <= ? "
                 + "RETURNING account_id, number, added_at, seq, until", [.int64(through)])
