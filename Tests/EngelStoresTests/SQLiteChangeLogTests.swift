@@ -27,6 +27,18 @@ struct SQLiteChangeLogTests: NumberedEntries {
         }
     }
 
+    @Test("a batch's new numbers are read back from the JSON array SQLite writes, and nothing else")
+    func integersInJSONArray() {
+        #expect(SQLiteWriter.integers(inJSONArray: "[]") == [])
+        #expect(SQLiteWriter.integers(inJSONArray: "[905320000000,5,-7]") == [905_320_000_000, 5, -7])
+        #expect(SQLiteWriter.integers(inJSONArray: "[9223372036854775807]") == [Int64.max])
+        for broken in [
+            "", "[", "[1,]", "[,1]", "[1", "[1]x", "[1.5]", "[\"1\"]", "[1 ,2]", "[-]", "[99999999999999999999]",
+        ] {
+            #expect(SQLiteWriter.integers(inJSONArray: broken) == nil, "\(broken)")
+        }
+    }
+
     func everyEntry(_ store: SQLiteStore, _ account: Account.ID) async throws -> [PhoneNumber] {
         var numbers: [PhoneNumber] = []
         var page = 1

@@ -52,34 +52,45 @@ struct ListMirror: Sendable {
     /// An empty list.
     init() {}
 
-    /// A list read in key order, each number once, as a load reads it: chunks fill to capacity,
-    /// since most later adds come at the newest time and start chunks of their own, and the set
-    /// of numbers is built once at the end at its final size. Adding each number to the set as
-    /// its row came made a 10,000,000-number load take 15.8 s against 9.7 s this way (the set's
-    /// random writes interleaved with the rows, and its growth); Benchmarks/RESULTS.md, session 8.
+    /// A list read as a load reads it, each number once: chunks fill to capacity, since most later
+    /// adds come at the newest time and start chunks of their own, and the set of numbers is built
+    /// once at the end at its final size. Adding each number to the set as its row came made a
+    /// 10,000,000-number load take 15.8 s against 9.7 s this way (the set's random writes
+    /// interleaved with the rows, and its growth); Benchmarks/RESULTS.md, session 8.
+    ///
+    /// The rows come in insertion order (migration 7 dropped the index that gave key order), which
+    /// is key order but for a few: a request's time is taken before its write joins the queue, so
+    /// writes racing each other can be listed a few microseconds out of order, and a time set by
+    /// the caller or a clock stepping back can put any entry earlier. Those stragglers wait aside
+    /// and are merged in once, at the end: a list in key order costs nothing more.
     struct Loader: Sendable {
         private var chunks: [[Entry]] = []
+        /// Entries whose key is below one appended before them, in the order they came.
+        private var stragglers: [Entry] = []
         private var count = 0
-        private var inOrder = true
 
-        /// Adds `entry` after the entries so far.
+        /// Adds `entry`, in key order or not.
         mutating func append(_ entry: Entry) {
+            count += 1
             let last = chunks.count - 1
             // Indices rather than a copy of the last chunk, which would make the append copy it.
-            if last >= 0, chunks[last].count < ListMirror.chunkCapacity {
-                if let lastKey = chunks[last].last?.key, !(lastKey < entry.key) { inOrder = false }
+            if last >= 0, let lastKey = chunks[last].last?.key, !(lastKey < entry.key) {
+                stragglers.append(entry)
+            } else if last >= 0, chunks[last].count < ListMirror.chunkCapacity {
                 chunks[last].append(entry)
             } else {
-                if let lastKey = chunks.last?.last?.key, !(lastKey < entry.key) { inOrder = false }
                 chunks.append(ListMirror.chunk(startingWith: entry))
             }
-            count += 1
         }
 
-        /// The list, with `untils` the ends of the blocks that have one; `nil` when the entries were
-        /// not in key order, a number came twice, or an end belongs to no entry.
+        /// The list, with `untils` the ends of the blocks that have one; `nil` when a number came
+        /// twice or an end belongs to no entry.
         consuming func finish(untils: [Int64: Int64] = [:]) -> ListMirror? {
-            guard inOrder else { return nil }
+            if !stragglers.isEmpty {
+                stragglers.sort { $0.key < $1.key }
+                chunks = Self.merge(chunks, stragglers)
+                stragglers = []
+            }
             var mirror = ListMirror()
             mirror.untils = untils
             mirror.listed = NationalNumberSet(capacity: count)
@@ -90,6 +101,38 @@ struct ListMirror: Sendable {
             mirror.chunks = chunks
             mirror.entriesBeforeIsCurrent = false
             return mirror
+        }
+
+        /// The entries of `chunks` and `stragglers`, each in key order, in full chunks in key
+        /// order. Each chunk is let go once merged, so the list is held about once, not twice.
+        private static func merge(_ chunks: consuming [[Entry]], _ stragglers: [Entry]) -> [[Entry]] {
+            var merged: [[Entry]] = []
+            merged.reserveCapacity(chunks.count + stragglers.count / ListMirror.chunkCapacity + 1)
+            var current: [Entry] = []
+            current.reserveCapacity(ListMirror.chunkCapacity)
+            var next = stragglers.startIndex
+            func emit(_ entry: Entry) {
+                if current.count == ListMirror.chunkCapacity {
+                    merged.append(current)
+                    current = []
+                    current.reserveCapacity(ListMirror.chunkCapacity)
+                }
+                current.append(entry)
+            }
+            for index in chunks.indices {
+                let chunk = chunks[index]
+                chunks[index] = []
+                for entry in chunk {
+                    while next < stragglers.endIndex, stragglers[next].key < entry.key {
+                        emit(stragglers[next])
+                        next += 1
+                    }
+                    emit(entry)
+                }
+            }
+            for entry in stragglers[next...] { emit(entry) }
+            if !current.isEmpty { merged.append(current) }
+            return merged
         }
     }
 

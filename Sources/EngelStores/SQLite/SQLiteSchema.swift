@@ -29,7 +29,7 @@ enum SQLiteSchema {
             """,
             "CREATE INDEX blacklist_by_time ON blacklist (account_id, added_at, seq)",
         ],
-        // Covering: loading a list in order reads the index alone.
+        // Covering: loading a list in order read the index alone (until migration 7 dropped it).
         [
             "DROP INDEX blacklist_by_time",
             "CREATE INDEX blacklist_by_time ON blacklist (account_id, added_at, seq, number)",
@@ -37,6 +37,8 @@ enum SQLiteSchema {
         directoryRemoval,
         provenanceAndHistory,
         panel,
+        batchRecordsByStatement,
+        noTimeIndex,
     ]
 
     /// Migration 3: pages and counts come from the lists mirrored in memory (`ListMirror`), so the
@@ -54,9 +56,10 @@ enum SQLiteSchema {
     /// Migration 4 (issue 17): every entry's provenance, the change log, the audit log and the
     /// webhooks. Entries listed before it keep source `unknown` and no actor.
     ///
-    /// Every new entry's `add` record is written by a trigger, inside the insert itself: an add
-    /// stays one statement, which the writer commits without `BEGIN`/`COMMIT` (three trips to its
-    /// thread fewer), and no insert can lack its record. The trigger costs about what a second
+    /// Every new entry's `add` record is written by a trigger, inside the insert itself (a batch's
+    /// since migration 6 by the writer, ``batchRecordsByStatement``): an add stays one statement,
+    /// which the writer commits without `BEGIN`/`COMMIT` (three trips to its thread fewer), and no
+    /// insert can lack its record. The trigger costs about what a second
     /// multi-row insert of the records does (7.0 to 7.7 against 7.9 to 8.3 us a row of SQLite's
     /// CPU, 4.5 to 5.4 without records, in statements of 64 rows; python's sqlite3, session 9).
     /// Moves of `until`, removals and expiries need values the row does not hold (the change's
@@ -141,6 +144,40 @@ enum SQLiteSchema {
         )
         """,
         "CREATE INDEX panel_sessions_by_user ON panel_sessions (user_name)",
+    ]
+
+    /// Migration 6: a batch's new entries are recorded by the writer, with one statement per insert
+    /// that copies the inserted rows into the log (`SQLiteWriter.recordInserts`), in the same
+    /// transaction, instead of the trigger running a program per row: the batch switches the
+    /// trigger off (`add_records.by_trigger`) for its insert alone, inside its transaction, so no
+    /// other writer ever sees it off. Single adds keep the trigger, and with it their one-statement
+    /// commit: recording by statement made every add a transaction, two more trips to the
+    /// writer's thread, and a lone add cost 549 and 598 us of server CPU against 415 and 501
+    /// (Benchmarks/RESULTS.md, session 10). SQLite's CPU for a bulk add of 50,000 (python's
+    /// sqlite3, least of 8, busy machine, session 11): 139.5 ms with the trigger, 123.2 with it
+    /// switched off and the records copied, 112.2 with no trigger at all: the switch keeps most of
+    /// the gain.
+    static let batchRecordsByStatement: [String] = [
+        "CREATE TABLE add_records (by_trigger INTEGER NOT NULL)",
+        "INSERT INTO add_records (by_trigger) VALUES (1)",
+        "DROP TRIGGER blacklist_add_record",
+        """
+        CREATE TRIGGER blacklist_add_record AFTER INSERT ON blacklist WHEN (SELECT by_trigger FROM add_records)
+        BEGIN
+            INSERT INTO changes (account_id, at, action, number, source, reason, until, actor)
+            VALUES (NEW.account_id, NEW.added_at, 'add', NEW.number, NEW.source, NEW.reason, NEW.until, NEW.actor);
+        END
+        """,
+    ]
+
+    /// Migration 7: no index on (account, added-at, seq, number). It was there so that loading a
+    /// list read it in key order from the index alone; the writer loads the lists from one scan of
+    /// the table instead (`SQLiteWriter.loadList`), and memory answers every query by time, so
+    /// each add and delete writes one B-tree fewer: SQLite's CPU for a bulk add of 50,000 fell from
+    /// 132 to 119 ms (python's sqlite3, least of 10), the server's from 280 and 244 ms to 265 and
+    /// 230 (Benchmarks/RESULTS.md, session 10).
+    static let noTimeIndex: [String] = [
+        "DROP INDEX blacklist_by_time"
     ]
 
     /// Throws ``StoreError/notEngelDatabase(_:)`` unless the file is Engel's or holds nothing yet:

@@ -17,9 +17,9 @@ import Synchronization
 /// the file. Reader connections serve what memory does not hold: every entry's provenance
 /// (memory keeps only the end of the blocks that have one), the change log and the audit log.
 ///
-/// Each change and its change record commit together: a new entry's record is written by the
-/// schema's trigger inside the insert itself (`SQLiteSchema.provenanceAndHistory`), the
-/// others' by the writer in the same transaction.
+/// Each change and its change record commit together: the writer writes the record in the
+/// change's transaction (a new entry's by the schema's trigger, inside the insert, or for a batch by
+/// copying its rows, `SQLiteWriter.recordInserts`).
 public final class SQLiteStore: EngelStore {
     /// Where the database lives.
     public let path: String

@@ -92,8 +92,8 @@ struct EntriesRead: Sendable {
     let continuation: CheckedContinuation<EntriesPage, any Error>
 }
 
-/// One change record, as the writer inserts it (adds of new entries are recorded by the schema's
-/// trigger instead).
+/// One change record, as the writer inserts it (new entries' records are written by the schema's
+/// trigger, or copied from a batch's rows: ``recordInserts(first:last:count:on:)``).
 struct ChangeRow {
     let account: Account.ID
     let at: Int64
@@ -377,7 +377,7 @@ struct SQLiteWriter {
 
     /// Inserts `rows` (at most ``rowsPerStatement``, in order) in one statement, leaving numbers
     /// that are listed already as they are; returns where each inserted row sits in its list. The
-    /// schema's trigger records each insert.
+    /// schema's trigger records each insert (``SQLiteSchema/batchRecordsByStatement``).
     static func insert(_ rows: some Collection<NewRow>, on connection: SQLiteConnection) async throws
         -> [Listed: ListMirror.Key]
     {
@@ -412,37 +412,119 @@ struct SQLiteWriter {
     /// does not bound them.
     static let uniformRowsPerStatement = 4096
 
+    /// What a batch's insert statement listed: the numbers that were new, in the batch's order,
+    /// and the sequence of the first, which the others follow one by one.
+    struct BatchInsert {
+        let numbers: [Int64]
+        let firstSequence: Int64
+    }
+
     /// Inserts `nationals` for `account`, all at `addedAt` with `provenance` (a batch), in one
-    /// statement, in order, as ``insert(_:on:)`` does. The provenance is bound once and the
-    /// numbers as one JSON array: binding the provenance on every row made a bulk add of 50,000
-    /// cost 1.66x the server CPU of the log-less one, bound once 1.23x (scripts/bench-changelog,
-    /// 2 then 4 alternated rounds, session 9; the rest is SQLite writing the records).
+    /// statement, in order, and records them. The provenance is bound
+    /// once and the numbers as one JSON array: binding the provenance on every row made a bulk add
+    /// of 50,000 cost 1.66x the server CPU of the log-less one, bound once 1.23x
+    /// (scripts/bench-changelog, 2 then 4 alternated rounds, session 9). The new numbers come back
+    /// as one JSON array too, not a row each: their sequences follow from the largest before the
+    /// insert, as ``recordInserts(first:last:count:on:)`` explains. Their records are copied from
+    /// the table by one statement with the schema's trigger switched off: the trigger runs a program
+    /// per row (``SQLiteSchema/batchRecordsByStatement``). That spares 50,000 rows' decoding and a
+    /// dictionary of them: the server's CPU for a bulk add of 50,000 went from 268 and 239 ms to
+    /// 219 and 137 (noisy; Benchmarks/RESULTS.md, session 10).
     static func insert(
         _ nationals: [Int64], for account: Account.ID, at addedAt: Int64, provenance: Provenance,
         on connection: SQLiteConnection
-    ) async throws -> [Listed: ListMirror.Key] {
-        guard !nationals.isEmpty else { return [:] }
+    ) async throws -> BatchInsert {
+        guard !nationals.isEmpty else { return BatchInsert(numbers: [], firstSequence: 0) }
+        let before = try await lastSequence(on: connection)
+        // The trigger is off for this statement alone, inside the group's transaction: should
+        // anything fail before it is on again, the rollback turns it back on.
+        _ = try await connection.query("UPDATE add_records SET by_trigger = 0")
         // `WHERE true` tells SQLite's parser that ON CONFLICT is the upsert's, not a join's.
-        let returned = try await connection.query(
+        _ = try await connection.query(
             "INSERT INTO blacklist (account_id, number, added_at, source, reason, until, actor) "
                 + "SELECT ?1, value, ?2, ?3, ?4, ?5, ?6 FROM json_each(?7) WHERE true ORDER BY key "
-                + "ON CONFLICT DO NOTHING RETURNING number, seq, added_at",
+                + "ON CONFLICT DO NOTHING",
             [
                 .int64(account), .int64(addedAt), .text(provenance.source.rawValue),
                 provenance.reason.map(SQLiteData.text) ?? .null,
                 provenance.until.map { .int64($0.microsecondsSince1970) } ?? .null, .text(provenance.actor.description),
                 .text(jsonArray(nationals)),
             ])
-        var inserted: [Listed: ListMirror.Key] = [:]
-        inserted.reserveCapacity(returned.count)
-        for row in returned {
-            guard let national = row.column("number")?.int64, let sequence = row.column("seq")?.int64,
-                let rowAddedAt = row.column("added_at")?.int64
-            else { throw StoreError.corrupt("an insert returned an unreadable row") }
-            inserted[Listed(account: account, national: national)] = ListMirror.Key(
-                addedAt: rowAddedAt, sequence: sequence)
+        let new = try await connection.query(
+            "SELECT json_group_array(number ORDER BY seq) AS numbers, count(*) AS count, "
+                + "coalesce(max(seq), ?1) AS last FROM blacklist WHERE seq > ?1",
+            [.int64(before)])
+        guard let row = new.first, let text = row.column("numbers")?.string, let count = row.column("count")?.int64,
+            let last = row.column("last")?.int64, let numbers = integers(inJSONArray: text), numbers.count == count
+        else { throw StoreError.corrupt("an insert's new numbers came back unreadable") }
+        try await recordInserts(first: before + 1, last: last, count: count, on: connection)
+        _ = try await connection.query("UPDATE add_records SET by_trigger = 1")
+        return BatchInsert(numbers: numbers, firstSequence: before + 1)
+    }
+
+    /// The largest sequence in the table, 0 when it is empty.
+    private static func lastSequence(on connection: SQLiteConnection) async throws -> Int64 {
+        guard
+            let last = try await connection.query("SELECT coalesce(max(seq), 0) AS last FROM blacklist").first?
+                .column("last")?.int64
+        else { throw StoreError.corrupt("the largest sequence came back unreadable") }
+        return last
+    }
+
+    /// The integers of a JSON array of integers such as SQLite's `json_group_array` writes; `nil`
+    /// for anything else.
+    static func integers(inJSONArray text: String) -> [Int64]? {
+        var integers: [Int64] = []
+        var utf8 = text.utf8.makeIterator()
+        guard utf8.next() == UInt8(ascii: "[") else { return nil }
+        var value: Int64 = 0
+        var digits = 0
+        var negative = false
+        while let byte = utf8.next() {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                let (shifted, overflowA) = value.multipliedReportingOverflow(by: 10)
+                let (added, overflowB) = shifted.addingReportingOverflow(Int64(byte - UInt8(ascii: "0")))
+                guard !overflowA, !overflowB else { return nil }
+                value = added
+                digits += 1
+            case UInt8(ascii: "-") where digits == 0 && !negative:
+                negative = true
+            case UInt8(ascii: ","), UInt8(ascii: "]"):
+                if digits == 0 {
+                    // Only `[]` may hold no number.
+                    guard byte == UInt8(ascii: "]"), integers.isEmpty, !negative else { return nil }
+                } else {
+                    integers.append(negative ? -value : value)
+                }
+                if byte == UInt8(ascii: "]") { return utf8.next() == nil ? integers : nil }
+                value = 0
+                digits = 0
+                negative = false
+            default:
+                return nil
+            }
         }
-        return inserted
+        return nil
+    }
+
+    /// Records the `count` rows one insert statement just inserted, from `first` to `last`, copied
+    /// from the table in the order they were inserted. SQLite gives each new row the largest rowid
+    /// plus one, so the rows of one statement are the consecutive `seq`s from its first on, and no
+    /// other row has one as high.
+    static func recordInserts(first: Int64, last: Int64, count: Int64, on connection: SQLiteConnection)
+        async throws
+    {
+        guard count > 0 else { return }
+        // Largest plus one stops when the largest rowid is 2^63 - 1; SQLite picks at random then.
+        guard last - first + 1 == count else {
+            throw StoreError.corrupt("an insert handed out sequences that are not consecutive")
+        }
+        _ = try await connection.query(
+            "INSERT INTO changes (account_id, at, action, number, source, reason, until, actor) "
+                + "SELECT account_id, added_at, 'add', number, source, reason, until, actor FROM blacklist "
+                + "WHERE seq >= ? ORDER BY seq",
+            [.int64(first)])
     }
 
     private static let rowPlaceholder = "(?, ?, ?, ?, ?, ?, ?), "
@@ -499,31 +581,19 @@ struct SQLiteWriter {
         let perStatement = uniform ? Self.uniformRowsPerStatement : Self.rowsPerStatement
         for start in stride(from: additions.startIndex, to: additions.endIndex, by: perStatement) {
             let slice = additions[start..<min(start + perStatement, additions.endIndex)]
-            var inserted: [Listed: ListMirror.Key]
-            if uniform, let first = slice.first {
-                inserted = try await Self.insert(
-                    slice.map(\.national), for: first.account, at: first.addedAt, provenance: first.provenance,
-                    on: connection)
-            } else {
-                inserted = try await Self.insert(
-                    slice.map {
-                        NewRow(
-                            listed: Listed(account: $0.account, national: $0.national), addedAt: $0.addedAt,
-                            provenance: $0.provenance)
-                    }, on: connection)
-            }
+            // Where each new number sits in its list, in the slice's order (`nil`: not inserted).
+            let keys = try await uniform ? insertUniform(slice) : insertEach(slice)
             var listedBefore: [Int] = []
             for (index, addition) in zip(slice.indices, slice) {
-                let listed = Listed(account: addition.account, national: addition.national)
-                if let key = inserted.removeValue(forKey: listed) {
-                    progress.append(
-                        .insert(
-                            addition.account, ListMirror.Entry(key: key, national: addition.national),
-                            until: addition.provenance.until?.microsecondsSince1970))
-                    added[index] = true
-                } else {
+                guard let key = keys[index - slice.startIndex] else {
                     listedBefore.append(index)
+                    continue
                 }
+                progress.append(
+                    .insert(
+                        addition.account, ListMirror.Entry(key: key, national: addition.national),
+                        until: addition.provenance.until?.microsecondsSince1970))
+                added[index] = true
             }
             for index in listedBefore
             where progress.givenEnds.contains(
@@ -532,6 +602,39 @@ struct SQLiteWriter {
                 added[index] = try await revisit(additions[index], progress: &progress)
             }
         }
+    }
+
+    /// Inserts `additions` (one statement's) with one row each; returns, in order, the key of each
+    /// one that was new.
+    private func insertEach(_ additions: ArraySlice<Addition>) async throws -> [ListMirror.Key?] {
+        var inserted = try await Self.insert(
+            additions.map {
+                NewRow(
+                    listed: Listed(account: $0.account, national: $0.national), addedAt: $0.addedAt,
+                    provenance: $0.provenance)
+            }, on: connection)
+        return additions.map { inserted.removeValue(forKey: Listed(account: $0.account, national: $0.national)) }
+    }
+
+    /// Inserts `additions`, one batch's (one account, time and provenance), as one statement;
+    /// returns, in order, the key of each one that was new.
+    private func insertUniform(_ additions: ArraySlice<Addition>) async throws -> [ListMirror.Key?] {
+        guard let first = additions.first else { return [] }
+        let batch = try await Self.insert(
+            additions.map(\.national), for: first.account, at: first.addedAt, provenance: first.provenance,
+            on: connection)
+        // The new numbers come in the batch's order: each is the first of the numbers still to come
+        // that equals it (a number listed already, or repeated, was not inserted).
+        var next = batch.numbers.startIndex
+        let keys = additions.map { addition -> ListMirror.Key? in
+            guard next < batch.numbers.endIndex, batch.numbers[next] == addition.national else { return nil }
+            defer { next += 1 }
+            return ListMirror.Key(addedAt: first.addedAt, sequence: batch.firstSequence + Int64(next))
+        }
+        guard next == batch.numbers.endIndex else {
+            throw StoreError.corrupt("an insert listed numbers its batch did not hold")
+        }
+        return keys
     }
 
     /// Which of `additions`' numbers are listed with a block that has an end: only those can have
@@ -814,60 +917,123 @@ struct SQLiteWriter {
         try await reloadAccounts()
     }
 
-    /// Reads `account`'s whole list, in order, into a mirror; nothing when one is there already.
+    /// Reads `account`'s whole list into a mirror, nothing when one is there already, and with it
+    /// every other account's list that memory lacks: they come from one scan of the table.
+    ///
+    /// The table is read in insertion order since migration 7 (``SQLiteSchema/noTimeIndex``)
+    /// dropped the index on (account, added-at, seq), which every add and delete wrote to: memory
+    /// answers every query by time, and the loader puts the few rows out of key order in place. A
+    /// 10,000,000-number list loaded in 20.8 and 17.6 s this way, against 14.3 and 25.3 s from the
+    /// index on the same busy machine, 338 to 340 MiB resident both ways (Benchmarks/RESULTS.md,
+    /// session 10).
+    /// One scan for all the missing lists, as at start-up and after another process's commit
+    /// dropped them all, rather than one per list: without that index a list's rows are found only
+    /// by reading them all.
     private func loadList(_ account: Account.ID) async throws {
         guard !caches.lists.withLock({ $0[account] != nil }) else { return }
-        // The entries and their ends from one snapshot. The ends come by the partial index, so
-        // the entries still come from the covering index alone.
+        var wanted = Set(caches.accounts.withLock { $0.byName.values.map(\.id) })
+        wanted.insert(account)
+        let loaded = caches.lists.withLock { Set($0.keys) }
+        wanted.subtract(loaded)
+        // The entries and their ends from one snapshot.
         _ = try await connection.query("BEGIN")
         do {
-            let mirror = try await readList(account)
+            let mirrors = try await readLists(Array(wanted).sorted(), onlyThose: !loaded.isEmpty)
             _ = try await connection.query("COMMIT")
-            caches.lists.withLock { $0[account] = mirror }
+            caches.lists.withLock { lists in
+                for (id, mirror) in mirrors where lists[id] == nil { lists[id] = mirror }
+            }
         } catch {
             _ = try? await connection.query("ROLLBACK")
             throw error
         }
     }
 
-    private func readList(_ account: Account.ID) async throws -> ListMirror {
-        var untils: [Int64: Int64] = [:]
+    /// The lists of `accounts` (ascending), read in one scan of the table; `onlyThose` when other
+    /// accounts' lists are in memory, whose rows the statement then leaves out.
+    private func readLists(_ accounts: [Account.ID], onlyThose: Bool) async throws -> [Account.ID: ListMirror] {
+        var untils: [Account.ID: [Int64: Int64]] = [:]
+        // The few entries with an end, by the partial index; filtered here, so that no plan takes
+        // the (account, number) index instead.
         for row in try await connection.query(
-            "SELECT number, until FROM blacklist WHERE until IS NOT NULL AND account_id = ?", [.int64(account)])
+            "SELECT account_id, number, until FROM blacklist WHERE until IS NOT NULL")
         {
-            guard let national = row.column("number")?.int64, let until = row.column("until")?.int64 else {
-                throw StoreError.corrupt("unreadable entry in the list of account \(account)")
-            }
-            untils[national] = until
+            guard let account = row.column("account_id")?.int64, let national = row.column("number")?.int64,
+                let until = row.column("until")?.int64
+            else { throw StoreError.corrupt("unreadable entry in the blacklist") }
+            untils[account, default: [:]][national] = until
         }
-        // Into chunks as the rows come: collecting the rows first held a second copy of the list.
-        let loading = Mutex(ListMirror.Loader())
-        let unreadable = Atomic<Bool>(false)
+        // Into chunks as the rows come: collecting the rows first held a second copy of the lists.
+        let loading = Mutex(Loading(accounts: accounts))
+        // NOT INDEXED: the table in rowid order, never the (account, number) index and a lookup of
+        // each row's time by its rowid. At start-up every list is read: no filter to test per row
+        // then (rows of accounts not asked for are skipped as they come).
         try await connection.query(
-            "SELECT number, added_at, seq FROM blacklist WHERE account_id = ? ORDER BY added_at, seq",
-            [.int64(account)]
+            "SELECT account_id, number, added_at, seq FROM blacklist NOT INDEXED"
+                + (onlyThose ? " WHERE account_id IN (SELECT value FROM json_each(?))" : ""),
+            onlyThose ? [.text(Self.jsonArray(accounts))] : []
         ) { row in
-            guard let national = row.column("number")?.int64, NationalNumberSet.offset(of: national) != nil,
-                let addedAt = row.column("added_at")?.int64, let sequence = row.column("seq")?.int64
+            guard let account = row.column("account_id")?.int64, let national = row.column("number")?.int64,
+                NationalNumberSet.offset(of: national) != nil, let addedAt = row.column("added_at")?.int64,
+                let sequence = row.column("seq")?.int64
             else {
-                unreadable.store(true, ordering: .relaxed)
+                loading.withLock { $0.unreadable = $0.unreadable ?? row.column("account_id")?.int64 ?? -1 }
                 return
             }
             let entry = ListMirror.Entry(key: ListMirror.Key(addedAt: addedAt, sequence: sequence), national: national)
-            loading.withLock { $0.append(entry) }
-        }
-        guard !unreadable.load(ordering: .relaxed) else {
-            throw StoreError.corrupt("unreadable entry in the list of account \(account)")
+            loading.withLock { $0.append(entry, for: account) }
         }
         // Taken out whole, so the cache holds the only reference to the chunks and changes them in place.
-        let loader = loading.withLock { loaded in
-            var taken = ListMirror.Loader()
-            swap(&taken, &loaded)
+        var taken = loading.withLock { loading in
+            var taken = Loading(accounts: [])
+            swap(&taken, &loading)
             return taken
         }
-        guard let mirror = loader.finish(untils: untils) else {
-            throw StoreError.corrupt("the list of account \(account) came out of order or with a number twice")
+        if let account = taken.unreadable {
+            throw StoreError.corrupt("unreadable entry in the list of account \(account)")
         }
-        return mirror
+        var mirrors: [Account.ID: ListMirror] = [:]
+        for (index, account) in accounts.enumerated() {
+            let loader = taken.take(index)
+            guard let mirror = loader.finish(untils: untils[account] ?? [:]) else {
+                throw StoreError.corrupt("the list of account \(account) holds a number twice or an end without entry")
+            }
+            mirrors[account] = mirror
+        }
+        return mirrors
+    }
+
+    /// The lists a scan is loading, one loader per account.
+    private struct Loading {
+        private var loaders: [ListMirror.Loader]
+        private let indices: [Account.ID: Int]
+        /// The account of the last row and its loader's index: rows of one account mostly follow
+        /// each other, and the lookup by account would be the dearest step of a row.
+        private var lastAccount: Account.ID?
+        private var lastIndex = 0
+        /// An account with an unreadable row, if any.
+        var unreadable: Account.ID?
+
+        init(accounts: [Account.ID]) {
+            loaders = Array(repeating: ListMirror.Loader(), count: accounts.count)
+            indices = Dictionary(uniqueKeysWithValues: zip(accounts, accounts.indices))
+        }
+
+        mutating func append(_ entry: ListMirror.Entry, for account: Account.ID) {
+            if account != lastAccount {
+                // An account not asked for, or none that exists.
+                guard let index = indices[account] else { return }
+                lastAccount = account
+                lastIndex = index
+            }
+            loaders[lastIndex].append(entry)
+        }
+
+        /// The loader at `index`, leaving an empty one in its place.
+        mutating func take(_ index: Int) -> ListMirror.Loader {
+            var taken = ListMirror.Loader()
+            swap(&taken, &loaders[index])
+            return taken
+        }
     }
 }
