@@ -166,6 +166,10 @@ final class PanelImports: Sendable {
                 start = end
             }
             update(work.id) { $0.progress.state = .done }
+        } catch is CancellationError {
+            // The server is shutting down; the page goes with it, but the log says what was applied.
+            logger.notice("a panel import stopped at shutdown", metadata: ["job": "\(work.id)", "applied": "\(start)"])
+            update(work.id) { $0.progress.state = .failed(detail: nil) }
         } catch {
             logger.error(
                 "a panel import stopped",
