@@ -54,7 +54,7 @@ final class PanelSite: Sendable {
             store: store, passwords: PanelPasswords(cost: configuration.panelPasswordCost), now: now)
         self.policy = .standard
         self.formLimit = routes.smallestBodyLimit
-        self.uploadLimit = configuration.panelUploadMaximumBytes
+        self.uploadLimit = routes.panelUploadLimit
         self.imports = PanelImports(store: store, now: now)
         self.servesTLS = servesTLS
         self.trustForwardedProto = configuration.trustForwardedProto
