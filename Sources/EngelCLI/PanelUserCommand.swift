@@ -10,7 +10,7 @@ struct PanelUserCommand: AsyncParsableCommand {
             A viewer reads one account's list and logs; an operator of one account also adds,
             removes and imports numbers, switches its API access, rotates its hash and manages
             its webhooks; an admin does all of that for every account and manages the panel
-            users. The panel's pages are being built: this version serves none yet.
+            users, at /panel on engel serve's port.
 
             Passwords are typed twice at a prompt that does not echo, or, when standard input
             is not a terminal, read from its first line. They are at least 10 characters and

@@ -218,7 +218,6 @@ enum PanelSamples {
             sample("forbidden", .error(PanelErrorPage(kind: .forbidden, detail: text))),
             sample("not-found", .error(PanelErrorPage(kind: .notFound)), showsText: false, chrome: signedOut),
             sample("failure", .error(PanelErrorPage(kind: .failure, detail: "request " + text))),
-            sample("not-built", .error(PanelErrorPage(kind: .notBuiltYet(.importCSV))), showsText: false),
         ]
     }
 }

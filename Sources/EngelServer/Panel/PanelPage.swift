@@ -34,18 +34,17 @@ public enum PanelPage: Sendable, Hashable {
     case users(PanelUsersPage)
     /// The account chooser (admins).
     case accounts(PanelAccountChooserPage)
-    /// 403, 404, a failure, or a part not built yet.
+    /// 403, 404 or a failure.
     case error(PanelErrorPage)
 
-    /// The HTTP status a route should answer the page with: 200, or the error page's 403, 404,
-    /// 500 or 501.
+    /// The HTTP status a route should answer the page with: 200, or the error page's 403, 404 or
+    /// 500.
     public var status: Int {
         guard case .error(let page) = self else { return 200 }
         switch page.kind {
         case .forbidden: return 403
         case .notFound: return 404
         case .failure: return 500
-        case .notBuiltYet: return 501
         }
     }
 

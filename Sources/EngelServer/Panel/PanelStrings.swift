@@ -106,7 +106,7 @@ enum PanelStringKey: String, CaseIterable, Sendable {
     case chooseAccountButton
     // Errors.
     case forbiddenTitle, forbiddenMessage, notFoundTitle, notFoundMessage, failureTitle, failureMessage
-    case notBuiltTitle, notBuiltMessage, errorDetail, backToPanel
+    case errorDetail, backToPanel
     // Flash messages.
     case flashAdded, flashAlreadyListed, flashRemoved, flashNotListed, flashInvalidNumber
     case flashInvalidReason, flashInvalidUntil, flashInvalidDate, flashAPIOn, flashAPIOff
@@ -411,12 +411,6 @@ enum PanelStringKey: String, CaseIterable, Sendable {
             (
                 "İstek tamamlanamadı. Hiçbir şey değişmemiş olabilir; yeniden deneyin.",
                 "The request could not be completed. Nothing may have changed; try again."
-            )
-        case .notBuiltTitle: ("Henüz hazır değil", "Not built yet")
-        case .notBuiltMessage:
-            (
-                "“{part}” bölümü henüz yapılmadı. Burada gösterilecek bir şey yok.",
-                "The “{part}” part is not built yet. There is nothing to show here."
             )
         case .errorDetail: ("İstek kimliği", "Request ID")
         case .backToPanel: ("Panele dön", "Back to the panel")

@@ -100,9 +100,6 @@ public struct PanelErrorPage: Sendable, Hashable {
         case notFound
         /// Something failed on the server (HTTP 500).
         case failure
-        /// This part of the panel is not built yet (HTTP 501); it says so rather than show
-        /// anything made up.
-        case notBuiltYet(PanelSection)
     }
 
     /// What went wrong.
@@ -166,17 +163,13 @@ extension PanelAccountChooserPage: PanelPageContent {
 
 extension PanelErrorPage: PanelPageContent {
     var template: String { "error" }
-    var section: PanelSection? {
-        if case .notBuiltYet(let section) = kind { return section }
-        return nil
-    }
+    var section: PanelSection? { nil }
 
     func title(_ format: PanelFormat) -> String {
         switch kind {
         case .forbidden: format.text(.forbiddenTitle)
         case .notFound: format.text(.notFoundTitle)
         case .failure: format.text(.failureTitle)
-        case .notBuiltYet: format.text(.notBuiltTitle)
         }
     }
 
@@ -186,7 +179,6 @@ extension PanelErrorPage: PanelPageContent {
             case .forbidden: format.text(.forbiddenMessage)
             case .notFound: format.text(.notFoundMessage)
             case .failure: format.text(.failureMessage)
-            case .notBuiltYet(let section): format.text(.notBuiltMessage, ["part": format.text(section.titleKey)])
             }
         var fields: [String: Any] = ["message": message, "hasDetail": detail != nil]
         if let detail { fields["detail"] = detail }

@@ -32,6 +32,10 @@ final class PanelSite: Sendable {
     let users: PanelUserAdministration
     let policy: PanelSessionPolicy
     let formLimit: Int
+    /// The largest CSV upload (``ServerConfiguration/panelUploadMaximumBytes``).
+    let uploadLimit: Int
+    /// Checked CSV files and the imports applying them; ``PanelImportRunner`` runs the imports.
+    let imports: PanelImports
     /// Whether the server itself speaks TLS: its cookies are always `Secure`.
     let servesTLS: Bool
     let trustForwardedProto: Bool
@@ -53,6 +57,8 @@ final class PanelSite: Sendable {
             store: store, passwords: PanelPasswords(cost: configuration.panelPasswordCost), now: now)
         self.policy = .standard
         self.formLimit = routes.smallestBodyLimit
+        self.uploadLimit = routes.panelUploadLimit
+        self.imports = PanelImports(store: store, now: now)
         self.servesTLS = servesTLS
         self.trustForwardedProto = configuration.trustForwardedProto
         self.renderer = Result { try PanelRenderer() }
@@ -69,18 +75,7 @@ final class PanelSite: Sendable {
         addExportRoutes(to: router)
         addWebhookRoutes(to: router)
         addUserRoutes(to: router)
-        // Parts not built yet say so plainly, whatever is asked of them.
-        let notBuilt: [(String, PanelSection)] = [
-            (PanelPath.importUpload, .importCSV), (PanelPath.importConfirm, .importCSV),
-            (PanelPath.importUpload + "/jobs/{id}", .importCSV),
-        ]
-        for (path, section) in notBuilt {
-            for method in [HTTPRequest.Method.get, .post] {
-                router.on(RouterPath(path), method: method) { request, context in
-                    try await self.notBuiltYet(section, self.visit(request, context))
-                }
-            }
-        }
+        addImportRoutes(to: router)
         return router
     }
 
@@ -91,14 +86,6 @@ final class PanelSite: Sendable {
             return redirect(to: PanelPath.accounts, visit)
         }
         return redirect(to: PanelPath.list, visit)
-    }
-
-    private func notBuiltYet(_ section: PanelSection, _ visit: PanelVisit) async throws -> Response {
-        let signedIn = try await self.signedIn(visit)
-        let account = try? await workplace(visit, signedIn, writing: false)
-        return page(
-            .error(PanelErrorPage(kind: .notBuiltYet(section))), visit,
-            chrome: chrome(visit, signedIn, account: account?.name))
     }
 }
 
@@ -182,13 +169,19 @@ extension PanelSite {
     /// missing or wrong one is a 403 page.
     func postedForm(_ visit: PanelVisit, _ signedIn: PanelSignedIn) async throws -> PanelForm {
         let form = try await readForm(visit)
-        guard let given = form["csrf"], signedIn.session.acceptsCSRFToken(given) else {
+        try checkCSRF(form["csrf"], visit, signedIn)
+        return form
+    }
+
+    /// Checks a posted form's `csrf` field against the session's; a missing or wrong one is a 403
+    /// page.
+    func checkCSRF(_ given: String?, _ visit: PanelVisit, _ signedIn: PanelSignedIn) throws(PanelInterruption) {
+        guard let given, signedIn.session.acceptsCSRFToken(given) else {
             throw PanelInterruption(
                 response: page(
                     .error(PanelErrorPage(kind: .forbidden)), visit,
                     chrome: chrome(visit, signedIn, flashes: [.formExpired])))
         }
-        return form
     }
 
     /// Reads a posted form, up to the panel's limit (the request guard cut a larger one off already).

@@ -55,7 +55,7 @@ extension PanelTemplates {
         {{/p}}
         """
 
-    /// 403, 404, a failure, or a part not built yet.
+    /// 403, 404 or a failure.
     static let error = """
         {{% CONTENT_TYPE: ENGEL_HTML}}{{#p}}
         <p class="notice warning" role="alert">{{message}}</p>
