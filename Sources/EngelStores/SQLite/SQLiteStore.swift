@@ -28,6 +28,8 @@ public final class SQLiteStore: EngelStore {
     private let threadPool: NIOThreadPool
     private let writer: SQLiteConnection
     private let readers: [SQLiteConnection]
+    /// Lets closing wait for the reads in flight on ``readers``.
+    private let readGate = ReadGate()
     private let checkpointer: SQLiteConnection
     private let nextReader = Atomic<Int>(0)
     private let queue: WriteQueue<WriterCommand>
@@ -164,6 +166,7 @@ public final class SQLiteStore: EngelStore {
         }
         await writerTask.withLock({ $0 })?.value
         writerExecutor.withLock({ $0 })?.shutdown()
+        await readGate.close()
         for connection in readers + [checkpointer, writer] {
             do { try await connection.close() } catch {
                 logger.warning("closing an SQLite connection failed", metadata: ["error": "\(error)"])
@@ -232,7 +235,7 @@ public final class SQLiteStore: EngelStore {
 
     func read(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
         let index = nextReader.wrappingAdd(1, ordering: .relaxed).oldValue
-        return try await readers[index % readers.count].query(sql, binds)
+        return try await readGate.pass { try await readers[index % readers.count].query(sql, binds) }
     }
 
     // MARK: AccountStore
