@@ -76,8 +76,9 @@ class Panel:
     def wait(self, condition, what):
         """Waits for `condition(driver)` to be truthy; fails naming `what` and the page it was on."""
         try:
-            return WebDriverWait(self.driver, WAIT_SECONDS,
-                                 ignored_exceptions=[NoSuchElementException, StaleElementReferenceException]).until(condition)
+            # Stale or missing elements: the page was mid-load (or reloading itself).
+            ignored = [NoSuchElementException, StaleElementReferenceException]
+            return WebDriverWait(self.driver, WAIT_SECONDS, ignored_exceptions=ignored).until(condition)
         except TimeoutException:
             raise Failure(f"timed out waiting for {what}; on {self.driver.current_url}, "
                           f"titled {self.driver.title!r}:\n{self.text()[:1500]}") from None
@@ -86,7 +87,9 @@ class Panel:
         return self.wait(lambda d: text in d.find_element(By.TAG_NAME, "body").text, repr(text))
 
     def wait_heading(self, heading):
-        self.wait(lambda d: d.find_element(By.TAG_NAME, "h1").text == heading, f"the page {heading!r}")
+        # Stops early on the 501 page, so an unbuilt part fails at once with its own message.
+        self.wait(lambda d: d.find_element(By.TAG_NAME, "h1").text in (heading, "Not built yet"),
+                  f"the page {heading!r}")
         self.not_built_check()
 
     def not_built_check(self):
@@ -167,7 +170,7 @@ def sign_in(panel):
     panel.submit("form[action='/panel/sign-in']")
     # An operator lands on the list.
     panel.wait_heading("List")
-    check(os.environ["PANEL_USER"] in panel.text(), "the header does not name the signed-in user")
+    check("Signed in as " + os.environ["PANEL_USER"] in panel.text(), "the header does not name the user")
     panel.screenshot("list-empty")
 
 
@@ -211,8 +214,6 @@ def import_csv(panel):
     """Uploads a file with three numbers and one bad line, checks the report names the bad line,
     applies the file and waits for its job to finish."""
     panel.open("/panel/import")
-    panel.wait(lambda d: d.find_element(By.TAG_NAME, "h1").text != "", "the import page")
-    panel.not_built_check()
     panel.wait_heading("Import CSV")
     panel.screenshot("import-upload")
     lines = [IMPORTED[0], IMPORTED[1], "not a number", IMPORTED[2]]
@@ -222,10 +223,9 @@ def import_csv(panel):
         # A file input takes the file's path as typed keys; the browser uploads it as multipart.
         panel.driver.find_element(By.ID, "file").send_keys(file.name)
         panel.submit("form[action='/panel/import']")
-        panel.wait_text("Lines left out")
+        panel.wait_heading("Import check")
     finally:
         os.unlink(file.name)
-    panel.not_built_check()
     report = panel.text()
     rows = [row.text for row in panel.driver.find_elements(By.CSS_SELECTOR, "table tbody tr")]
     check(any(row.startswith("3 ") and "not a number" in row for row in rows),
@@ -236,7 +236,9 @@ def import_csv(panel):
     panel.screenshot("import-report")
     panel.fill("import-reason", "browser test: imported")
     panel.submit("form[action='/panel/import/confirm']")
-    panel.wait(lambda d: "/panel/import/jobs/" in d.current_url, "the import job's page")
+    panel.wait_heading("Import")
+    check("/panel/import/jobs/" in panel.driver.current_url,
+          f"the job page is not at /panel/import/jobs/…: {panel.driver.current_url}")
     # The job page reloads itself every second until the job ends.
     panel.wait(lambda d: "Done." in d.find_element(By.TAG_NAME, "body").text
                or "Stopped." in d.find_element(By.TAG_NAME, "body").text, "the import to end")
@@ -249,7 +251,8 @@ def import_csv(panel):
 def download(panel, path):
     """A CSV download's text, fetched with the browser's session cookie: a headless browser would
     only drop the file in a folder."""
-    request = urllib.request.Request(BASE + path, headers={"Cookie": "engel_panel_session=" + panel.session_cookie()})
+    cookie = "engel_panel_session=" + panel.session_cookie()
+    request = urllib.request.Request(BASE + path, headers={"Cookie": cookie})
     with urllib.request.urlopen(request, timeout=10) as response:
         check(response.status == 200, f"{path} answered {response.status}")
         check("text/csv" in response.headers.get("Content-Type", ""), f"{path} is not text/csv")
