@@ -9,7 +9,7 @@ passes them here in the environment:
   SCREENSHOT_DIR        where every visited page is saved at desktop and phone widths
 
 Steps: sign in, look a number up, add it with a reason, remove it, import a CSV with a bad line,
-export the list, switch API access off and see the API answer 401, sign out. Each step asserts on
+export the list, switch API access off and see the API answer 401, read the logs, sign out. Each step asserts on
 what the page says, so a page that renders but says the wrong thing fails the run.
 """
 
@@ -288,6 +288,18 @@ def switch_api_off(panel):
     check(status == 401, f"the API answered {status}, not 401, with API access off")
 
 
+def logs(panel):
+    """The change log lists the number added and removed by hand; the audit log, the switch."""
+    panel.open("/panel/changes")
+    panel.wait_heading("Change log")
+    check(NUMBER_SHOWN in panel.text(), f"the change log does not list {NUMBER_SHOWN}:\n{panel.text()}")
+    panel.screenshot("change-log")
+    panel.open("/panel/audit")
+    panel.wait_heading("Audit log")
+    check("API access switched off" in panel.text(), f"the audit log does not record the switch:\n{panel.text()}")
+    panel.screenshot("audit-log")
+
+
 def sign_out(panel):
     panel.open("/panel/list")
     panel.wait_heading("List")
@@ -338,6 +350,7 @@ def main():
         ("the list counts the import", counts_import),
         ("export", exported),
         ("switch API access off, API answers 401", lambda: switch_api_off(panel)),
+        ("the change and audit logs", lambda: logs(panel)),
         ("sign out", lambda: sign_out(panel)),
     ]
     failed = []
