@@ -60,7 +60,7 @@ class Panel:
         # --no-sandbox: Chromium refuses to start its sandbox as root (CI runs as root).
         # --lang: the panel picks its language from Accept-Language; the test reads English.
         for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--lang=en-US",
-                         "--window-size=1280,900", "--disable-gpu", "--hide-scrollbars"]:
+                         "--window-size=1280,900", "--disable-gpu"]:
             options.add_argument(argument)
         options.add_experimental_option("prefs", {"intl.accept_languages": "en-US,en"})
         # A given driver path keeps Selenium Manager from trying to download one.
