@@ -198,7 +198,7 @@ let package = Package(
         .testTarget(
             name: "EngelCLITests",
             dependencies: [
-                "EngelCLI", "EngelCore", "EngelStores", "EngelServer", "IletiMerkezi", "EngelTestSupport",
+                "EngelCLI", "EngelCore", "EngelStores", "EngelServer", "EngelWire", "IletiMerkezi", "EngelTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EngelCore
 import EngelServer
+import EngelWire
 import Foundation
 import Logging
 

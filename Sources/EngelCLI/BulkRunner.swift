@@ -1,3 +1,4 @@
+import EngelWire
 import IletiMerkezi
 import Synchronization
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EngelCore
+import EngelWire
 import Foundation
 import IletiMerkezi
 

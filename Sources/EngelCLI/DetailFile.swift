@@ -1,4 +1,5 @@
 import EngelCore
+import EngelWire
 import Foundation
 
 /// One entry of an `engel import --detail` file: what the API can take back.

@@ -1,3 +1,4 @@
+import EngelWire
 import Foundation
 
 /// Reads a number file a piece at a time, for inputs too large to hold whole: `engel filter`.

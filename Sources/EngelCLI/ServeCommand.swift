@@ -93,6 +93,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .setting(.panelPasswordCost), help: .setting(.panelPasswordCost))
     var panelPasswordCost: Int?
 
+    @Option(name: .setting(.panelUploadMaximumBytes), help: .setting(.panelUploadMaximumBytes))
+    var panelUploadMaxBytes: Int?
+
     @Option(name: .setting(.trustForwardedProto), help: .setting(.trustForwardedProto, valueName: "on|off"))
     var trustForwardedProto: String?
 
@@ -121,6 +124,7 @@ struct ServeCommand: AsyncParsableCommand {
         overrides.set(.webhookPollInterval, webhookPollInterval)
         overrides.set(.panel, panel)
         overrides.set(.panelPasswordCost, panelPasswordCost)
+        overrides.set(.panelUploadMaximumBytes, panelUploadMaxBytes)
         overrides.set(.trustForwardedProto, trustForwardedProto)
         return overrides
     }

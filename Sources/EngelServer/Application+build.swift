@@ -33,14 +33,13 @@ public func buildResponder(
         configuration.panelEnabled
         ? PanelSite(
             store: store, configuration: configuration, routes: routes, parser: parser, now: now, throttle: throttle,
-            metrics: metrics, servesTLS: servesTLS
-        ).router().buildResponder()
+            metrics: metrics, servesTLS: servesTLS)
         : nil
     return EngelResponder(
         pipeline: RequestPipeline(
             routes: routes, store: store, parser: parser, now: now, metrics: metrics, throttle: throttle,
             metricsAuthorization: configuration.metricsToken.map { Array("Bearer \($0)".utf8) }),
-        panel: panel)
+        panel: panel?.router().buildResponder(), panelImports: panel?.imports)
 }
 
 /// The `Server` header of every answer.
@@ -50,7 +49,8 @@ let serverName = "Engel"
 /// behind an HTTP/1.1 server that closes idle connections and guards request bodies.
 ///
 /// `services` run beside the server and are shut down after it, so a store closed by one of them
-/// outlives every in-flight request. ``ListMaintenance`` runs beside them (expiry, retention).
+/// outlives every in-flight request. ``ListMaintenance`` runs beside them (expiry, retention), and
+/// so do the panel's CSV imports.
 /// With `tls`, connections are TLS only (``ServerTLS``). `now` stamps added-at times (tests pass a clock they move).
 public func buildApplication(
     store: any EngelStore, configuration: ServerConfiguration, services: [any Service] = [],
@@ -73,8 +73,9 @@ public func buildApplication(
             tls: tls, pipeline: responder.pipeline, logger: logger, serverName: serverName),
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port), serverName: serverName),
-        // Last, so a shutdown stops it before the services listed earlier (the store's lifecycle).
-        services: services + [ListMaintenance(store: store, configuration: configuration, now: now, logger: logger)],
+        // Last, so a shutdown stops them before the services listed earlier (the store's lifecycle).
+        services: services + [ListMaintenance(store: store, configuration: configuration, now: now, logger: logger)]
+            + (responder.panelImports.map { [PanelImportRunner(imports: $0, logger: logger)] } ?? []),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger
     )

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EngelCore
 import EngelTestSupport
+import EngelWire
 import Foundation
 import IletiMerkezi
 import Synchronization

@@ -1,4 +1,5 @@
 import EngelTestSupport
+import EngelWire
 import Foundation
 import IletiMerkezi
 import Testing

@@ -14,6 +14,9 @@ public struct EngelResponder: HTTPResponder, HTTPResponderBuilder {
     let pipeline: RequestPipeline
     /// The panel's routes; `nil` while the panel is off.
     let panel: RouterResponder<EngelRequestContext>?
+    /// The panel's CSV imports, which ``buildApplication`` runs beside the server; `nil` while the
+    /// panel is off. A responder used alone (in-process tests) checks files but never applies one.
+    let panelImports: PanelImports?
 
     public func buildResponder() -> Self { self }
 

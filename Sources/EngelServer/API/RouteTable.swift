@@ -44,6 +44,9 @@ struct RouteTable: Sendable {
     /// The smallest body limit of any route, which unknown paths get too: a body below it needs no
     /// lookup of its route's.
     let smallestBodyLimit: Int
+    /// The body limit of the panel's CSV upload (``ServerConfiguration/panelUploadMaximumBytes``).
+    /// The guard only looks past ``smallestBodyLimit``, so the upload route also enforces it itself.
+    let panelUploadLimit: Int
 
     /// The table with the limits `configuration` sets.
     init(configuration: ServerConfiguration) {
@@ -66,6 +69,7 @@ struct RouteTable: Sendable {
         }
         self.byPath = byPath
         panelEnabled = configuration.panelEnabled
+        panelUploadLimit = configuration.panelUploadMaximumBytes
         smallestBodyLimit = byPath.values.map(\.bodyLimit).min() ?? bytes(.standard)
     }
 
@@ -74,14 +78,12 @@ struct RouteTable: Sendable {
     func route(for target: String) -> Route? {
         if let route = byPath[target] { return route }
         // Rarely needed, so only after the exact lookup failed.
-        let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
-        return byPath["/" + segments.joined(separator: "/")]
+        return byPath[Self.path(of: target)]
     }
 
     /// Whether `target` is the panel's: `/panel`, or a path under `/panel/`, with or without a query,
-    /// while the panel is on. Its forms get the smallest limit, as unknown paths do: no form of the
-    /// panel comes near `--max-body-bytes`.
+    /// while the panel is on. Its forms get the smallest limit, as unknown paths do (no form of the
+    /// panel comes near `--max-body-bytes`), but for the CSV upload (``panelUploadLimit``).
     func isPanel(_ target: String) -> Bool {
         guard panelEnabled else { return false }
         let bytes = target.utf8
@@ -90,8 +92,17 @@ struct RouteTable: Sendable {
         return next == nil || next == UInt8(ascii: "/") || next == UInt8(ascii: "?")
     }
 
-    /// The body limit of the route `target` names; the smallest for unknown paths.
+    /// The body limit of the route `target` names: the panel's upload limit for its CSV upload, the
+    /// smallest for unknown paths and the panel's other forms.
     func bodyLimit(for target: String) -> Int {
-        route(for: target)?.bodyLimit ?? smallestBodyLimit
+        if let route = route(for: target) { return route.bodyLimit }
+        if isPanel(target), Self.path(of: target) == PanelPath.importUpload { return panelUploadLimit }
+        return smallestBodyLimit
+    }
+
+    /// `target` without its query and without empty segments.
+    private static func path(of target: String) -> String {
+        let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        return "/" + path.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
     }
 }

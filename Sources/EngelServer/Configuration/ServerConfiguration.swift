@@ -58,6 +58,9 @@ public struct ServerConfiguration: Sendable {
     public var trustForwardedProto: Bool = false
     /// The bcrypt cost of panel passwords (``ServerSetting/panelPasswordCost``).
     public var panelPasswordCost: Int = PanelPasswords.defaultCost
+    /// The largest body of a CSV upload to the panel's import, in bytes
+    /// (``ServerSetting/panelUploadMaximumBytes``).
+    public var panelUploadMaximumBytes: Int = 32 * 1024 * 1024
 
     /// Creates a configuration from explicit values.
     ///

@@ -93,7 +93,7 @@ extension ServerSetting {
         .shutdownGrace, .authenticationFailureLimit, .authenticationFailureWindow,
         .authenticationFailureMaximumDelay, .logLevel, .metricsToken, .expiryInterval, .changeRetentionDays,
         .tlsCertificate, .tlsKey, .webhookTimeout, .webhookFirstBackoff, .webhookMaximumBackoff, .webhookLease,
-        .webhookPollInterval, .panel, .panelPasswordCost, .trustForwardedProto,
+        .webhookPollInterval, .panel, .panelPasswordCost, .panelUploadMaximumBytes, .trustForwardedProto,
     ]
 
     /// `--host`, ``ServerConfiguration/host``.
@@ -272,8 +272,8 @@ extension ServerSetting {
     /// `--panel`, ``ServerConfiguration/panelEnabled``.
     public static let panel = ServerSetting(
         "panel", defaultText: "`on`",
-        meaning: "`on` or `off`: the operators' web panel at `/panel` (being built: CSV import, webhooks and the "
-            + "panel users' page are not served yet; its users are managed with `engel panel-user`)"
+        meaning: "`on` or `off`: the operators' web panel at `/panel` (being built: webhooks and the panel users' "
+            + "page are not served yet; its users are managed with `engel panel-user`)"
     ) { setting, sources, configuration throws(ConfigurationError) in
         guard let text = sources.reader.string(forKey: setting.key) else { return }
         configuration.panelEnabled = try onOrOff(text, name: "the panel setting")
@@ -306,6 +306,14 @@ extension ServerSetting {
         meaning: "bcrypt cost of panel passwords (each step doubles the work of a hash; a password hashed at "
             + "another cost still works); at most two passwords are hashed or checked at once, so sign-in "
             + "attempts cannot take the API's CPU")
+
+    /// `--panel-upload-max-bytes`, ``ServerConfiguration/panelUploadMaximumBytes``.
+    public static let panelUploadMaximumBytes = integer(
+        "panel-upload-max-bytes", \.panelUploadMaximumBytes, allowed: 256...Int.max, name: "the panel upload limit",
+        unit: "a number of bytes",
+        meaning: "the body limit of a CSV file uploaded to the panel's import (the whole `multipart/form-data` "
+            + "body); a larger one answers a 413 page as soon as the limit is passed (or at once when "
+            + "`Content-Length` says so), and the connection is then closed; `--read-timeout` applies to it too")
 }
 
 extension ServerSetting {

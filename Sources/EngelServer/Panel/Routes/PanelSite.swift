@@ -29,6 +29,10 @@ final class PanelSite: Sendable {
     let users: PanelUserAdministration
     let policy: PanelSessionPolicy
     let formLimit: Int
+    /// The largest CSV upload (``ServerConfiguration/panelUploadMaximumBytes``).
+    let uploadLimit: Int
+    /// Checked CSV files and the imports applying them; ``PanelImportRunner`` runs the imports.
+    let imports: PanelImports
     /// Whether the server itself speaks TLS: its cookies are always `Secure`.
     let servesTLS: Bool
     let trustForwardedProto: Bool
@@ -50,6 +54,8 @@ final class PanelSite: Sendable {
             store: store, passwords: PanelPasswords(cost: configuration.panelPasswordCost), now: now)
         self.policy = .standard
         self.formLimit = routes.smallestBodyLimit
+        self.uploadLimit = routes.panelUploadLimit
+        self.imports = PanelImports(store: store, now: now)
         self.servesTLS = servesTLS
         self.trustForwardedProto = configuration.trustForwardedProto
         self.renderer = Result { try PanelRenderer() }
@@ -64,11 +70,11 @@ final class PanelSite: Sendable {
         addListRoutes(to: router)
         addAccountRoutes(to: router)
         addExportRoutes(to: router)
+        addImportRoutes(to: router)
         // Parts not built yet say so plainly, whatever is asked of them.
         let notBuilt: [(String, PanelSection)] = [
-            (PanelPath.importUpload, .importCSV), (PanelPath.importConfirm, .importCSV),
-            (PanelPath.importUpload + "/jobs/{id}", .importCSV), (PanelPath.webhooks, .webhooks),
-            (PanelPath.webhookAdd, .webhooks), (PanelPath.webhookRemove, .webhooks), (PanelPath.users, .users),
+            (PanelPath.webhooks, .webhooks), (PanelPath.webhookAdd, .webhooks), (PanelPath.webhookRemove, .webhooks),
+            (PanelPath.users, .users),
             (PanelPath.userCreate, .users), (PanelPath.userDisable, .users), (PanelPath.userEnable, .users),
             (PanelPath.userResetPassword, .users), (PanelPath.userDelete, .users),
         ]
@@ -180,13 +186,19 @@ extension PanelSite {
     /// missing or wrong one is a 403 page.
     func postedForm(_ visit: PanelVisit, _ signedIn: PanelSignedIn) async throws -> PanelForm {
         let form = try await readForm(visit)
-        guard let given = form["csrf"], signedIn.session.acceptsCSRFToken(given) else {
+        try checkCSRF(form["csrf"], visit, signedIn)
+        return form
+    }
+
+    /// Checks a posted form's `csrf` field against the session's; a missing or wrong one is a 403
+    /// page.
+    func checkCSRF(_ given: String?, _ visit: PanelVisit, _ signedIn: PanelSignedIn) throws(PanelInterruption) {
+        guard let given, signedIn.session.acceptsCSRFToken(given) else {
             throw PanelInterruption(
                 response: page(
                     .error(PanelErrorPage(kind: .forbidden)), visit,
                     chrome: chrome(visit, signedIn, flashes: [.formExpired])))
         }
-        return form
     }
 
     /// Reads a posted form, up to the panel's limit (the request guard cut a larger one off already).

@@ -1,19 +1,16 @@
 import Foundation
 
 /// A number to act on, with where it came from for the failure report.
-struct NumberLine: Sendable, Hashable {
+public struct NumberLine: Sendable, Hashable {
     /// The 1-based line of the input file, or the argument's position.
-    let line: Int
+    public let line: Int
     /// The number as written.
-    let text: String
-}
+    public let text: String
 
-/// Reads a number file's whole text, `-` meaning standard input.
-enum NumberFileReader {
-    static func read(_ path: String) throws -> String {
-        // Through a FileHandle, not Data(contentsOf:), which refuses pipes such as <(command).
-        let handle = path == "-" ? FileHandle.standardInput : try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
-        return String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
+    /// Creates a line: `text` written at `line`.
+    public init(line: Int, text: String) {
+        self.line = line
+        self.text = text
     }
 }
 
@@ -22,10 +19,14 @@ enum NumberFileReader {
 /// Blank lines and `#` comments are skipped. In CSV (`,`, `;` or tab separated, `"` quoted) the
 /// number is the column headed `number`, `numara`, `phone`, `telefon`, `gsm`, `msisdn` or `mobile`,
 /// else the first column; a first line that names columns instead of holding a number is a header.
-enum NumberFile {
-    static let numberColumnNames: Set<String> = ["number", "numara", "phone", "telefon", "gsm", "msisdn", "mobile"]
+public enum NumberFile {
+    /// The column names that head the number column, in lower case.
+    public static let numberColumnNames: Set<String> = [
+        "number", "numara", "phone", "telefon", "gsm", "msisdn", "mobile",
+    ]
 
-    static func parse(_ text: String) -> [NumberLine] {
+    /// The numbers of a whole file's text, each with its line.
+    public static func parse(_ text: String) -> [NumberLine] {
         var parser = Parser()
         // isNewline, not "\n": "\r\n" is one Character in Swift.
         return text.split(omittingEmptySubsequences: false, whereSeparator: { $0.isNewline }).compactMap {
@@ -34,13 +35,16 @@ enum NumberFile {
     }
 
     /// Reads a file line by line, keeping what the first line said about its columns.
-    struct Parser {
+    public struct Parser {
         private var column = 0
         private var sawFirstLine = false
         private var lineNumber = 0
 
+        /// A parser before the file's first line.
+        public init() {}
+
         /// The number on the next line, or `nil` for a blank line, a comment or the header.
-        mutating func read(_ rawLine: Substring) -> NumberLine? {
+        public mutating func read(_ rawLine: Substring) -> NumberLine? {
             lineNumber += 1
             var line = rawLine
             if line.hasSuffix("\r") { line = line.dropLast() }
@@ -61,7 +65,7 @@ enum NumberFile {
     }
 
     /// Splits one CSV line; a line without a separator is one field.
-    static func splitFields(_ line: Substring) -> [String] {
+    public static func splitFields(_ line: Substring) -> [String] {
         guard let separator = firstSeparator(in: line) else { return [unquote(line)] }
         var fields: [String] = []
         var current = ""
