@@ -87,15 +87,7 @@ class Panel:
         return self.wait(lambda d: text in d.find_element(By.TAG_NAME, "body").text, repr(text))
 
     def wait_heading(self, heading):
-        # Stops early on the 501 page, so an unbuilt part fails at once with its own message.
-        self.wait(lambda d: d.find_element(By.TAG_NAME, "h1").text in (heading, "Not built yet"),
-                  f"the page {heading!r}")
-        self.not_built_check()
-
-    def not_built_check(self):
-        # main answers 501 "Not built yet" for parts still being built: say so rather than time out.
-        heading = self.driver.find_element(By.TAG_NAME, "h1").text
-        check(heading != "Not built yet", f"{self.driver.current_url} is not built yet (HTTP 501):\n{self.text()}")
+        self.wait(lambda d: d.find_element(By.TAG_NAME, "h1").text == heading, f"the page {heading!r}")
 
     def text(self):
         return self.driver.find_element(By.TAG_NAME, "body").text
