@@ -32,7 +32,8 @@ enum PanelTemplates {
 
     /// The page around every page: header, navigation, messages, footer, and the page itself as
     /// the dynamic partial `pageTemplate`. The style sheet is inline so the panel needs no other
-    /// request; it lays the page out in one column on a phone and lets wide tables scroll.
+    /// request; it lays the page out in one column on a phone and lets wide tables scroll. A text
+    /// cell keeps at least 7rem: squeezed narrower on a phone, its words broke letter by letter.
     static let layout = """
         {{% CONTENT_TYPE: ENGEL_HTML}}<!DOCTYPE html>
         <html lang="{{lang}}">
@@ -82,6 +83,7 @@ enum PanelTemplates {
         th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
         th{white-space:nowrap}
         td{overflow-wrap:anywhere}
+        td:not(.nowrap){min-width:7rem}
         .nowrap{white-space:nowrap;font-variant-numeric:tabular-nums}
         dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}
         dt{font-weight:600}
