@@ -125,11 +125,11 @@ class Panel:
         self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
     def listed_count(self, name):
-        """The count the list page states, e.g. '1 numbers are listed.'"""
+        """The count the list page states, e.g. 'Numbers listed: 1.'"""
         self.open("/panel/list")
         self.wait_heading("List")
         self.screenshot(name)
-        match = re.search(r"(\d+) numbers are listed\.", self.text())
+        match = re.search(r"Numbers listed: (\d+)\.", self.text())
         check(match is not None, f"no count on the list page:\n{self.text()}")
         return int(match.group(1))
 

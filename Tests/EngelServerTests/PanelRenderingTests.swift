@@ -93,13 +93,13 @@ struct PanelRenderingTests {
         #expect(first.contains("<span class=\"muted\">Previous</span>"))
         #expect(first.contains("<a href=\"/panel/list?page=2\" rel=\"next\">Next</a>"))
         #expect(first.contains("<a href=\"/panel/list?page=3\">Last</a>"))
-        #expect(first.contains("250 numbers are listed."))
+        #expect(first.contains("Numbers listed: 250."))
 
         let middle = html(page: 2, count: 250, start: "2026-01-01 00:00:00")
         #expect(middle.contains("<a href=\"/panel/list?start=2026-01-01%2000%3A00%3A00\">First</a>"))
         #expect(middle.contains("<a href=\"/panel/list?start=2026-01-01%2000%3A00%3A00\" rel=\"prev\">Previous</a>"))
         #expect(middle.contains("<a href=\"/panel/list?page=3&amp;start=2026-01-01%2000%3A00%3A00\" rel=\"next\">"))
-        #expect(middle.contains("250 numbers match the filter."))
+        #expect(middle.contains("Numbers matching the filter: 250."))
         #expect(middle.contains("value=\"2026-01-01 00:00:00\""))
 
         let last = html(page: 3, count: 250)

@@ -219,8 +219,8 @@ enum PanelStringKey: String, CaseIterable, Sendable {
                     + "İkisi de isteğe bağlıdır.",
                 "By the time added, bounds included; YYYY-MM-DD HH:MM:SS in Turkey time. Either may be left empty."
             )
-        case .listCount: ("Listede {count} numara var.", "{count} numbers are listed.")
-        case .listCountFiltered: ("Süzgece uyan {count} numara var.", "{count} numbers match the filter.")
+        case .listCount: ("Listede {count} numara var.", "Numbers listed: {count}.")
+        case .listCountFiltered: ("Süzgece uyan {count} numara var.", "Numbers matching the filter: {count}.")
         case .listEmpty: ("Liste boş.", "The list is empty.")
         case .listEmptyFiltered: ("Süzgece uyan numara yok.", "No number matches the filter.")
         case .listPastEnd: ("Bu sayfa listenin sonundan sonra.", "This page is past the end of the list.")
