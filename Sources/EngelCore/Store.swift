@@ -101,6 +101,8 @@ public protocol BlacklistStore: Sendable {
     /// Lists `number` for `account` at `date`. A re-add changes nothing unless it moves the
     /// block's end later (no `until` is forever): then the entry takes the new end, and the new
     /// reason when one is given, and the change is logged as an `add`. Its added-at time stays.
+    /// Throws ``StoreError/accountMissing`` when the account no longer exists (deleted after the
+    /// caller found it), as ``addAll(_:for:at:provenance:)`` and ``addBatch(_:for:at:provenance:)`` do.
     func add(_ number: PhoneNumber, for account: Account.ID, at date: Date, provenance: Provenance) async throws
         -> AddOutcome
     /// Lists every number of `numbers` at `date`, in order; returns how many were new. See the

@@ -370,6 +370,26 @@ struct ErrorCodeTests {
     }
 
     @Test(
+        "401 when the account is deleted between the credentials check and the add",
+        arguments: Transport.allCases)
+    func accountDeletedMeanwhile(transport: Transport) async throws {
+        let harness = try await Harness.make(transport)
+        let deleting = harness.over(DeletingBeforeAddStore(wrapping: harness.store))
+        try await deleting.withClient { client in
+            let answer = try await client.add(deleting, "905321234567")
+            #expect(answer.status == 401)
+            #expect(answer.code == 401)
+            let accounts = try await harness.store.accounts()
+            #expect(accounts.isEmpty)
+        }
+        // The account's next request is refused the same way (and the live server closes its store).
+        try await harness.withClient { client in
+            let again = try await client.add(harness, "905321234567")
+            #expect(again.status == 401)
+        }
+    }
+
+    @Test(
         "503 in the envelope when the store fails, and /healthz reports it",
         arguments: Transport.allCases, WireDialect.allCases)
     func storeFailure(transport: Transport, dialect: WireDialect) async throws {

@@ -165,7 +165,7 @@ struct SQLiteChangeLogTests: NumberedEntries {
             switch Int.random(in: 0..<8, using: &generator) {
             case 0, 1:
                 let number = try number(index)
-                let expected = await memory.add(number, for: account, at: at, provenance: provenance)
+                let expected = try await memory.add(number, for: account, at: at, provenance: provenance)
                 #expect(
                     try await sqlite.add(number, for: account, at: at, provenance: provenance) == expected,
                     "step \(step)")
@@ -177,7 +177,7 @@ struct SQLiteChangeLogTests: NumberedEntries {
                     "step \(step)")
             case 3:
                 let numbers = try (index..<index + 8).map { try number($0) }
-                let expected = await memory.addBatch(numbers, for: account, at: at, provenance: provenance)
+                let expected = try await memory.addBatch(numbers, for: account, at: at, provenance: provenance)
                 #expect(
                     try await sqlite.addBatch(numbers, for: account, at: at, provenance: provenance) == expected,
                     "step \(step)")

@@ -107,6 +107,32 @@ struct StoreContractTests: NumberedEntries {
         }
     }
 
+    @Test(
+        "an add to an account deleted meanwhile is refused as accountMissing, and lands on no list",
+        arguments: StoreFactory.all)
+    func writeToDeletedAccount(factory: StoreFactory) async throws {
+        try await withStore(factory) { store, account in
+            _ = try await store.add(try number(1), for: account.id, at: base)
+            #expect(try await store.deleteAccount(named: AccountName("acme")))
+            // The caller still holds the account it found before the deletion.
+            await #expect(throws: StoreError.accountMissing) {
+                try await store.add(try number(2), for: account.id, at: base)
+            }
+            await #expect(throws: StoreError.accountMissing) {
+                try await store.addBatch(try [3, 4].map(number), for: account.id, at: base)
+            }
+            await #expect(throws: StoreError.accountMissing) {
+                try await store.addAll(try [5, 6].map(number), for: account.id, at: base)
+            }
+            #expect(try await !store.remove(try number(1), for: account.id))
+            // A store that hands the deleted account's id out again gives the new account an empty list.
+            let next = try await store.createAccount(
+                name: AccountName("globex"), apiKey: "k2", hashDigest: HashDigest(of: "h2"), createdAt: base)
+            #expect(try await store.page(for: next.id, filter: .none, page: .first).count == 0)
+            #expect(try await store.page(for: account.id, filter: .none, page: .first).count == 0)
+        }
+    }
+
     @Test("accounts never see each other's lists", arguments: StoreFactory.all)
     func tenancy(factory: StoreFactory) async throws {
         try await withStore(factory) { store, acme in

@@ -187,6 +187,33 @@ public final class FailingStore: ForwardingStore {
     public func checkHealth() async throws { throw SimulatedOutage() }
 }
 
+/// A store that deletes an add's account just before the add reaches the store it wraps: the add
+/// meets an account deleted after its credentials were checked.
+public final class DeletingBeforeAddStore: ForwardingStore {
+    public let wrapping: any EngelStore
+
+    /// Wraps `wrapping`.
+    public init(wrapping: any EngelStore) { self.wrapping = wrapping }
+
+    public func add(_ number: PhoneNumber, for account: Account.ID, at date: Date, provenance: Provenance)
+        async throws -> AddOutcome
+    {
+        try await delete(account)
+        return try await wrapping.add(number, for: account, at: date, provenance: provenance)
+    }
+    public func addBatch(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date, provenance: Provenance)
+        async throws -> [Bool]
+    {
+        try await delete(account)
+        return try await wrapping.addBatch(numbers, for: account, at: date, provenance: provenance)
+    }
+
+    private func delete(_ account: Account.ID) async throws {
+        guard let owner = try await wrapping.accounts().first(where: { $0.id == account }) else { return }
+        _ = try await wrapping.deleteAccount(named: owner.name, audit: .cliNow)
+    }
+}
+
 /// A store whose first remove is applied and then reported as failed: a reply lost after the commit.
 public final class RemoveThenFailOnceStore: ForwardingStore {
     public let wrapping: any EngelStore

@@ -20,13 +20,17 @@ public final class WebhookReceiver: Sendable {
         case answer(Int)
         /// 200, after this long (longer than the dispatcher's timeout: a slow receiver).
         case slow(Duration)
+        /// 200, after this long (well within the dispatcher's timeout): the delivery is taken, and
+        /// stays in flight that long, so deliveries sent at once would overlap.
+        case acceptAfter(Duration)
     }
 
     /// One request as it arrived.
     public struct Received: Sendable {
         public let headers: HTTPFields
         public let body: [UInt8]
-        /// Whether it was answered 200 at once, so the sender took it as delivered.
+        /// Whether it was answered 200 in time (at once, or ``Mode/acceptAfter(_:)``), so the sender
+        /// took it as delivered.
         public let accepted: Bool
         public let arrivedAt: ContinuousClock.Instant
 
@@ -80,18 +84,18 @@ public final class WebhookReceiver: Sendable {
         router.post("/hook") { request, _ -> Response in
             let body = Array(try await request.body.collect(upTo: 1 << 22).readableBytesView)
             let mode = self.mode.withLock { $0 }
-            let status: Int
+            let (status, accepted, delay): (Int, Bool, Duration?)
             switch mode {
-            case .accept: status = 200
-            case .answer(let code): status = code
-            case .slow: status = 200
+            case .accept: (status, accepted, delay) = (200, true, nil)
+            case .answer(let code): (status, accepted, delay) = (code, false, nil)
+            case .slow(let wait): (status, accepted, delay) = (200, false, wait)
+            case .acceptAfter(let wait): (status, accepted, delay) = (200, true, wait)
             }
-            let accepted = if case .accept = mode { true } else { false }
             self.log.withLock {
                 $0.append(
                     Received(headers: request.headers, body: body, accepted: accepted, arrivedAt: .now))
             }
-            if case .slow(let delay) = mode {
+            if let delay {
                 // Cut short by stop(), so a long delay costs a test nothing at its end.
                 let end = ContinuousClock.now + delay
                 while ContinuousClock.now < end, !self.stopping.withLock({ $0 }) {

@@ -224,6 +224,11 @@ final class RequestPipeline: Sendable {
         case .failure(let error as APIError):
             refused(error.status, error.reason, answering)
             return .envelope(.status(error.status), in: dialect)
+        case .failure(let error as StoreError) where error == .accountMissing:
+            // Deleted after the credentials were checked: refused as its next request will be,
+            // not a failing store.
+            refused(.unauthorized, "the account was deleted meanwhile", answering)
+            return .envelope(.status(.unauthorized), in: dialect)
         case .failure(let rejected as RequestBodyRejected):
             refused(.badRequest, rejected.description, answering)
             var answer = OutgoingAnswer.envelope(.status(.badRequest), in: dialect)

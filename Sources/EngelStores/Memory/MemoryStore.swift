@@ -187,8 +187,10 @@ public actor MemoryStore: EngelStore {
     // MARK: BlacklistStore
 
     public func add(_ number: PhoneNumber, for account: Account.ID, at date: Date, provenance: Provenance)
-        -> AddOutcome
+        throws -> AddOutcome
     {
+        // A list outlives no account: an add racing the account's deletion finds it gone.
+        guard accountsByID[account] != nil else { throw StoreError.accountMissing }
         // Mutating in place: a copy of the list per add would make bulk loads quadratic.
         if var entry = inForceEntry(number, for: account, at: date) {
             guard let end = BlockEnd.moved(entry.until, by: provenance.until) else { return .alreadyListed }
@@ -229,9 +231,9 @@ public actor MemoryStore: EngelStore {
     }
 
     public func addBatch(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date, provenance: Provenance)
-        -> [Bool]
+        throws -> [Bool]
     {
-        numbers.map { add($0, for: account, at: date, provenance: provenance) == .added }
+        try numbers.map { try add($0, for: account, at: date, provenance: provenance) == .added }
     }
 
     public func removeBatch(_ numbers: [PhoneNumber], for account: Account.ID, at date: Date, provenance: Provenance)

@@ -118,8 +118,19 @@ extension PostgresStore {
                 ]
                 + Self.provenanceBinds(provenance, until: true) + credentials.binds
             return Self.retryingDeadlocks(on: connection) { connection.execute(LaneStatement.add, binds) }
+                .map { rows -> [PostgresRow]? in rows }
+                .flatMapErrorThrowing { error in
+                    // The account was deleted after the statement's credentials check saw it, and
+                    // the insert met the list's foreign key: refused, as the check refuses it
+                    // once the deletion has committed.
+                    guard let failure = error as? PSQLError,
+                        failure.serverInfo?[.sqlState] == Self.foreignKeyViolation
+                    else { throw error }
+                    return nil
+                }
                 .flatMapThrowing { rows in
-                    try Self.refused(rows) ? nil : .added(rows.isEmpty ? .alreadyListed : .added)
+                    guard let rows, try !Self.refused(rows) else { return nil }
+                    return .added(rows.isEmpty ? .alreadyListed : .added)
                 }
         case .remove(let number, let date, let provenance):
             let binds =

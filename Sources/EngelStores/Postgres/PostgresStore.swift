@@ -389,7 +389,7 @@ public final class PostgresStore: EngelStore, StatementRunner {
             account: account, national: number.national, at: date.microsecondsSince1970, provenance: provenance)
         // An add that meets an entry with an end runs more than one statement (see
         // engel_add_numbers), and so may meet a deadlock on the list's size rows.
-        let inserted = try await retryingDeadlocks { try await run(statement) }
+        let inserted = try await refusingDeletedAccount { try await retryingDeadlocks { try await run(statement) } }
         return inserted.isEmpty ? .alreadyListed : .added
     }
 
@@ -401,9 +401,11 @@ public final class PostgresStore: EngelStore, StatementRunner {
         for batchStart in stride(from: 0, to: numbers.count, by: 10_000) {
             let batch = numbers[batchStart..<min(batchStart + 10_000, numbers.count)].map(\.national)
             // engel_add_numbers keeps the file's order in `seq` and in the change log.
-            added += try await run(
-                PostgresStatements.AddNumbers(account: account, nationals: batch, at: micros, provenance: provenance)
-            ).count
+            added += try await refusingDeletedAccount {
+                try await run(
+                    PostgresStatements.AddNumbers(
+                        account: account, nationals: batch, at: micros, provenance: provenance))
+            }.count
         }
         if added >= Self.bulkSizeWorthVacuuming {
             // Until autovacuum gets round to it, the planner would take the grown list for the
@@ -454,11 +456,13 @@ public final class PostgresStore: EngelStore, StatementRunner {
         let micros = date.microsecondsSince1970
         // One statement is one transaction: the batch and its change records commit whole or not
         // at all, in the request's order.
-        let inserted = try await retryingDeadlocks {
-            try await Set(
-                run(
-                    PostgresStatements.AddNumbers(
-                        account: account, nationals: nationals, at: micros, provenance: provenance)))
+        let inserted = try await refusingDeletedAccount {
+            try await retryingDeadlocks {
+                try await Set(
+                    run(
+                        PostgresStatements.AddNumbers(
+                            account: account, nationals: nationals, at: micros, provenance: provenance)))
+            }
         }
         return nationals.map(inserted.contains)
     }
@@ -492,6 +496,20 @@ public final class PostgresStore: EngelStore, StatementRunner {
             }
         }
     }
+
+    /// Runs `write`, which adds to one account's list, answering ``StoreError/accountMissing`` as
+    /// the other stores do when the account is not there: deleted after the caller found it, the
+    /// insert meets the list's foreign key instead.
+    func refusingDeletedAccount<Value>(_ write: () async throws -> Value) async throws -> Value {
+        do {
+            return try await write()
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == Self.foreignKeyViolation {
+            throw StoreError.accountMissing
+        }
+    }
+
+    /// The SQLSTATE of a foreign-key violation.
+    static let foreignKeyViolation = "23503"
 
     public func contains(_ number: PhoneNumber, for account: Account.ID, at date: Date) async throws -> Bool {
         try await !run(

@@ -18,11 +18,13 @@ enum CacheEffect: Sendable {
 struct AccountDirectory: Sendable {
     private(set) var byKey: [String: Account] = [:]
     private(set) var byName: [AccountName: Account] = [:]
+    private(set) var ids: Set<Account.ID> = []
 
     init(_ accounts: [Account] = []) {
         for account in accounts {
             byKey[account.apiKey] = account
             byName[account.name] = account
+            ids.insert(account.id)
         }
     }
 
@@ -32,6 +34,7 @@ struct AccountDirectory: Sendable {
         }
         byKey[account.apiKey] = account
         byName[account.name] = account
+        ids.insert(account.id)
     }
 
     /// Every account, by name.

@@ -154,7 +154,8 @@ struct SQLiteWriter {
             case .readEntries(let read): reads.append(read)
             }
         }
-        if !writes.isEmpty { await commit(writes) }
+        let accepted = await refusingDeletedAccounts(writes)
+        if !accepted.isEmpty { await commit(accepted) }
         if checkForOtherWriters {
             do { try await noticeOtherWriters() } catch {
                 logger.warning("cannot check the database for other writers", metadata: ["error": "\(error)"])
@@ -219,6 +220,52 @@ struct SQLiteWriter {
                 break
             }
         }
+    }
+
+    /// `writes` without the adds to accounts that no longer exist, which are refused with
+    /// ``StoreError/accountMissing``: an account deleted between the caller's look-up and this
+    /// batch would otherwise keep rows that no account owns, and that a later account given the
+    /// same id would find on its list.
+    private func refusingDeletedAccounts(_ writes: [WriteJob]) async -> [WriteJob] {
+        func account(of job: WriteJob) -> Account.ID? {
+            switch job {
+            case .add(let addition): addition.account
+            case .addBatch(let batch): batch.account
+            case .remove, .removeBatch, .expire, .custom: nil
+            }
+        }
+        var missing = Set(writes.compactMap(account(of:))).subtracting(caches.accounts.withLock { $0.ids })
+        guard !missing.isEmpty else { return writes }
+        // Memory may not know yet of an account another process created: the file decides.
+        let unknown = missing.count
+        do {
+            for id in missing {
+                let found = try await connection.query("SELECT 1 FROM accounts WHERE id = ?", [.int64(id)])
+                if !found.isEmpty { missing.remove(id) }
+            }
+        } catch {
+            // Cannot tell: the writes go ahead, as they did before this check.
+            return writes
+        }
+        if missing.count < unknown {
+            do { try await reloadAccounts() } catch {
+                logger.warning("cannot reload the accounts", metadata: ["error": "\(error)"])
+            }
+        }
+        guard !missing.isEmpty else { return writes }
+        var accepted: [WriteJob] = []
+        for job in writes {
+            guard let id = account(of: job), missing.contains(id) else {
+                accepted.append(job)
+                continue
+            }
+            switch job {
+            case .add(let addition): addition.completion(.failure(StoreError.accountMissing))
+            case .addBatch(let batch): batch.completion(.failure(StoreError.accountMissing))
+            case .remove, .removeBatch, .expire, .custom: accepted.append(job)
+            }
+        }
+        return accepted
     }
 
     private mutating func commit(_ writes: [WriteJob]) async {
