@@ -51,7 +51,7 @@ struct ShutdownUnderLoadTests {
         let sqlite = try await SQLiteStore.open(path: path)
         // Adds held long enough that a refusal seen before they finish cannot be a coincidence of a
         // busy machine.
-        let slow = SlowAddStore(wrapping: sqlite, delay: .seconds(2))
+        let slow = SlowAddStore(wrapping: sqlite, delay: .seconds(5))
         let harness = try await Harness.make(.live, store: slow).configured { $0.shutdownGrace = .seconds(10) }
         let numbers = (0..<40).map { "90532\(String(format: "%07d", $0))" }
         let answers = try await harness.withServer(services: [StoreLifecycleService(store: slow)]) { server in
@@ -64,7 +64,7 @@ struct ShutdownUnderLoadTests {
                 await server.group.triggerGracefulShutdown()
                 // The listening socket closes at once, though answers are still being written.
                 var refused = false
-                while !refused, ContinuousClock.now - started < .seconds(2) {
+                while !refused, ContinuousClock.now - started < .seconds(5) {
                     do {
                         let late = try await RawConnection.open(port: server.port)
                         await late.close()
@@ -74,7 +74,7 @@ struct ShutdownUnderLoadTests {
                     }
                 }
                 #expect(refused)
-                #expect(ContinuousClock.now - started < .milliseconds(1500), "refused only after the adds finished")
+                #expect(ContinuousClock.now - started < .seconds(4), "refused only after the adds finished")
                 var answers: [Answer] = []
                 for try await answer in group { answers.append(answer) }
                 return answers
