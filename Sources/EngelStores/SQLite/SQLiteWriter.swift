@@ -234,8 +234,10 @@ struct SQLiteWriter {
             case .remove, .removeBatch, .expire, .custom: nil
             }
         }
-        var missing = Set(writes.compactMap(account(of:))).subtracting(caches.accounts.withLock { $0.ids })
-        guard !missing.isEmpty else { return writes }
+        // The common case, every account known, builds no set: this runs for every write group.
+        let known = caches.accounts.withLock { $0.ids }
+        guard writes.contains(where: { account(of: $0).map { !known.contains($0) } ?? false }) else { return writes }
+        var missing = Set(writes.compactMap(account(of:))).subtracting(known)
         // Memory may not know yet of an account another process created: the file decides.
         let unknown = missing.count
         do {
