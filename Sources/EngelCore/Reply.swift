@@ -70,20 +70,28 @@ public enum Reply<Value: Sendable>: Sendable {
 }
 
 /// A reply on its way: fulfilled once, by whoever does the work, and read once.
+///
+/// Its methods are inlinable so that each caller's module specializes them for its value: compiled
+/// generically, every call looked up the metadata of its `Mutex` at run time, 2% of the server's
+/// CPU per PostgreSQL first page (RESULTS.md, session 12).
 public final class PendingReply<Value: Sendable>: Sendable {
-    private enum State {
+    @usableFromInline
+    enum State {
         case waiting(handler: (@Sendable (Value) -> Void)?, cancel: (@Sendable () -> Void)?)
         case done(Value)
         /// The value was handed to the handler.
         case delivered
     }
 
-    private let state = Mutex(State.waiting(handler: nil, cancel: nil))
+    @usableFromInline
+    let state = Mutex(State.waiting(handler: nil, cancel: nil))
 
     /// Creates a reply to be fulfilled later.
+    @inlinable
     public init() {}
 
     /// Fulfils the reply; only the first call counts.
+    @inlinable
     public func fulfil(_ value: Value) {
         let handler: (@Sendable (Value) -> Void)? = state.withLock { state in
             guard case .waiting(let handler, _) = state else { return nil }
@@ -94,6 +102,7 @@ public final class PendingReply<Value: Sendable>: Sendable {
     }
 
     /// Calls `handler` once with the value, now when it has come already.
+    @inlinable
     public func whenReady(_ handler: @escaping @Sendable (Value) -> Void) {
         let ready: Value? = state.withLock { state in
             switch state {
@@ -111,6 +120,7 @@ public final class PendingReply<Value: Sendable>: Sendable {
     }
 
     /// Runs `action` when the reply is cancelled before it is fulfilled.
+    @inlinable
     public func onCancel(_ action: @escaping @Sendable () -> Void) {
         state.withLock { state in
             if case .waiting(let handler, _) = state { state = .waiting(handler: handler, cancel: action) }
@@ -118,6 +128,7 @@ public final class PendingReply<Value: Sendable>: Sendable {
     }
 
     /// Asks the work to stop; the reply is still fulfilled by it.
+    @inlinable
     public func cancel() {
         let action: (@Sendable () -> Void)? = state.withLock { state in
             guard case .waiting(_, let cancel) = state else { return nil }

@@ -25,7 +25,7 @@ extension DatabaseLocation {
             await store.close()
             return store.schemaMigration
         case .postgres(let location):
-            let store = try await PostgresStore.open(location, maximumConnections: 1, logger: logger)
+            let store = try await PostgresStore.open(location, maximumConnections: 2, logger: logger)
             await store.close()
             return store.schemaMigration
         }

@@ -387,4 +387,17 @@ struct MigrateCommandTests {
             MigrateFormatting.describe(second, database: "engel.sqlite")
                 == "engel.sqlite is up to date (schema version \(first.toVersion)).\n")
     }
+
+    @Test(
+        "on PostgreSQL too: the first run migrates a new database, the second finds it up to date",
+        .enabled(if: TestDatabases.postgresServer != nil, TestDatabases.postgresSkipReason))
+    func twiceOnPostgres() async throws {
+        let server = try #require(TestDatabases.postgresServer)
+        let database = DatabaseLocation.postgres(try await TestDatabases.makePostgresDatabase(on: server))
+        let logger = Logger(label: "engel-tests")
+        let first = try await database.migrate(logger: logger)
+        #expect(first.fromVersion == 0 && first.appliedAny)
+        let second = try await database.migrate(logger: logger)
+        #expect(!second.appliedAny && second.toVersion == first.toVersion)
+    }
 }

@@ -62,9 +62,9 @@ extension PostgresStore {
                 let cells = BinaryCells(row)
                 return try Self.account(
                     from: (
-                        cells.decode(0, as: Int64.self), cells.decode(1, as: String.self),
+                        cells.int64(0), cells.decode(1, as: String.self),
                         cells.decode(2, as: String.self), cells.decode(3, as: String.self),
-                        cells.decode(4, as: Bool.self), cells.decode(5, as: Int64.self)
+                        cells.bool(4), cells.int64(5)
                     ))
             }
             let account = try Account.authenticated(found, by: call.hashDigest)
@@ -155,8 +155,8 @@ extension PostgresStore {
                 + credentials.binds
             return connection.execute(LaneStatement.listed, binds).flatMapThrowing { rows in
                 let cells = BinaryCells(try Self.onlyRow(rows, account: id))
-                guard try cells.decode(0, as: Bool.self) else { return nil }
-                let found = Set(try cells.decode(1, as: [Int64].self))
+                guard try cells.bool(0) else { return nil }
+                let found = Set(try cells.int64Array(1))
                 return .checked(batch, listed: nationals.map(found.contains))
             }
         case .entries, .addBatch, .removeBatch, .changes:
@@ -168,7 +168,7 @@ extension PostgresStore {
     /// Whether a write's rows say its credentials were refused: a single row whose number is NULL.
     private static func refused(_ rows: [PostgresRow]) throws -> Bool {
         guard rows.count == 1, let row = rows.first else { return false }
-        return try BinaryCells(row).decode(0, as: Int64?.self) == nil
+        return try BinaryCells(row).optionalInt64(0) == nil
     }
 
     /// The count and the numbers of one page, as ``pageNationals(for:filter:page:using:)`` finds
@@ -206,12 +206,12 @@ extension PostgresStore {
         ).flatMap { rows in
             do {
                 let cells = BinaryCells(try onlyRow(rows, account: account))
-                guard try cells.decode(0, as: Bool.self) else {
+                guard try cells.bool(0) else {
                     return connection.connection.eventLoop.makeSucceededFuture(nil)
                 }
-                if let nationals = try cells.decode(2, as: [Int64]?.self) {
+                if let nationals = try cells.optionalInt64Array(2) {
                     return connection.connection.eventLoop.makeSucceededFuture(
-                        (try cells.decode(1, as: Int64.self), nationals))
+                        (try cells.int64(1), nationals))
                 }
             } catch {
                 return connection.connection.eventLoop.makeFailedFuture(error)
@@ -224,8 +224,8 @@ extension PostgresStore {
     /// A guarded page's row: whether the credentials were accepted, then the count and the numbers.
     private static func guardedPage(_ row: PostgresRow) throws -> (Int64, [Int64])? {
         let cells = BinaryCells(row)
-        guard try cells.decode(0, as: Bool.self) else { return nil }
-        return (try cells.decode(1, as: Int64.self), try cells.decode(2, as: [Int64].self))
+        guard try cells.bool(0) else { return nil }
+        return (try cells.int64(1), try cells.int64Array(2))
     }
 
     private static func onlyRow(_ rows: [PostgresRow], account: Account.ID) throws -> PostgresRow {
@@ -272,20 +272,80 @@ extension PostgresStore {
 /// The cells of a row a lane's statement returned. Their values come in binary, as every
 /// statement's do, but a statement prepared through `PreparedQuery` describes its columns as text,
 /// so each cell is read as binary here instead of as its description says.
+///
+/// Booleans, `BIGINT`s and `BIGINT[]`s, what pages, checks and writes answer, are read straight
+/// from their bytes: PostgresNIO's generic decoding of a page's 100-number array, with its type
+/// look-ups and reference counting, was 6.6% of the server's CPU per PostgreSQL first page
+/// (RESULTS.md, session 12).
 private struct BinaryCells {
-    let cells: [PostgresCell]
+    let row: PostgresRandomAccessRow
 
     init(_ row: PostgresRow) {
-        cells = row.map { cell in
-            var binary = cell
-            binary.format = .binary
-            return binary
-        }
+        self.row = row.makeRandomAccess()
     }
 
     func decode<Value: PostgresDecodable>(_ column: Int, as type: Value.Type) throws -> Value {
-        guard column < cells.count else { throw StoreError.corrupt("a row has no column \(column)") }
-        return try cells[column].decode(Value.self)
+        var cell = try self.cell(column)
+        cell.format = .binary
+        return try cell.decode(Value.self)
+    }
+
+    func bool(_ column: Int) throws -> Bool {
+        guard let bytes = try cell(column).bytes, bytes.readableBytes == 1,
+            let byte = bytes.getInteger(at: bytes.readerIndex, as: UInt8.self)
+        else { throw corrupt(column, "a boolean") }
+        return byte != 0
+    }
+
+    func int64(_ column: Int) throws -> Int64 {
+        guard let value = try optionalInt64(column) else { throw corrupt(column, "a BIGINT, not NULL") }
+        return value
+    }
+
+    /// A `BIGINT` that may be NULL.
+    func optionalInt64(_ column: Int) throws -> Int64? {
+        guard let bytes = try cell(column).bytes else { return nil }
+        guard bytes.readableBytes == 8, let value = bytes.getInteger(at: bytes.readerIndex, as: Int64.self) else {
+            throw corrupt(column, "a BIGINT")
+        }
+        return value
+    }
+
+    func int64Array(_ column: Int) throws -> [Int64] {
+        guard let values = try optionalInt64Array(column) else { throw corrupt(column, "a BIGINT[], not NULL") }
+        return values
+    }
+
+    /// A one-dimensional `BIGINT[]` without NULL elements, or NULL, in PostgreSQL's binary array
+    /// form: dimensions, a flag for NULLs, the element type, each dimension's length and lower
+    /// bound, then each element's length and bytes.
+    func optionalInt64Array(_ column: Int) throws -> [Int64]? {
+        guard var bytes = try cell(column).bytes else { return nil }
+        guard let dimensions = bytes.readInteger(as: Int32.self), bytes.readInteger(as: Int32.self) != nil,
+            let element = bytes.readInteger(as: UInt32.self), element == PostgresDataType.int8.rawValue
+        else { throw corrupt(column, "a BIGINT[]") }
+        if dimensions == 0 { return [] }
+        guard dimensions == 1, let count = bytes.readInteger(as: Int32.self), count >= 0,
+            bytes.readInteger(as: Int32.self) != nil, bytes.readableBytes == Int(count) * 12
+        else { throw corrupt(column, "a one-dimensional BIGINT[] without NULLs") }
+        return try [Int64](unsafeUninitializedCapacity: Int(count)) { values, initialized in
+            for index in 0..<Int(count) {
+                guard bytes.readInteger(as: Int32.self) == 8, let value = bytes.readInteger(as: Int64.self) else {
+                    throw corrupt(column, "a BIGINT[] whose elements are 8 bytes")
+                }
+                values.initializeElement(at: index, to: value)
+                initialized = index + 1
+            }
+        }
+    }
+
+    private func cell(_ column: Int) throws -> PostgresCell {
+        guard column < row.count else { throw StoreError.corrupt("a row has no column \(column)") }
+        return row[column]
+    }
+
+    private func corrupt(_ column: Int, _ expected: String) -> StoreError {
+        StoreError.corrupt("column \(column) of a lane's answer is not \(expected)")
     }
 }
 
