@@ -106,7 +106,8 @@ struct ShutdownUnderLoadTests {
         }
         // The hung add was cancelled at the end of the grace period, not after its 60 seconds.
         #expect(stopped < .seconds(3), "took \(stopped)")
-        #expect(ContinuousClock.now - started < .seconds(10))
+        // Far below the add's 60 seconds; the start-up it includes took over 10 s on a busy machine.
+        #expect(ContinuousClock.now - started < .seconds(30))
         // Cancelled work answers 503 if the connection still stands; either way no false 200.
         #expect(answer != 200)
         // The connection closed, so the add's task was cancelled rather than left running.
