@@ -24,7 +24,8 @@ import urllib.error
 import urllib.request
 
 from selenium import webdriver
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
+from selenium.common.exceptions import (JavascriptException, NoSuchElementException, StaleElementReferenceException,
+                                        TimeoutException)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -40,6 +41,17 @@ NUMBER_SHOWN = "+90 533 000 01 23"  # as pages show it
 NUMBER_CSV = "+905330000123"  # as the CSV exports write it
 IMPORTED = ["+905330000201", "+905330000202", "+905330000203"]
 REASON = "browser test: asked to stop"
+
+
+def page_text(driver, tag="body"):
+    """The text of the page's first `tag`, read in one script: an element found first and read
+    after can belong to the page a redirect just replaced, which Chromium reports as an error of
+    its own rather than as a stale element."""
+    text = driver.execute_script(
+        "const e = document.getElementsByTagName(arguments[0])[0]; return e ? e.innerText.trim() : null;", tag)
+    if text is None:
+        raise NoSuchElementException(f"no {tag} yet")
+    return text
 
 
 class Failure(Exception):
@@ -76,21 +88,22 @@ class Panel:
     def wait(self, condition, what):
         """Waits for `condition(driver)` to be truthy; fails naming `what` and the page it was on."""
         try:
-            # Stale or missing elements: the page was mid-load (or reloading itself).
-            ignored = [NoSuchElementException, StaleElementReferenceException]
+            # Stale or missing elements, or a script run as a page unloads: the page was mid-load
+            # (or reloading itself).
+            ignored = [NoSuchElementException, StaleElementReferenceException, JavascriptException]
             return WebDriverWait(self.driver, WAIT_SECONDS, ignored_exceptions=ignored).until(condition)
         except TimeoutException:
             raise Failure(f"timed out waiting for {what}; on {self.driver.current_url}, "
                           f"titled {self.driver.title!r}:\n{self.text()[:1500]}") from None
 
     def wait_text(self, text):
-        return self.wait(lambda d: text in d.find_element(By.TAG_NAME, "body").text, repr(text))
+        return self.wait(lambda d: text in page_text(d), repr(text))
 
     def wait_heading(self, heading):
-        self.wait(lambda d: d.find_element(By.TAG_NAME, "h1").text == heading, f"the page {heading!r}")
+        self.wait(lambda d: page_text(d, "h1") == heading, f"the page {heading!r}")
 
     def text(self):
-        return self.driver.find_element(By.TAG_NAME, "body").text
+        return page_text(self.driver)
 
     def fill(self, element_id, value):
         field = self.driver.find_element(By.ID, element_id)
@@ -232,8 +245,7 @@ def import_csv(panel):
     check("/panel/import/jobs/" in panel.driver.current_url,
           f"the job page is not at /panel/import/jobs/…: {panel.driver.current_url}")
     # The job page reloads itself every second until the job ends.
-    panel.wait(lambda d: "Done." in d.find_element(By.TAG_NAME, "body").text
-               or "Stopped." in d.find_element(By.TAG_NAME, "body").text, "the import to end")
+    panel.wait(lambda d: "Done." in page_text(d) or "Stopped." in page_text(d), "the import to end")
     job = panel.text()
     check("Done." in job, f"the import did not finish:\n{job}")
     check(re.search(r"Newly blocked\s*3\b", job) is not None, f"the job page does not say 3 were added:\n{job}")

@@ -210,6 +210,45 @@ struct SQLiteChangeLogTests: NumberedEntries {
         await sqlite.close()
     }
 
+    @Test("adds queued with an account's deletion leave no rows behind for a later account with its id")
+    func deletionAmongQueuedAdds() async throws {
+        let path = TestDatabases.temporarySQLitePath()
+        defer { TestDatabases.removeTemporarySQLite(at: path) }
+        let store = try await SQLiteStore.open(path: path)
+        for round in 0..<5 {
+            let name = try AccountName("acme\(round)")
+            let account = try await store.createAccount(
+                name: name, apiKey: "k\(round)", hashDigest: HashDigest(of: "h"), createdAt: base)
+            // Adds queued before and after the deletion: the writer takes them in its groups with it.
+            await withTaskGroup(of: Void.self) { group in
+                for index in 0..<200 {
+                    group.addTask {
+                        _ = try? await store.add(try number(round * 1000 + index), for: account.id, at: base)
+                    }
+                    if index == 100 {
+                        group.addTask { _ = try? await store.deleteAccount(named: name, audit: .cliNow) }
+                    }
+                }
+            }
+            #expect(try await store.account(named: name) == nil)
+            // SQLite hands the deleted account's id out again to the next account.
+            let next = try await store.createAccount(
+                name: AccountName("next\(round)"), apiKey: "n\(round)", hashDigest: HashDigest(of: "h"),
+                createdAt: base)
+            #expect(next.id == account.id)
+            #expect(try await store.page(for: next.id, filter: .none, page: .first).count == 0)
+            #expect(try await store.changes(for: next.id, after: 0, limit: 10).changes.isEmpty)
+            #expect(try await store.deleteAccount(named: next.name, audit: .cliNow))
+        }
+        await store.close()
+        // The file agrees once memory is gone.
+        let reopened = try await SQLiteStore.open(path: path)
+        let last = try await reopened.createAccount(
+            name: AccountName("last"), apiKey: "l", hashDigest: HashDigest(of: "h"), createdAt: base)
+        #expect(try await reopened.page(for: last.id, filter: .none, page: .first).count == 0)
+        await reopened.close()
+    }
+
     @Test("copies of the file taken at any moment of concurrent writes replay to their list exactly")
     func crashCopies() async throws {
         let path = TestDatabases.temporarySQLitePath()

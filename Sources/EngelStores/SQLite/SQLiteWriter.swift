@@ -154,8 +154,15 @@ struct SQLiteWriter {
             case .readEntries(let read): reads.append(read)
             }
         }
-        let accepted = await refusingDeletedAccounts(writes)
-        if !accepted.isEmpty { await commit(accepted) }
+        // A write that deletes accounts ends its group: the writes queued after it are checked
+        // against the accounts it deleted, which the check before its group could not know of.
+        var rest = writes[...]
+        while !rest.isEmpty {
+            let end = rest.firstIndex(where: Self.deletesAccounts).map { $0 + 1 } ?? rest.endIndex
+            let accepted = await refusingDeletedAccounts(Array(rest[..<end]))
+            if !accepted.isEmpty { await commit(accepted) }
+            rest = rest[end...]
+        }
         if checkForOtherWriters {
             do { try await noticeOtherWriters() } catch {
                 logger.warning("cannot check the database for other writers", metadata: ["error": "\(error)"])
@@ -220,6 +227,11 @@ struct SQLiteWriter {
                 break
             }
         }
+    }
+
+    private static func deletesAccounts(_ job: WriteJob) -> Bool {
+        guard case .custom(let write) = job, case .accountsAndLists = write.effect else { return false }
+        return true
     }
 
     /// `writes` without the adds to accounts that no longer exist, which are refused with
