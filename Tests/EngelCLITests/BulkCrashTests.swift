@@ -25,25 +25,14 @@ struct BulkCrashTests {
     @Test("a bulk add is one commit: all of it or none of it survives", arguments: databases)
     func killedDuringBulkAdds(database kind: String) async throws {
         let database = try await Self.freshDatabase(kind)
-        let setup = try await database.open(logger: Logger(label: "test"))
-        let credentials: IssuedCredentials
-        do {
-            credentials = try await AccountAdministration(store: setup).create(named: "acme").credentials
-        } catch {
-            await setup.close()
-            throw error
-        }
-        await setup.close()
+        let acme = try await ServedAccount.create(on: database)
 
         // 24 requests of 2,000 distinct numbers each, 8 at a time, so the kill meets several in flight.
         let batches = (0..<24).map { batch in (0..<2000).map { "90532\(1_000_000 + batch * 2000 + $0)" } }
         let progress = BulkProgress()
         let server = try await ServeProcess.start(database: database)
         do {
-            let client = BlacklistClient(
-                configuration: .init(
-                    baseURL: server.baseURL, credentials: .init(key: credentials.key, hash: credentials.hash),
-                    retry: .none))
+            let client = acme.client(of: server)
             let pid = server.process.processIdentifier
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<8 {

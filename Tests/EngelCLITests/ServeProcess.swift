@@ -1,5 +1,8 @@
+import EngelCore
 import EngelServer
 import Foundation
+import IletiMerkezi
+import Logging
 
 /// The built `engel serve` as a child process on a free port of 127.0.0.1, started once it has
 /// announced where it listens.
@@ -63,5 +66,42 @@ struct ServeProcess {
     struct NotListening: Error, CustomStringConvertible {
         let output: String
         var description: String { "engel serve did not say where it listens: \(output)" }
+    }
+}
+
+/// What the tests that run `engel serve` set up first: the account `acme` on the database (and,
+/// when asked, a webhook of it), made through a store that is closed again before any server
+/// opens the database.
+struct ServedAccount {
+    let credentials: IssuedCredentials
+    /// The webhook made with the account, when one was asked for.
+    let webhook: Webhook?
+
+    /// Creates `acme` on `database`, with a webhook to `webhookURL` when one is given.
+    static func create(on database: DatabaseLocation, webhookTo webhookURL: String? = nil) async throws
+        -> ServedAccount
+    {
+        let store = try await database.open(logger: Logger(label: "test"))
+        do {
+            let credentials = try await AccountAdministration(store: store).create(named: "acme").credentials
+            var webhook: Webhook?
+            if let webhookURL {
+                webhook = try await WebhookAdministration(store: store).add(account: "acme", url: webhookURL).webhook
+            }
+            await store.close()
+            return ServedAccount(credentials: credentials, webhook: webhook)
+        } catch {
+            await store.close()
+            throw error
+        }
+    }
+
+    /// A client of `server` with the account's credentials that never retries, so a test sees
+    /// each failure as it happens.
+    func client(of server: ServeProcess) -> BlacklistClient {
+        BlacklistClient(
+            configuration: .init(
+                baseURL: server.baseURL, credentials: .init(key: credentials.key, hash: credentials.hash),
+                retry: .none))
     }
 }

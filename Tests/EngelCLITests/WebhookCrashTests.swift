@@ -45,27 +45,15 @@ struct WebhookCrashTests {
         // The first attempt hangs, so the kill lands while it is in flight.
         receiver.mode.withLock { $0 = .slow(.seconds(2)) }
         try await receiver.start()
-        let store = try await configuration.database.open(logger: Logger(label: "test"))
-        let credentials: IssuedCredentials
-        let webhook: Webhook
-        do {
-            credentials = try await AccountAdministration(store: store).create(named: "acme").credentials
-            webhook = try await WebhookAdministration(store: store).add(account: "acme", url: receiver.url).webhook
-        } catch {
-            await store.close()
-            throw error
-        }
-        await store.close()
+        let acme = try await ServedAccount.create(on: configuration.database, webhookTo: receiver.url)
+        let webhook = try #require(acme.webhook)
 
         let first = try await ServeProcess.start(database: configuration.database, arguments: Self.fastWebhooks)
         var servers = [first]
         var expected: [Int64] = []
         // A failing test must not leave a server running.
         do {
-            let client = BlacklistClient(
-                configuration: .init(
-                    baseURL: first.baseURL, credentials: .init(key: credentials.key, hash: credentials.hash),
-                    retry: .none))
+            let client = acme.client(of: first)
             _ = try await client.add(contentsOf: (0..<250).map { "90532\(1_000_000 + $0)" })
             try await eventually("a delivery in flight") { !receiver.requests.isEmpty }
             first.kill()

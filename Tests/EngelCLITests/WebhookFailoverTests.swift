@@ -36,17 +36,8 @@ struct WebhookFailoverTests {
         let receiver = WebhookReceiver()
         receiver.mode.withLock { $0 = .acceptAfter(Self.answerDelay) }
         try await receiver.start()
-        let setup = try await database.open(logger: Logger(label: "test"))
-        let credentials: IssuedCredentials
-        let webhook: Webhook
-        do {
-            credentials = try await AccountAdministration(store: setup).create(named: "acme").credentials
-            webhook = try await WebhookAdministration(store: setup).add(account: "acme", url: receiver.url).webhook
-        } catch {
-            await setup.close()
-            throw error
-        }
-        await setup.close()
+        let acme = try await ServedAccount.create(on: database, webhookTo: receiver.url)
+        let webhook = try #require(acme.webhook)
 
         var servers: [ServeProcess] = []
         // A failing test must not leave a server running.
@@ -54,12 +45,7 @@ struct WebhookFailoverTests {
             for _ in 0..<2 {
                 servers.append(try await ServeProcess.start(database: database, arguments: Self.settings))
             }
-            let clients = servers.map { server in
-                BlacklistClient(
-                    configuration: .init(
-                        baseURL: server.baseURL, credentials: .init(key: credentials.key, hash: credentials.hash),
-                        retry: .none))
-            }
+            let clients = servers.map(acme.client(of:))
             var batch = 0
             // Five new numbers through `client`.
             func write(through client: BlacklistClient) async throws {
