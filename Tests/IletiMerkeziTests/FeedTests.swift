@@ -168,7 +168,8 @@ struct FeedTests {
         let waiting = ContinuousClock.now
         slow.cancel()
         try await slow.value
-        #expect(ContinuousClock.now - waiting < .seconds(2))
+        // Far below the hour it would wait; the margin is for a busy machine.
+        #expect(ContinuousClock.now - waiting < .seconds(10))
     }
 
     @Test("snapshot then changes: writes during the walk leave no gap and no repeat")
