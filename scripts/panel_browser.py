@@ -245,7 +245,7 @@ def import_csv(panel):
     check("/panel/import/jobs/" in panel.driver.current_url,
           f"the job page is not at /panel/import/jobs/…: {panel.driver.current_url}")
     # The job page reloads itself every second until the job ends.
-    panel.wait(lambda d: "Done." in page_text(d) or "Stopped." in page_text(d), "the import to end")
+    panel.wait(lambda d: re.search(r"Done\.|Stopped\.", page_text(d)), "the import to end")
     job = panel.text()
     check("Done." in job, f"the import did not finish:\n{job}")
     check(re.search(r"Newly blocked\s*3\b", job) is not None, f"the job page does not say 3 were added:\n{job}")
