@@ -238,6 +238,14 @@ public final class PostgresStore: EngelStore, StatementRunner {
         return try result.get()
     }
 
+    // Every statement through the pool holds its connection for the closure of `withConnection`,
+    // not through PostgresClient's own `query` and `execute`: those give the connection back when
+    // the row stream finishes, and never when the statement failed between the stream's start
+    // and the first read of it (PostgresNIO 1.33.2, `PSQLRowStream.asyncSequence`). A foreign-key
+    // or deadlock error then kept its connection for good; after as many as the pool holds, every
+    // call through it waited until its deadline (a test deleting an account under writers hung
+    // in 4 runs of 15, session 13).
+
     /// Runs `query` and decodes every row as `Row`.
     func rows<each Column: PostgresDecodable & Sendable>(
         _ query: PostgresQuery, as type: (repeat each Column).Type
@@ -245,11 +253,14 @@ public final class PostgresStore: EngelStore, StatementRunner {
         let client = client
         let logger = logger
         return try await Self.withDeadline(operationTimeout) {
-            var decoded: [(repeat each Column)] = []
-            for try await row in try await client.query(query, logger: logger).decode((repeat each Column).self) {
-                decoded.append(row)
+            try await client.withConnection { connection in
+                var decoded: [(repeat each Column)] = []
+                for try await row in try await connection.query(query, logger: logger).decode((repeat each Column).self)
+                {
+                    decoded.append(row)
+                }
+                return decoded
             }
-            return decoded
         }
     }
 
@@ -259,11 +270,13 @@ public final class PostgresStore: EngelStore, StatementRunner {
         let client = client
         let logger = logger
         return try await Self.withDeadline(operationTimeout) {
-            var decoded: [Statement.Row] = []
-            for try await row in try await client.execute(statement, logger: logger) {
-                decoded.append(row)
+            try await client.withConnection { connection in
+                var decoded: [Statement.Row] = []
+                for try await row in try await connection.execute(statement, logger: logger) {
+                    decoded.append(row)
+                }
+                return decoded
             }
-            return decoded
         }
     }
 
@@ -272,11 +285,13 @@ public final class PostgresStore: EngelStore, StatementRunner {
         let client = client
         let logger = logger
         return try await Self.withDeadline(operationTimeout) {
-            var found: Set<Int64> = []
-            for try await number in try await client.query(query, logger: logger).decode(Int64.self) {
-                found.insert(number)
+            try await client.withConnection { connection in
+                var found: Set<Int64> = []
+                for try await number in try await connection.query(query, logger: logger).decode(Int64.self) {
+                    found.insert(number)
+                }
+                return found
             }
-            return found
         }
     }
 
