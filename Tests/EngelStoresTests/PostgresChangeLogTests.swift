@@ -15,7 +15,7 @@ import Testing
 struct PostgresChangeLogTests: NumberedEntries {
     /// `count` stores on one new database, and an account made through the first.
     func withServers(
-        _ count: Int, _ body: ([PostgresStore], Account) async throws -> Void
+        _ count: Int, _ body: ([PostgresStore], Account, PostgresLocation) async throws -> Void
     ) async throws {
         let server = try #require(TestDatabases.postgresServer)
         let database = try await TestDatabases.makePostgresDatabase(on: server)
@@ -31,7 +31,7 @@ struct PostgresChangeLogTests: NumberedEntries {
             let issued = IssuedCredentials.generate()
             let account = try await stores[0].createAccount(
                 name: AccountName("acme"), apiKey: issued.key, hashDigest: issued.hashDigest, createdAt: base)
-            try await body(stores, account)
+            try await body(stores, account, database)
         } catch {
             for store in stores { await store.close() }
             throw error
@@ -72,7 +72,7 @@ struct PostgresChangeLogTests: NumberedEntries {
 
     @Test("a follower never sees a change at or below an answered next, with writers on three servers")
     func feedPromiseAcrossServers() async throws {
-        try await withServers(3) { stores, account in
+        try await withServers(3) { stores, account, _ in
             let pool = try (0..<40).map { try number($0) }
             let writersDone = ManagedFlag()
             try await withThrowingTaskGroup(of: [ChangeRecord].self) { group in
@@ -151,7 +151,7 @@ struct PostgresChangeLogTests: NumberedEntries {
 
     @Test("a feed read waits for a write in flight, so a seq drawn later but committed first is not answered alone")
     func feedReadWaitsForWriteInFlight() async throws {
-        try await withServers(1) { stores, account in
+        try await withServers(1) { stores, account, _ in
             let store = stores[0]
             let location = store.location
             let logger = Logger(label: "engel-tests")
@@ -198,7 +198,7 @@ struct PostgresChangeLogTests: NumberedEntries {
 
     @Test("an entries snapshot taken while servers write, followed by the feed from its seq, gives the final list")
     func snapshotThenFollow() async throws {
-        try await withServers(2) { stores, account in
+        try await withServers(2) { stores, account, _ in
             let pool = try (0..<30).map { try number(100 + $0) }
             async let writing: Void = writeRandomly(stores, account, pool)
             var snapshots: [(list: [PhoneNumber: Date?], seq: Int64)] = []
@@ -239,7 +239,7 @@ struct PostgresChangeLogTests: NumberedEntries {
 
     @Test("two servers sweeping at once expire each ended block once, and counts and pages follow")
     func expiryOnceAcrossServers() async throws {
-        try await withServers(2) { stores, account in
+        try await withServers(2) { stores, account, _ in
             let numbers = try (0..<200).map { try number(1000 + $0) }
             let ends = base.addingTimeInterval(60)
             let provenance = Provenance(source: .bulk, actor: .api, until: ends)
@@ -274,22 +274,24 @@ struct PostgresChangeLogTests: NumberedEntries {
         }
     }
 
-    @Test("deleting an account while other servers write to it leaves none of its change records")
+    @Test("deleting an account while other servers write to it leaves none of its entries and change records")
     func deletionUnderWrites() async throws {
-        try await withServers(3) { stores, account in
+        try await withServers(3) { stores, account, database in
             let deleted = ManagedFlag()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for (index, store) in stores.dropFirst().enumerated() {
                     group.addTask {
                         var step = 0
-                        // Writes fail once the account is gone (its rows' foreign key); a few more
-                        // are tried after that, which must leave nothing behind either.
+                        // Writes fail once the account is gone (no account row to lock); a few
+                        // more are tried after that, which must leave nothing behind either.
                         var afterDeletion = 0
                         while afterDeletion < 20 {
                             if deleted.isSet { afterDeletion += 1 }
                             let listed = try number(index * 10_000 + step % 50)
+                            let batch = try (0..<20).map { try number(index * 10_000 + 5_000 + step * 20 + $0) }
                             let at = base.addingTimeInterval(Double(step))
                             _ = try? await store.add(listed, for: account.id, at: at, provenance: .api)
+                            _ = try? await store.addBatch(batch, for: account.id, at: at, provenance: .api)
                             _ = try? await store.removeBatch([listed], for: account.id, at: at, provenance: .api)
                             step += 1
                         }
@@ -304,12 +306,33 @@ struct PostgresChangeLogTests: NumberedEntries {
             }
             #expect(try await stores[0].changes(for: account.id, after: 0, limit: 10).changes.isEmpty)
             #expect(try await stores[1].page(for: account.id, filter: .none, page: .first).count == 0)
+            // The list has no foreign key to its account (PostgresSchema.bulkWrites): the rows
+            // themselves are counted, not only the sizes a page reads.
+            #expect(try await entryCount(of: account.id, in: database) == 0)
         }
+    }
+
+    /// How many rows of `account`'s list the database holds, read directly.
+    func entryCount(of account: Account.ID, in database: PostgresLocation) async throws -> Int64 {
+        let logger = Logger(label: "engel-tests")
+        let connection = try await PostgresConnection.connect(
+            configuration: .init(
+                host: database.host, port: database.port, username: database.username, password: database.password,
+                database: database.database, tls: .disable),
+            id: 1, logger: logger)
+        defer { Task { try? await connection.close() } }
+        var count: Int64 = -1
+        for try await found in try await connection.query(
+            "SELECT count(*) FROM blacklist WHERE account_id = \(account)", logger: logger
+        ).decode(Int64.self) {
+            count = found
+        }
+        return count
     }
 
     @Test("one server at a time holds a webhook's lease, and another takes it once it has run out")
     func leaseExclusive() async throws {
-        try await withServers(3) { stores, account in
+        try await withServers(3) { stores, account, _ in
             let webhook = try await stores[0].addWebhook(
                 for: account.id, url: "http://127.0.0.1:9/hook", secret: "whsec_" + String(repeating: "a", count: 32),
                 audit: .cliNow)

@@ -233,10 +233,17 @@ extension PostgresSchema {
         END
         $$
         """,
-        // The list lock shared, then the feed lock exclusively (the writers' order): no writer is
-        // in flight, and none starts, until the account and its records are gone.
-        """
-        CREATE FUNCTION engel_delete_account(doomed TEXT, at_time BIGINT, given_actor TEXT)
+        deleteAccountFunction,
+    ]
+
+    /// Deletes an account, its list and its change log, and records it in the audit log; false
+    /// when there is no such account. The list lock shared, then the feed lock exclusively (the
+    /// writers' order): no writer is in flight, and none starts, until the account and its records
+    /// are gone. The list goes by a DELETE of its own since migration 8 took its foreign key away
+    /// (before, the same DELETE found nothing left by the cascade); after the account row, so the
+    /// counting trigger, which counts only lists whose account is there, skips it.
+    static let deleteAccountFunction: PostgresQuery = """
+        CREATE OR REPLACE FUNCTION engel_delete_account(doomed TEXT, at_time BIGINT, given_actor TEXT)
         RETURNS BOOLEAN LANGUAGE plpgsql AS $$
         DECLARE
             list BIGINT;
@@ -251,14 +258,14 @@ extension PostgresSchema {
             IF NOT FOUND THEN
                 RETURN FALSE;
             END IF;
+            DELETE FROM blacklist WHERE account_id = list;
             DELETE FROM changes WHERE account_id = list;
             INSERT INTO audit (at, account_name, action, actor, detail)
             VALUES (at_time, doomed, 'deleted', given_actor, NULL);
             RETURN TRUE;
         END
         $$
-        """,
-    ]
+        """
 
     /// The first key of the two-key advisory locks that order each account's change feed (the
     /// second is the account id); distinct from ``listLockSpace``.

@@ -41,6 +41,7 @@ enum PostgresSchema {
         changeLog,
         panel,
         changeLogKey,
+        bulkWrites,
     ]
 
     /// Migration 7: the change log is keyed by `(account_id, seq)` alone, the order every reader
@@ -134,12 +135,7 @@ enum PostgresSchema {
         DECLARE
             sign INTEGER := CASE WHEN TG_OP = 'INSERT' THEN 1 ELSE -1 END;
         BEGIN
-            IF current_setting('transaction_isolation') <> 'read committed' THEN
-                RAISE EXCEPTION 'Engel writes its lists only in READ COMMITTED transactions'
-                    USING HINT = 'chunk starts moved by a concurrent balance must be visible to this transaction';
-            END IF;
-            PERFORM pg_advisory_xact_lock_shared(\(unescaped: listLock("account_id")))
-            FROM (SELECT DISTINCT account_id FROM changed ORDER BY account_id) AS touched;
+            \(unescaped: countingLocks)
             INSERT INTO blacklist_sizes AS sizes (account_id, shard, entries)
             SELECT account_id, pg_backend_pid() % 16, sign * count(*) FROM changed
             WHERE EXISTS (SELECT 1 FROM accounts WHERE accounts.id = changed.account_id)
@@ -243,6 +239,17 @@ enum PostgresSchema {
         """,
         "SELECT engel_balance_chunks(id, \(unescaped: String(PostgresStore.defaultChunkTarget))) FROM accounts",
     ]
+
+    /// The counting trigger's first steps: it refuses any isolation but READ COMMITTED, then
+    /// holds every list it counts in shared, in account order.
+    static let countingLocks = """
+        IF current_setting('transaction_isolation') <> 'read committed' THEN
+                RAISE EXCEPTION 'Engel writes its lists only in READ COMMITTED transactions'
+                    USING HINT = 'chunk starts moved by a concurrent balance must be visible to this transaction';
+            END IF;
+            PERFORM pg_advisory_xact_lock_shared(\(listLock("account_id")))
+            FROM (SELECT DISTINCT account_id FROM changed ORDER BY account_id) AS touched;
+        """
 
     /// The key the first chunk of every list starts at: below every (added_at, seq).
     static let lowestKey = String(Int64.min)

@@ -31,14 +31,26 @@ enum PostgresStatements {
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
-    /// The account's list lock and feed lock, shared, as a one-row CTE (`locked`) that a write
-    /// reads its rows from: PostgreSQL cannot produce a row to write, nor draw its `seq`, before
-    /// it has taken them (see `PostgresSchema.changeLog` for why every writer takes them first).
-    static let locked = """
+    /// The account's list lock and feed lock, shared, as a CTE (`locked`) that a write reads its
+    /// rows from: PostgreSQL cannot produce a row to write, nor draw its `seq`, before it has
+    /// taken them (see `PostgresSchema.changeLog` for why every writer takes them first). Its one
+    /// row comes from the account's, and there is none when the account is not there, or when
+    /// `accepting` (more conditions on the account row: the lanes' credentials check) refuses it.
+    /// A write that inserts also locks the account row, after the advisory locks, as the list's
+    /// foreign key did (see `PostgresSchema.bulkWrites`).
+    static func locked(accepting condition: String?, inserting: Bool) -> String {
+        """
         locked AS MATERIALIZED (
             SELECT pg_advisory_xact_lock_shared(\(PostgresSchema.listLock("$1"))),
-                   pg_advisory_xact_lock_shared(\(PostgresSchema.feedLock("$1"))))
+                   pg_advisory_xact_lock_shared(\(PostgresSchema.feedLock("$1")))
+            FROM accounts WHERE id = $1\(condition.map { " AND " + $0 } ?? "")\(inserting ? " FOR KEY SHARE" : ""))
         """
+    }
+
+    /// What a write answers besides its rows when `locked` has no row: `answer`, one BIGINT.
+    static func unlocked(_ answer: String?) -> String {
+        answer.map { "\nUNION ALL\nSELECT \($0) WHERE NOT EXISTS (SELECT 1 FROM locked)" } ?? ""
+    }
 
     /// Adds one number with its provenance and change record; a row back means it was not listed.
     ///
@@ -50,8 +62,13 @@ enum PostgresStatements {
     /// entry, which keeps the first added-at time.
     struct Add: PostgresPreparedStatement {
         static let name = "engel_add"
-        static let sql = """
-            WITH \(locked),
+        static let sql = text(accepting: nil, refusal: "engel_account_missing($1)")
+
+        /// The statement, taking the account row only when `accepting` holds, and answering
+        /// `refusal` when it does not or the account is not there.
+        static func text(accepting condition: String?, refusal: String) -> String {
+            """
+            WITH \(locked(accepting: condition, inserting: true)),
             added AS (
                 INSERT INTO blacklist (account_id, number, added_at, source, reason, until, actor)
                 SELECT $1, $2, $3, $4, $5, $6, $7 FROM locked
@@ -62,9 +79,11 @@ enum PostgresStatements {
             SELECT number FROM added
             UNION ALL
             SELECT engel_add_numbers($1, ARRAY[$2], $3, $4, $5, $6, $7)
-            WHERE NOT EXISTS (SELECT 1 FROM added)
-              AND NOT EXISTS (SELECT 1 FROM blacklist WHERE account_id = $1 AND number = $2 AND until IS NULL)
+            WHERE EXISTS (SELECT 1 FROM locked) AND NOT EXISTS (SELECT 1 FROM added)
+              AND NOT EXISTS (SELECT 1 FROM blacklist WHERE account_id = $1 AND number = $2 AND until IS NULL)\(unlocked(refusal))
             """
+        }
+
         // Declared, because an absent reason or end is sent as a typeless NULL.
         static let bindingDataTypes: [PostgresDataType] = [.int8, .int8, .int8, .text, .text, .int8, .text]
         typealias Row = Int64
@@ -81,14 +100,14 @@ enum PostgresStatements {
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
-    /// Adds numbers with their provenance and change records (`engel_add_numbers`); a row back for
-    /// each number that was not listed. One call for the whole batch, so the function's own cost
-    /// is spread over its numbers.
+    /// Adds numbers with their provenance and change records (`engel_add_batch`); one row, the
+    /// array of the numbers that were not listed. One call for the whole batch, so the function's
+    /// own cost is spread over its numbers.
     struct AddNumbers: PostgresPreparedStatement {
-        static let name = "engel_add_numbers"
-        static let sql = "SELECT engel_add_numbers($1, $2, $3, $4, $5, $6, $7)"
+        static let name = "engel_add_batch"
+        static let sql = "SELECT engel_add_batch($1, $2, $3, $4, $5, $6, $7)"
         static let bindingDataTypes: [PostgresDataType] = [.int8, .int8Array, .int8, .text, .text, .int8, .text]
-        typealias Row = Int64
+        typealias Row = [Int64]
 
         let account: Int64
         let nationals: [Int64]
@@ -118,13 +137,20 @@ enum PostgresStatements {
     /// Removes one number and logs it; a row back means it was listed.
     struct Remove: PostgresPreparedStatement {
         static let name = "engel_remove"
-        static let sql = """
-            WITH \(locked),
+        static let sql = text(accepting: nil, refusal: nil)
+
+        /// The statement, removing only when `accepting` holds, and answering `refusal` when it
+        /// does not.
+        static func text(accepting condition: String?, refusal: String?) -> String {
+            """
+            WITH \(locked(accepting: condition, inserting: false)),
             removed AS (
                 DELETE FROM blacklist AS b USING locked WHERE b.account_id = $1 AND b.number = $2
                 RETURNING b.number, b.until, 1 AS position, b.until IS NOT NULL AND b.until <= $3 AS ended),
-            \(loggedRemovals)
+            \(loggedRemovals)\(unlocked(refusal))
             """
+        }
+
         static let bindingDataTypes: [PostgresDataType] = [.int8, .int8, .int8, .text, .text, .text]
         typealias Row = Int64
 
@@ -145,7 +171,7 @@ enum PostgresStatements {
     struct RemoveNumbers: PostgresPreparedStatement {
         static let name = "engel_remove_numbers"
         static let sql = """
-            WITH \(locked),
+            WITH \(locked(accepting: nil, inserting: false)),
             removed AS (
                 DELETE FROM blacklist AS b USING locked, unnest($2::BIGINT[]) WITH ORDINALITY AS g (number, position)
                 WHERE b.account_id = $1 AND b.number = g.number

@@ -117,19 +117,11 @@ extension PostgresStore {
                     PostgresData(int64: date.microsecondsSince1970),
                 ]
                 + Self.provenanceBinds(provenance, until: true) + credentials.binds
+            // An account deleted after the statement began leaves its row nothing to lock: refused,
+            // as the check refuses it once the deletion has committed.
             return Self.retryingDeadlocks(on: connection) { connection.execute(LaneStatement.add, binds) }
-                .map { rows -> [PostgresRow]? in rows }
-                .flatMapErrorThrowing { error in
-                    // The account was deleted after the statement's credentials check saw it, and
-                    // the insert met the list's foreign key: refused, as the check refuses it
-                    // once the deletion has committed.
-                    guard let failure = error as? PSQLError,
-                        failure.serverInfo?[.sqlState] == Self.foreignKeyViolation
-                    else { throw error }
-                    return nil
-                }
                 .flatMapThrowing { rows in
-                    guard let rows, try !Self.refused(rows) else { return nil }
+                    guard try !Self.refused(rows) else { return nil }
                     return .added(rows.isEmpty ? .alreadyListed : .added)
                 }
         case .remove(let number, let date, let provenance):
@@ -380,10 +372,10 @@ enum LaneStatement {
     static let catalog: [String: String] = [
         account: typed(PostgresStatements.AccountWithKey.sql, ["TEXT"]),
         add: typed(
-            guardedWrite(PostgresStatements.Add.sql, key: 8),
+            PostgresStatements.Add.text(accepting: acceptedRow(key: 8), refusal: "NULL::BIGINT"),
             ["BIGINT", "BIGINT", "BIGINT", "TEXT", "TEXT", "BIGINT", "TEXT", "TEXT", "TEXT"]),
         remove: typed(
-            guardedWrite(PostgresStatements.Remove.sql, key: 7),
+            PostgresStatements.Remove.text(accepting: acceptedRow(key: 7), refusal: "NULL::BIGINT"),
             ["BIGINT", "BIGINT", "BIGINT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT"]),
         listed: typed(
             guardedRead(
@@ -403,7 +395,7 @@ enum LaneStatement {
 
     /// Whether account `$1` has the key `$key`, the digest `$(key + 1)` and API access on.
     private static func accepted(key: Int) -> String {
-        "EXISTS (SELECT 1 FROM accounts WHERE id = $1 AND api_key = $\(key) AND hash_digest = $\(key + 1) AND api_enabled)"
+        "EXISTS (SELECT 1 FROM accounts WHERE id = $1 AND \(acceptedRow(key: key)))"
     }
 
     /// `sql`, a read whose last SELECT may take a WHERE, run only when the credentials are
@@ -415,20 +407,12 @@ enum LaneStatement {
         """
     }
 
-    /// `sql`, a write that takes the account's locks first (`PostgresStatements.locked`) and reads
-    /// its rows from them, made to take them only when the credentials are accepted, and to
-    /// answer one NULL row otherwise.
-    private static func guardedWrite(_ sql: String, key: Int) -> String {
-        precondition(PostgresStatements.locked.hasSuffix(")"), "the locks' CTE changed shape")
-        let guardedLocks =
-            PostgresStatements.locked.dropLast()
-            + "\n    FROM accounts WHERE id = $1 AND api_key = $\(key) AND hash_digest = $\(key + 1) AND api_enabled)"
-        let guarded = sql.replacingOccurrences(of: PostgresStatements.locked, with: guardedLocks)
-            .replacingOccurrences(
-                of: "WHERE NOT EXISTS (SELECT 1 FROM added)",
-                with: "WHERE EXISTS (SELECT 1 FROM locked) AND NOT EXISTS (SELECT 1 FROM added)")
-        return guarded + "\nUNION ALL\nSELECT NULL::BIGINT WHERE NOT EXISTS (SELECT 1 FROM locked)"
+    /// The credentials check of a write, on the account row its locks come from: a write takes
+    /// its locks, and so writes, only when they are accepted, and answers one NULL row otherwise.
+    private static func acceptedRow(key: Int) -> String {
+        "api_key = $\(key) AND hash_digest = $\(key + 1) AND api_enabled"
     }
+
     /// `sql` with every `$n` cast to `types[n - 1]`.
     static func typed(_ sql: String, _ types: [String]) -> String {
         var result = ""

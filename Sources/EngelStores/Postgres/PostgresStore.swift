@@ -386,8 +386,8 @@ public final class PostgresStore: EngelStore, StatementRunner {
     }
 
     public func deleteAccount(named name: AccountName, audit: AuditContext) async throws -> Bool {
-        // The list, its sizes and chunks and the webhooks go by ON DELETE CASCADE; the change log
-        // and the audit record in the same function, under the account's locks.
+        // The list's sizes and chunks and the webhooks go by ON DELETE CASCADE; the list, the
+        // change log and the audit record in the same function, under the account's locks.
         try await rows(
             """
             SELECT engel_delete_account(\(name.value), \(audit.at.microsecondsSince1970), \(audit.actor.description))
@@ -417,7 +417,7 @@ public final class PostgresStore: EngelStore, StatementRunner {
             let batch = numbers[batchStart..<min(batchStart + 10_000, numbers.count)].map(\.national)
             // engel_add_numbers keeps the file's order in `seq` and in the change log.
             added += try await refusingDeletedAccount {
-                try await run(
+                try await addedNumbers(
                     PostgresStatements.AddNumbers(
                         account: account, nationals: batch, at: micros, provenance: provenance))
             }.count
@@ -440,6 +440,11 @@ public final class PostgresStore: EngelStore, StatementRunner {
             }
         }
         return added
+    }
+
+    /// The numbers `batch` added, which come back as the one row's array.
+    private func addedNumbers(_ batch: PostgresStatements.AddNumbers) async throws -> [Int64] {
+        try await run(batch).first ?? []
     }
 
     /// How many rows one bulk add must insert before it vacuums and analyzes the list itself.
@@ -474,7 +479,7 @@ public final class PostgresStore: EngelStore, StatementRunner {
         let inserted = try await refusingDeletedAccount {
             try await retryingDeadlocks {
                 try await Set(
-                    run(
+                    addedNumbers(
                         PostgresStatements.AddNumbers(
                             account: account, nationals: nationals, at: micros, provenance: provenance)))
             }
@@ -514,7 +519,8 @@ public final class PostgresStore: EngelStore, StatementRunner {
 
     /// Runs `write`, which adds to one account's list, answering ``StoreError/accountMissing`` as
     /// the other stores do when the account is not there: deleted after the caller found it, the
-    /// insert meets the list's foreign key instead.
+    /// write finds no account row to lock and refuses with the foreign-key SQLSTATE
+    /// (`engel_account_missing`).
     func refusingDeletedAccount<Value>(_ write: () async throws -> Value) async throws -> Value {
         do {
             return try await write()
@@ -523,7 +529,7 @@ public final class PostgresStore: EngelStore, StatementRunner {
         }
     }
 
-    /// The SQLSTATE of a foreign-key violation.
+    /// The SQLSTATE of a foreign-key violation, which `engel_account_missing` raises.
     static let foreignKeyViolation = "23503"
 
     public func contains(_ number: PhoneNumber, for account: Account.ID, at date: Date) async throws -> Bool {
