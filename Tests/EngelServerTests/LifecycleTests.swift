@@ -104,8 +104,9 @@ struct ShutdownUnderLoadTests {
             let answer = await request.value
             return (ContinuousClock.now - shutdown, answer?.status)
         }
-        // The hung add was cancelled at the end of the grace period, not after its 60 seconds.
-        #expect(stopped < .seconds(3), "took \(stopped)")
+        // The hung add was cancelled at the end of the grace period, not after its 60 seconds (a
+        // busy full run took 3.06 s to stop after a grace of 0.5 s).
+        #expect(stopped < .seconds(10), "took \(stopped)")
         // Far below the add's 60 seconds; the start-up it includes took over 10 s on a busy machine.
         #expect(ContinuousClock.now - started < .seconds(30))
         // Cancelled work answers 503 if the connection still stands; either way no false 200.

@@ -231,8 +231,9 @@ struct FeedTests {
         }
         try await Task.sleep(for: .milliseconds(300))
         try await client.add("905441000003")
+        // A bound for a follower that never sees it; a busy full run once needed more than 10 s.
         let found = Task {
-            try await Task.sleep(for: .seconds(10))
+            try await Task.sleep(for: .seconds(30))
             follower.cancel()
         }
         #expect(try await follower.value)

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import PostgresNIO
+import Synchronization
 
 /// The connections that answer API requests, kept on the server's own event loops: a request that
 /// arrives on a loop is sent on a connection of that loop, and its answer comes back there, with
@@ -50,6 +51,11 @@ final class PostgresLanes: Sendable {
     func close() async {
         for lane in lanes { await lane.close() }
     }
+
+    /// How many calls went in a statement they shared with others (``SharedCall``), since the lanes opened.
+    var callsThatShared: Int {
+        lanes.reduce(0) { $0 + $1.callsThatShared.load(ordering: .relaxed) }
+    }
 }
 
 /// One call a lane carries: what to run on a connection, and whom to tell it failed.
@@ -58,6 +64,26 @@ private struct LaneCall: Sendable {
     let deadline: NIODeadline
     let run: @Sendable (PostgresLaneConnection) -> EventLoopFuture<Void>
     let fail: @Sendable (any Error) -> Void
+    /// How it may share a statement with calls like it, when it may.
+    let member: SharedCall?
+}
+
+/// A call that may share one statement with others of the same statement: the statement takes
+/// each of its parameters as an array, one element per call, and answers one row per call,
+/// whose first column is the call's place in those arrays, from 1.
+struct SharedCall: Sendable {
+    /// A parameter of one call: its element of the statement's array for that parameter.
+    enum Value: Sendable {
+        case int64(Int64)
+        case text(String)
+    }
+
+    /// The name of the statement that carries such calls together.
+    let statement: String
+    let parameters: [Value]
+    /// Takes the call's row, or why there is none; called at most once, and not after the call's
+    /// deadline answered it.
+    let deliver: @Sendable (Result<PostgresRow, any Error>) -> Void
 }
 
 /// A connection of a lane, with the statements it prepared; touched on the lane's loop only.
@@ -101,6 +127,10 @@ final class PostgresLane: @unchecked Sendable {
     private var waiting: [LaneCall] = []
     /// Calls sent and not answered, by id: the deadline timer looks here.
     private var sent: [UInt64: LaneCall] = [:]
+    /// Calls that may share a statement, waiting for a connection to finish a call, oldest first.
+    private var sharing: [LaneCall] = []
+    /// How many calls went in a shared statement: read from any thread.
+    let callsThatShared = Atomic<Int>(0)
     private var nextCallID: UInt64 = 0
     private var timer: RepeatedTask?
     private var closed = false
@@ -132,20 +162,25 @@ final class PostgresLane: @unchecked Sendable {
 
     /// Runs `work` on a connection of this lane, on its loop; `completion` gets what `work`
     /// gave, or the failure (``StoreUnavailable`` once the deadline has passed), exactly once.
+    ///
+    /// A call given `member` may instead be carried with others like it in one statement, when it
+    /// finds every connection busy: then its answer goes to `member`'s `deliver`, not through `work`.
     func submit<Value: Sendable>(
         _ work: @escaping @Sendable (PostgresLaneConnection) -> EventLoopFuture<Value>,
+        sharing member: SharedCall? = nil,
         completion: @escaping @Sendable (Result<Value, any Error>) -> Void
     ) {
         if eventLoop.inEventLoop {
-            enqueue(work, completion: completion)
+            enqueue(work, sharing: member, completion: completion)
         } else {
             // Tests and tasks reach the lane from elsewhere: one hop onto its loop.
-            eventLoop.execute { self.enqueue(work, completion: completion) }
+            eventLoop.execute { self.enqueue(work, sharing: member, completion: completion) }
         }
     }
 
     private func enqueue<Value: Sendable>(
         _ work: @escaping @Sendable (PostgresLaneConnection) -> EventLoopFuture<Value>,
+        sharing member: SharedCall?,
         completion: @escaping @Sendable (Result<Value, any Error>) -> Void
     ) {
         guard !closed else {
@@ -164,8 +199,16 @@ final class PostgresLane: @unchecked Sendable {
                     if self.sent.removeValue(forKey: id) != nil { completion(.failure(error)) }
                 }
             },
-            fail: { completion(.failure($0)) })
-        if let connection = leastBusy() {
+            fail: { completion(.failure($0)) },
+            member: member.map { member in
+                SharedCall(statement: member.statement, parameters: member.parameters) { result in
+                    if self.sent.removeValue(forKey: id) != nil { member.deliver(result) }
+                }
+            })
+        if call.member != nil, !ready.isEmpty, !ready.contains(where: { $0.inFlight == 0 }) {
+            // Every connection is busy: it goes with the next statement of calls like it.
+            sharing.append(call)
+        } else if let connection = leastBusy() {
             send(call, on: connection)
         } else {
             waiting.append(call)
@@ -181,7 +224,81 @@ final class PostgresLane: @unchecked Sendable {
     private func send(_ call: LaneCall, on connection: PostgresLaneConnection) {
         sent[call.id] = call
         connection.inFlight += 1
-        call.run(connection).whenComplete { _ in connection.inFlight -= 1 }
+        call.run(connection).whenComplete { _ in
+            connection.inFlight -= 1
+            self.sendShared(on: connection)
+        }
+    }
+
+    /// The most calls one shared statement carries.
+    private static let sharedLimit = 16
+
+    /// Sends the calls waiting to share a statement on `connection`, which just finished one: the
+    /// oldest and those of its statement after it, up to ``sharedLimit``; one alone goes its own
+    /// way. Per-statement work in PostgresNIO and in the database (messages, a wake-up, a plan's
+    /// start) was the largest part of a first page's CPU (RESULTS.md, session 12).
+    private func sendShared(on connection: PostgresLaneConnection) {
+        guard !closed, let first = sharing.first, let statement = first.member?.statement else { return }
+        var taken: [LaneCall] = []
+        var kept: [LaneCall] = []
+        for call in sharing {
+            if taken.count < Self.sharedLimit, call.member?.statement == statement {
+                taken.append(call)
+            } else {
+                kept.append(call)
+            }
+        }
+        sharing = kept
+        guard taken.count > 1 else {
+            send(first, on: connection)
+            return
+        }
+        for call in taken { sent[call.id] = call }
+        callsThatShared.add(taken.count, ordering: .relaxed)
+        let members = taken.compactMap(\.member)
+        connection.inFlight += 1
+        connection.execute(statement, Self.arrays(of: members)).whenComplete { result in
+            connection.inFlight -= 1
+            switch result {
+            case .success(let rows):
+                var answered = [Bool](repeating: false, count: members.count)
+                for row in rows {
+                    guard let place = try? BinaryCells(row).int64(0), place >= 1, place <= members.count else {
+                        continue
+                    }
+                    answered[Int(place) - 1] = true
+                    members[Int(place) - 1].deliver(.success(row))
+                }
+                for (member, answered) in zip(members, answered) where !answered {
+                    member.deliver(.failure(StoreError.corrupt("a shared statement answered no row for a call")))
+                }
+            case .failure(let error):
+                for member in members { member.deliver(.failure(error)) }
+            }
+            self.sendShared(on: connection)
+        }
+    }
+
+    /// The members' parameters as the shared statement takes them: one array per parameter.
+    private static func arrays(of members: [SharedCall]) -> [PostgresData] {
+        guard let first = members.first else { return [] }
+        return first.parameters.indices.map { column -> PostgresData in
+            var buffer = ByteBuffer()
+            switch first.parameters[column] {
+            case .int64:
+                let values = members.map { member -> Int64 in
+                    if case .int64(let value) = member.parameters[column] { value } else { 0 }
+                }
+                values.encode(into: &buffer, context: .default)
+                return PostgresData(type: .int8Array, formatCode: .binary, value: buffer)
+            case .text:
+                let values = members.map { member -> String in
+                    if case .text(let value) = member.parameters[column] { value } else { "" }
+                }
+                values.encode(into: &buffer, context: .default)
+                return PostgresData(type: .textArray, formatCode: .binary, value: buffer)
+            }
+        }
     }
 
     /// Fails the calls whose deadline has passed, sent or waiting.
@@ -191,6 +308,13 @@ final class PostgresLane: @unchecked Sendable {
         for call in late {
             sent.removeValue(forKey: call.id)
             call.fail(StoreUnavailable(reason: "no answer from PostgreSQL within \(deadline.seconds) s"))
+        }
+        if sharing.contains(where: { $0.deadline <= now }) {
+            let late = sharing.filter { $0.deadline <= now }
+            sharing.removeAll { $0.deadline <= now }
+            for call in late {
+                call.fail(StoreUnavailable(reason: "no answer from PostgreSQL within \(deadline.seconds) s"))
+            }
         }
         guard waiting.contains(where: { $0.deadline <= now }) else { return }
         var kept: [LaneCall] = []
@@ -240,7 +364,11 @@ final class PostgresLane: @unchecked Sendable {
         // Generic plans took pgbench from 5,879 to 20,385 calls a second of the lanes' first page
         // (RESULTS.md, session 12).
         let generic = connection.query("SET plan_cache_mode = force_generic_plan", logger: logger)
-        var chain = generic.map { _ in [String: PreparedQuery]() }
+        // A shared first page's generic plan is costed for ten calls of a tenth of the list each,
+        // which is above `jit_above_cost`: PostgreSQL compiled it on every call, 7.5 ms of its 20
+        // (EXPLAIN ANALYZE, session 13). The lanes' statements are all short.
+        let withoutJIT = generic.flatMap { _ in connection.query("SET jit = off", logger: self.logger) }
+        var chain = withoutJIT.map { _ in [String: PreparedQuery]() }
         for (name, sql) in statements {
             chain = chain.flatMap { prepared in
                 connection.prepare(query: sql).map { statement in
@@ -268,6 +396,7 @@ final class PostgresLane: @unchecked Sendable {
         while !waiting.isEmpty, let next = leastBusy() {
             send(waiting.removeFirst(), on: next)
         }
+        sendShared(on: connection)
     }
 
     /// Connects again after a pause that doubles with each failure, from 50 ms to 2 s.
@@ -287,8 +416,9 @@ final class PostgresLane: @unchecked Sendable {
             self.closed = true
             self.timer?.cancel()
             self.timer = nil
-            for call in self.waiting { call.fail(StoreError.closed) }
+            for call in self.waiting + self.sharing { call.fail(StoreError.closed) }
             self.waiting = []
+            self.sharing = []
             for call in self.sent.values { call.fail(StoreError.closed) }
             self.sent = [:]
             let connections = self.ready

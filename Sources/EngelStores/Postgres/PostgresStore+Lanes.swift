@@ -18,12 +18,57 @@ extension PostgresStore {
         let pending = PendingReply<Result<ListCallResult, any Error>>()
         let reach = Int64(chunkTarget)
         let known = knownAccounts.withLock { $0[call.apiKey] }
-        lanes.current.submit(
+        let lane = lanes.current
+        lane.submit(
             { connection in
                 self.carryOut(operation, of: call, knownAs: known, reach: reach, on: connection)
             },
+            sharing: known.flatMap {
+                sharedFrontPage(operation, of: call, knownAs: $0, reach: reach, on: lane, pending)
+            },
             completion: { pending.fulfil($0) })
         return .later(pending)
+    }
+
+    /// How a first page of a known account shares its statement with others (``SharedCall``): its
+    /// row answers `pending`, unless the credentials were refused, when the call goes its own way
+    /// again and finds out why. `nil` for every other call.
+    private func sharedFrontPage(
+        _ operation: ListOperation, of call: ListCall, knownAs account: Account, reach: Int64, on lane: PostgresLane,
+        _ pending: PendingReply<Result<ListCallResult, any Error>>
+    ) -> SharedCall? {
+        guard case .page(let filter, let page) = operation, filter.isUnbounded, Int64(page.offset) < reach else {
+            return nil
+        }
+        return SharedCall(
+            statement: LaneStatement.frontPages,
+            parameters: [
+                .int64(account.id), .int64(Int64(page.rowCount)), .int64(Int64(page.offset)), .text(call.apiKey),
+                .text(call.hashDigest.hexadecimal),
+            ]
+        ) { result in
+            do {
+                let row = try result.get()
+                let cells = BinaryCells(row, skipping: 1)
+                if try cells.bool(0) {
+                    let numbers = try Self.phoneNumbers(try cells.int64Array(2), account: account.id)
+                    pending.fulfil(
+                        .success(
+                            ListCallResult(
+                                account: account,
+                                outcome: .page(BlacklistPage(numbers: numbers, count: Int(try cells.int64(1)))))))
+                    return
+                }
+            } catch {
+                pending.fulfil(.failure(error))
+                return
+            }
+            // Refused: what changed (a rotated hash, API access off, a deleted account) decides the answer.
+            self.knownAccounts.withLock { _ = $0.removeValue(forKey: call.apiKey) }
+            lane.submit(
+                { connection in self.carryOut(operation, of: call, knownAs: nil, reach: reach, on: connection) },
+                completion: { pending.fulfil($0) })
+        }
     }
 
     /// Carries `operation` out in one statement that also checks the credentials, when the key's
@@ -85,6 +130,11 @@ extension PostgresStore {
         case .check(_, _, let detail): !detail
         case .entries, .addBatch, .removeBatch, .changes: false
         }
+    }
+
+    /// How many first pages went in a statement they shared with others, since the lanes opened.
+    package var callsThatSharedAStatement: Int {
+        lanes.withLock { $0 }?.callsThatShared ?? 0
     }
 
     /// Opens the lanes: `connections` of the store's budget, on the loops the server answers on.
@@ -269,11 +319,14 @@ extension PostgresStore {
 /// from their bytes: PostgresNIO's generic decoding of a page's 100-number array, with its type
 /// look-ups and reference counting, was 6.6% of the server's CPU per PostgreSQL first page
 /// (RESULTS.md, session 12).
-private struct BinaryCells {
+struct BinaryCells {
     let row: PostgresRandomAccessRow
+    /// Columns before the first one read: a shared statement's place.
+    let skipped: Int
 
-    init(_ row: PostgresRow) {
+    init(_ row: PostgresRow, skipping skipped: Int = 0) {
         self.row = row.makeRandomAccess()
+        self.skipped = skipped
     }
 
     func decode<Value: PostgresDecodable>(_ column: Int, as type: Value.Type) throws -> Value {
@@ -332,8 +385,8 @@ private struct BinaryCells {
     }
 
     private func cell(_ column: Int) throws -> PostgresCell {
-        guard column < row.count else { throw StoreError.corrupt("a row has no column \(column)") }
-        return row[column]
+        guard column + skipped < row.count else { throw StoreError.corrupt("a row has no column \(column)") }
+        return row[column + skipped]
     }
 
     private func corrupt(_ column: Int, _ expected: String) -> StoreError {
@@ -368,6 +421,7 @@ enum LaneStatement {
     static let frontPage = "lane_front_page"
     static let backPage = "lane_back_page"
     static let chunkedPage = "lane_chunked_page"
+    static let frontPages = "lane_front_pages"
 
     static let catalog: [String: String] = [
         account: typed(PostgresStatements.AccountWithKey.sql, ["TEXT"]),
@@ -391,7 +445,42 @@ enum LaneStatement {
         chunkedPage: typed(
             guardedRead(PostgresStatements.ChunkedPage.sql, key: 6),
             ["BIGINT", "BIGINT", "BIGINT", "BIGINT", "BIGINT", "TEXT", "TEXT"]),
+        frontPages: shared(
+            guardedRead(PostgresStatements.FrontPage.sql, key: 4), ["BIGINT", "BIGINT", "BIGINT", "TEXT", "TEXT"]),
     ]
+
+    /// `sql`, one call's statement, run for every element of its parameters' arrays (`$n` as the
+    /// `n`th array, of `types[n - 1]`): a row per call, its place first.
+    private static func shared(_ sql: String, _ types: [String]) -> String {
+        let columns = types.indices.map { "p\($0 + 1)" }
+        let arrays = types.indices.map { "$\($0 + 1)::\(types[$0])[]" }
+        return """
+            SELECT c.place, s.* FROM unnest(\(arrays.joined(separator: ", "))) WITH ORDINALITY
+                AS c (\(columns.joined(separator: ", ")), place)
+            CROSS JOIN LATERAL (\(substituted(sql) { "c.p\($0)" })) AS s
+            """
+    }
+
+    /// `sql` with every `$n` replaced by `replacement(n)`.
+    private static func substituted(_ sql: String, _ replacement: (Int) -> String) -> String {
+        var result = ""
+        var index = sql.startIndex
+        while index < sql.endIndex {
+            let character = sql[index]
+            index = sql.index(after: index)
+            guard character == "$" else {
+                result.append(character)
+                continue
+            }
+            var digits = ""
+            while index < sql.endIndex, sql[index].isASCII, sql[index].isNumber {
+                digits.append(sql[index])
+                index = sql.index(after: index)
+            }
+            if let number = Int(digits) { result += replacement(number) } else { result += "$" + digits }
+        }
+        return result
+    }
 
     /// Whether account `$1` has the key `$key`, the digest `$(key + 1)` and API access on.
     private static func accepted(key: Int) -> String {

@@ -1,0 +1,122 @@
+import EngelCore
+import EngelStores
+import EngelTestSupport
+import Foundation
+import Testing
+
+/// When every lane connection is busy, first pages of known accounts go to PostgreSQL together, in
+/// one statement over arrays of their parameters. These tests hold each answer to its own call:
+/// its account's numbers, its page, and its own credentials checked against the database now.
+@Suite(
+    "PostgreSQL first pages that share a statement",
+    .enabled(if: TestDatabases.postgresServer != nil, TestDatabases.postgresSkipReason))
+struct PostgresSharedPageTests {
+    let base = Date(timeIntervalSince1970: 1_775_000_000)
+
+    struct Tenant {
+        let account: Account
+        let credentials: Credentials
+    }
+
+    /// A store of few connections, so that a few hundred calls at once find them all busy, with two
+    /// accounts of 25 numbers each, and its lanes open.
+    func withStore(_ body: (PostgresStore, Tenant, Tenant) async throws -> Void) async throws {
+        let server = try #require(TestDatabases.postgresServer)
+        let store = try await PostgresStore.open(
+            TestDatabases.makePostgresDatabase(on: server), maximumConnections: 4, operationTimeout: .seconds(60))
+        do {
+            var tenants: [Tenant] = []
+            for (index, name) in ["acme", "globex"].enumerated() {
+                let issued = IssuedCredentials.generate()
+                let account = try await store.createAccount(
+                    name: AccountName(name), apiKey: issued.key, hashDigest: issued.hashDigest, createdAt: base)
+                let numbers = try (0..<25).map { try number(index * 1_000 + $0) }
+                _ = try await store.addAll(numbers, for: account.id, at: base)
+                tenants.append(
+                    Tenant(account: account, credentials: try Credentials(key: issued.key, hash: issued.hash)))
+            }
+            _ = try await store.prepareForServing()
+            try await body(store, tenants[0], tenants[1])
+        } catch {
+            await store.close()
+            throw error
+        }
+        await store.close()
+    }
+
+    func number(_ index: Int) throws -> PhoneNumber {
+        try PhoneNumberParser().parse("90532\(String(format: "%07d", index))")
+    }
+
+    /// The store's answer to a page call made with `credentials`.
+    func page(_ store: PostgresStore, _ credentials: Credentials, _ request: PageRequest) async -> Result<
+        ListCallResult, any Error
+    > {
+        let reply = store.reply(
+            to: ListCall(
+                credentials: credentials, operation: .success(.page(DateFilter(start: nil, end: nil), request))))
+        return await withCheckedContinuation { continuation in
+            reply.whenReady { continuation.resume(returning: $0) }
+        }
+    }
+
+    /// Sends `rounds` first pages of each tenant at once, of every size from 1 to 12 and pages 1
+    /// and 2, and returns each call with its answer.
+    func burst(_ store: PostgresStore, _ tenants: [Tenant], rounds: Int) async throws -> [(
+        Tenant, PageRequest, Result<ListCallResult, any Error>
+    )] {
+        try await withThrowingTaskGroup(of: (Tenant, PageRequest, Result<ListCallResult, any Error>).self) { group in
+            for round in 0..<rounds {
+                for tenant in tenants {
+                    let request = try PageRequest(page: 1 + round % 2, rowCount: 1 + round % 12)
+                    group.addTask { (tenant, request, await page(store, tenant.credentials, request)) }
+                }
+            }
+            var answers: [(Tenant, PageRequest, Result<ListCallResult, any Error>)] = []
+            for try await answer in group { answers.append(answer) }
+            return answers
+        }
+    }
+
+    @Test("each call gets its own account's page, and a rotated hash is refused from the next call on")
+    func ownPagesAndCredentials() async throws {
+        try await withStore { store, acme, globex in
+            var expected: [String: BlacklistPage] = [:]
+            for tenant in [acme, globex] {
+                for page in 1...2 {
+                    for rowCount in 1...12 {
+                        let request = try PageRequest(page: page, rowCount: rowCount)
+                        expected["\(tenant.account.id) \(page) \(rowCount)"] = try await store.page(
+                            for: tenant.account.id, filter: DateFilter(start: nil, end: nil), page: request)
+                    }
+                }
+            }
+            // The first call of each key reads its account; the later ones are known.
+            for tenant in [acme, globex] {
+                _ = try await page(store, tenant.credentials, .first).get()
+            }
+            let answers = try await burst(store, [acme, globex], rounds: 200)
+            for (tenant, request, result) in answers {
+                let answer = try result.get()
+                #expect(answer.account.id == tenant.account.id)
+                #expect(
+                    answer.outcome
+                        == .page(try #require(expected["\(tenant.account.id) \(request.page) \(request.rowCount)"])))
+            }
+            #expect(store.callsThatSharedAStatement > 0, "no call shared a statement: the test proves nothing")
+
+            // A new hash for globex: every call with its old one is refused, acme's are not.
+            let issued = IssuedCredentials.generate()
+            #expect(try await store.replaceHashDigest(issued.hashDigest, forAccountNamed: AccountName("globex")))
+            let shared = store.callsThatSharedAStatement
+            for (tenant, _, result) in try await burst(store, [acme, globex], rounds: 200) {
+                if tenant.account.id == acme.account.id {
+                    #expect(try result.get().account.id == acme.account.id)
+                } else {
+                    #expect(throws: APIError.self) { try result.get() }
+                }
+            }
+            #expect(store.callsThatSharedAStatement > shared)
+        }
+    }
+}
