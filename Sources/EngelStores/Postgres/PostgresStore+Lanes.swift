@@ -23,51 +23,83 @@ extension PostgresStore {
             { connection in
                 self.carryOut(operation, of: call, knownAs: known, reach: reach, on: connection)
             },
-            sharing: known.flatMap {
-                sharedFrontPage(operation, of: call, knownAs: $0, reach: reach, on: lane, pending)
-            },
-            completion: { pending.fulfil($0) })
+            sharing: known.flatMap { sharedPage(operation, of: call, knownAs: $0, reach: reach, on: lane, pending) },
+            completion: { result in
+                self.noteListSize(after: operation, result, reach: reach)
+                pending.fulfil(result)
+            })
         return .later(pending)
     }
 
-    /// How a first page of a known account shares its statement with others (``SharedCall``): its
-    /// row answers `pending`, unless the credentials were refused, when the call goes its own way
-    /// again and finds out why. `nil` for every other call.
-    private func sharedFrontPage(
+    /// How an unfiltered page of a known account at either end of its list shares its statement
+    /// with others (``SharedCall``): a first page always, a page near the end when the list's last
+    /// known size puts it there. Its row answers `pending`, unless the credentials were refused or
+    /// the page turned out too far from the end to walk back: then the call goes its own way again,
+    /// which finds out why, or finds the page through the chunks. `nil` for every other call.
+    private func sharedPage(
         _ operation: ListOperation, of call: ListCall, knownAs account: Account, reach: Int64, on lane: PostgresLane,
         _ pending: PendingReply<Result<ListCallResult, any Error>>
     ) -> SharedCall? {
-        guard case .page(let filter, let page) = operation, filter.isUnbounded, Int64(page.offset) < reach else {
-            return nil
+        guard case .page(let filter, let page) = operation, filter.isUnbounded else { return nil }
+        let offset = Int64(page.offset)
+        var parameters: [SharedCall.Value] = [.int64(account.id), .int64(Int64(page.rowCount)), .int64(offset)]
+        let statement: String
+        if offset < reach {
+            statement = LaneStatement.frontPages
+        } else {
+            // Half the reach to spare: the list may have shrunk since, and a page found too far
+            // from the end costs a second statement.
+            guard let size = listSizes.withLock({ $0[account.id] }), size - offset <= reach / 2 else { return nil }
+            statement = LaneStatement.backPages
+            parameters.append(.int64(reach))
         }
-        return SharedCall(
-            statement: LaneStatement.frontPages,
-            parameters: [
-                .int64(account.id), .int64(Int64(page.rowCount)), .int64(Int64(page.offset)), .text(call.apiKey),
-                .text(call.hashDigest.hexadecimal),
-            ]
-        ) { result in
+        parameters += [.text(call.apiKey), .text(call.hashDigest.hexadecimal)]
+        return SharedCall(statement: statement, parameters: parameters) { result in
+            var stillKnown: Account? = account
             do {
-                let row = try result.get()
-                let cells = BinaryCells(row, skipping: 1)
+                let cells = BinaryCells(try result.get(), skipping: 1)
                 if try cells.bool(0) {
-                    let numbers = try Self.phoneNumbers(try cells.int64Array(2), account: account.id)
-                    pending.fulfil(
-                        .success(
-                            ListCallResult(
-                                account: account,
-                                outcome: .page(BlacklistPage(numbers: numbers, count: Int(try cells.int64(1)))))))
-                    return
+                    if let nationals = try cells.optionalInt64Array(2) {
+                        let found = BlacklistPage(
+                            numbers: try Self.phoneNumbers(nationals, account: account.id),
+                            count: Int(try cells.int64(1)))
+                        let answer = Result<ListCallResult, any Error>.success(
+                            ListCallResult(account: account, outcome: .page(found)))
+                        self.noteListSize(after: operation, answer, reach: reach)
+                        pending.fulfil(answer)
+                        return
+                    }
+                } else {
+                    // Refused: what changed (a rotated hash, API access off, a deleted account) decides the answer.
+                    self.knownAccounts.withLock { _ = $0.removeValue(forKey: call.apiKey) }
+                    stillKnown = nil
                 }
             } catch {
                 pending.fulfil(.failure(error))
                 return
             }
-            // Refused: what changed (a rotated hash, API access off, a deleted account) decides the answer.
-            self.knownAccounts.withLock { _ = $0.removeValue(forKey: call.apiKey) }
+            let known = stillKnown
             lane.submit(
-                { connection in self.carryOut(operation, of: call, knownAs: nil, reach: reach, on: connection) },
-                completion: { pending.fulfil($0) })
+                { connection in self.carryOut(operation, of: call, knownAs: known, reach: reach, on: connection) },
+                completion: { result in
+                    self.noteListSize(after: operation, result, reach: reach)
+                    pending.fulfil(result)
+                })
+        }
+    }
+
+    /// Remembers the size of the list a page beyond the first `reach` entries answered with: a
+    /// later such page shares a statement (``sharedPage(_:of:knownAs:reach:on:_:)``) only when the
+    /// size puts it near the end. First pages, most pages, remember nothing.
+    private func noteListSize(after operation: ListOperation, _ result: Result<ListCallResult, any Error>, reach: Int64)
+    {
+        guard case .page(let filter, let page) = operation, filter.isUnbounded, Int64(page.offset) >= reach,
+            case .success(let answer) = result, case .page(let found) = answer.outcome
+        else { return }
+        listSizes.withLock { sizes in
+            // Bounded as the known accounts are.
+            if sizes.count >= 10_000 { sizes.removeAll(keepingCapacity: true) }
+            sizes[answer.account.id] = Int64(found.count)
         }
     }
 
@@ -132,7 +164,7 @@ extension PostgresStore {
         }
     }
 
-    /// How many first pages went in a statement they shared with others, since the lanes opened.
+    /// How many pages went in a statement they shared with others, since the lanes opened.
     package var callsThatSharedAStatement: Int {
         lanes.withLock { $0 }?.callsThatShared ?? 0
     }
@@ -422,6 +454,7 @@ enum LaneStatement {
     static let backPage = "lane_back_page"
     static let chunkedPage = "lane_chunked_page"
     static let frontPages = "lane_front_pages"
+    static let backPages = "lane_back_pages"
 
     static let catalog: [String: String] = [
         account: typed(PostgresStatements.AccountWithKey.sql, ["TEXT"]),
@@ -447,6 +480,9 @@ enum LaneStatement {
             ["BIGINT", "BIGINT", "BIGINT", "BIGINT", "BIGINT", "TEXT", "TEXT"]),
         frontPages: shared(
             guardedRead(PostgresStatements.FrontPage.sql, key: 4), ["BIGINT", "BIGINT", "BIGINT", "TEXT", "TEXT"]),
+        backPages: shared(
+            guardedRead(PostgresStatements.BackPage.sql, key: 5),
+            ["BIGINT", "BIGINT", "BIGINT", "BIGINT", "TEXT", "TEXT"]),
     ]
 
     /// `sql`, one call's statement, run for every element of its parameters' arrays (`$n` as the

@@ -44,6 +44,9 @@ public final class PostgresStore: EngelStore, StatementRunner {
     /// The accounts the lanes authenticated, by key: a later call of the same key checks its
     /// credentials within the statement that carries it out, in one round trip.
     let knownAccounts = Mutex<[String: Account]>([:])
+    /// The size of each list as the last page beyond the first chunk's reach found it: whether a
+    /// page near the end may share a statement with others depends on it.
+    let listSizes = Mutex<[Account.ID: Int64]>([:])
     private let runTask: Mutex<Task<Void, Never>?>
     private let balanceTask = Mutex<Task<Void, Never>?>(nil)
     let logger: Logger
