@@ -100,11 +100,7 @@ struct PostgresServerTests {
     /// The client connections to `database` other than the one asking.
     static func connectionCount(on database: PostgresLocation) async throws -> Int {
         let logger = Logger(label: "engel-tests")
-        let connection = try await PostgresConnection.connect(
-            configuration: .init(
-                host: database.host, port: database.port, username: database.username, password: database.password,
-                database: database.database, tls: .disable),
-            id: 1, logger: logger)
+        let connection = try await TestDatabases.connect(to: database)
         do {
             var count = 0
             let rows = try await connection.query(

@@ -315,11 +315,7 @@ struct PostgresChangeLogTests: NumberedEntries {
     /// How many rows of `account`'s list the database holds, read directly.
     func entryCount(of account: Account.ID, in database: PostgresLocation) async throws -> Int64 {
         let logger = Logger(label: "engel-tests")
-        let connection = try await PostgresConnection.connect(
-            configuration: .init(
-                host: database.host, port: database.port, username: database.username, password: database.password,
-                database: database.database, tls: .disable),
-            id: 1, logger: logger)
+        let connection = try await TestDatabases.connect(to: database)
         defer { Task { try? await connection.close() } }
         var count: Int64 = -1
         for try await found in try await connection.query(

@@ -16,11 +16,7 @@ struct PostgresProvenanceMigrationTests: NumberedEntries {
         let server = try #require(TestDatabases.postgresServer)
         let database = try await TestDatabases.makePostgresDatabase(on: server)
         let logger = Logger(label: "engel-tests")
-        let connection = try await PostgresConnection.connect(
-            configuration: .init(
-                host: database.host, port: database.port, username: database.username, password: database.password,
-                database: database.database, tls: .disable),
-            id: 1, logger: logger)
+        let connection = try await TestDatabases.connect(to: database)
         do {
             // The schema as the Engel before issue 17 left it, with a list of three.
             try await connection.query(

@@ -1,7 +1,7 @@
 public import EngelStores
 import Foundation
 import Logging
-import PostgresNIO
+public import PostgresNIO
 public import Testing
 
 /// Fresh databases for tests.
@@ -55,6 +55,15 @@ public enum TestDatabases {
     /// The deadline is long: tests run many at once on two cores, and only the outage test is about
     /// how soon a call gives up. Small chunks, balanced often, make small lists take the paths a
     /// million-entry list takes.
+    /// A plain connection to `database`, for what a test reads or writes past the store.
+    public static func connect(to database: PostgresLocation) async throws -> PostgresConnection {
+        try await PostgresConnection.connect(
+            configuration: .init(
+                host: database.host, port: database.port, username: database.username, password: database.password,
+                database: database.database, tls: .disable),
+            id: 1, logger: Logger(label: "engel-tests"))
+    }
+
     public static func makePostgresStore(
         operationTimeout: Duration = .seconds(60), chunkTarget: Int = PostgresStore.defaultChunkTarget,
         balanceInterval: Duration = .seconds(1)
