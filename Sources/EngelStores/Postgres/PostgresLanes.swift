@@ -309,23 +309,31 @@ final class PostgresLane: @unchecked Sendable {
             sent.removeValue(forKey: call.id)
             call.fail(StoreUnavailable(reason: "no answer from PostgreSQL within \(deadline.seconds) s"))
         }
-        if sharing.contains(where: { $0.deadline <= now }) {
-            let late = sharing.filter { $0.deadline <= now }
-            sharing.removeAll { $0.deadline <= now }
+        // Each queue is set before its late calls fail: a failure's completion may submit again.
+        if let (late, kept) = Self.late(in: sharing, at: now) {
+            sharing = kept
             for call in late {
                 call.fail(StoreUnavailable(reason: "no answer from PostgreSQL within \(deadline.seconds) s"))
             }
         }
-        guard waiting.contains(where: { $0.deadline <= now }) else { return }
-        var kept: [LaneCall] = []
-        for call in waiting {
-            if call.deadline <= now {
+        if let (late, kept) = Self.late(in: waiting, at: now) {
+            waiting = kept
+            for call in late {
                 call.fail(StoreUnavailable(reason: "no connection to PostgreSQL within \(deadline.seconds) s"))
-            } else {
-                kept.append(call)
             }
         }
-        waiting = kept
+    }
+
+    /// The calls of `queue` whose deadline has passed at `now`, and the others in their order;
+    /// `nil` when none has.
+    private static func late(in queue: [LaneCall], at now: NIODeadline) -> (late: [LaneCall], kept: [LaneCall])? {
+        guard queue.contains(where: { $0.deadline <= now }) else { return nil }
+        var late: [LaneCall] = []
+        var kept: [LaneCall] = []
+        for call in queue {
+            if call.deadline <= now { late.append(call) } else { kept.append(call) }
+        }
+        return (late, kept)
     }
 
     /// Opens one connection and prepares every statement on it; tries again later on failure.

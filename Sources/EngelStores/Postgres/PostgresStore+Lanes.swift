@@ -19,26 +19,28 @@ extension PostgresStore {
         let reach = Int64(chunkTarget)
         let known = knownAccounts.withLock { $0[call.apiKey] }
         let lane = lanes.current
+        let finish: @Sendable (Result<ListCallResult, any Error>) -> Void = { result in
+            self.noteListSize(after: operation, result, reach: reach)
+            pending.fulfil(result)
+        }
         lane.submit(
             { connection in
                 self.carryOut(operation, of: call, knownAs: known, reach: reach, on: connection)
             },
-            sharing: known.flatMap { sharedPage(operation, of: call, knownAs: $0, reach: reach, on: lane, pending) },
-            completion: { result in
-                self.noteListSize(after: operation, result, reach: reach)
-                pending.fulfil(result)
-            })
+            sharing: known.flatMap { sharedPage(operation, of: call, knownAs: $0, reach: reach, on: lane, finish) },
+            completion: finish)
         return .later(pending)
     }
 
     /// How an unfiltered page of a known account at either end of its list shares its statement
     /// with others (``SharedCall``): a first page always, a page near the end when the list's last
-    /// known size puts it there. Its row answers `pending`, unless the credentials were refused or
-    /// the page turned out too far from the end to walk back: then the call goes its own way again,
-    /// which finds out why, or finds the page through the chunks. `nil` for every other call.
+    /// known size puts it there. Its row goes to `finish`, unless the credentials were refused or
+    /// the page turned out too far from the end to walk back: then the call goes its own way again
+    /// (``carryOut(_:of:knownAs:reach:on:)``), which finds out why, or finds the page through the
+    /// chunks. `nil` for every other call.
     private func sharedPage(
         _ operation: ListOperation, of call: ListCall, knownAs account: Account, reach: Int64, on lane: PostgresLane,
-        _ pending: PendingReply<Result<ListCallResult, any Error>>
+        _ finish: @escaping @Sendable (Result<ListCallResult, any Error>) -> Void
     ) -> SharedCall? {
         guard case .page(let filter, let page) = operation, filter.isUnbounded else { return nil }
         let offset = Int64(page.offset)
@@ -55,36 +57,21 @@ extension PostgresStore {
         }
         parameters += [.text(call.apiKey), .text(call.hashDigest.hexadecimal)]
         return SharedCall(statement: statement, parameters: parameters) { result in
-            var stillKnown: Account? = account
             do {
                 let cells = BinaryCells(try result.get(), skipping: 1)
-                if try cells.bool(0) {
-                    if let nationals = try cells.optionalInt64Array(2) {
-                        let found = BlacklistPage(
-                            numbers: try Self.phoneNumbers(nationals, account: account.id),
-                            count: Int(try cells.int64(1)))
-                        let answer = Result<ListCallResult, any Error>.success(
-                            ListCallResult(account: account, outcome: .page(found)))
-                        self.noteListSize(after: operation, answer, reach: reach)
-                        pending.fulfil(answer)
-                        return
-                    }
-                } else {
-                    // Refused: what changed (a rotated hash, API access off, a deleted account) decides the answer.
-                    self.knownAccounts.withLock { _ = $0.removeValue(forKey: call.apiKey) }
-                    stillKnown = nil
+                if try cells.bool(0), let nationals = try cells.optionalInt64Array(2) {
+                    let found = BlacklistPage(
+                        numbers: try Self.phoneNumbers(nationals, account: account.id), count: Int(try cells.int64(1)))
+                    finish(.success(ListCallResult(account: account, outcome: .page(found))))
+                    return
                 }
             } catch {
-                pending.fulfil(.failure(error))
+                finish(.failure(error))
                 return
             }
-            let known = stillKnown
             lane.submit(
-                { connection in self.carryOut(operation, of: call, knownAs: known, reach: reach, on: connection) },
-                completion: { result in
-                    self.noteListSize(after: operation, result, reach: reach)
-                    pending.fulfil(result)
-                })
+                { connection in self.carryOut(operation, of: call, knownAs: account, reach: reach, on: connection) },
+                completion: finish)
         }
     }
 
