@@ -112,4 +112,34 @@ struct SQLiteStoreTests {
             try await SQLiteStore.open(path: "/proc/engel-cannot-be-here/engel.sqlite")
         }
     }
+
+    @Test("opening cancelled part-way closes what it opened (a connection released unclosed stops a debug build)")
+    func cancelledOpen() async throws {
+        let path = TestDatabases.temporarySQLitePath()
+        defer { TestDatabases.removeTemporarySQLite(at: path) }
+        let store = try await SQLiteStore.open(path: path)
+        let issued = IssuedCredentials.generate()
+        let account = try await store.createAccount(
+            name: AccountName("acme"), apiKey: issued.key, hashDigest: issued.hashDigest, createdAt: Date())
+        _ = try await store.addAll(
+            (0..<2_000).map { try PhoneNumberParser().parse("90532\(String(format: "%07d", $0))") }, for: account.id,
+            at: Date())
+        await store.close()
+        // Cancelled at different points of the opening: each either opens, or fails having closed
+        // every connection it made.
+        var cancelledPartWay = 0
+        for round in 0..<40 {
+            let opening = Task { try await SQLiteStore.open(path: path) }
+            try await Task.sleep(for: .microseconds(250 * (round % 20)))
+            opening.cancel()
+            switch await opening.result {
+            case .success(let opened): await opened.close()
+            case .failure: cancelledPartWay += 1
+            }
+        }
+        let reopened = try await SQLiteStore.open(path: path)
+        #expect(try await reopened.page(for: account.id, filter: .none, page: .first).count == 2_000)
+        await reopened.close()
+        #expect(cancelledPartWay > 0, "no opening was cancelled part-way: the test proves nothing")
+    }
 }

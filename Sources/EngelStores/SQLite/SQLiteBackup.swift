@@ -59,12 +59,12 @@ public enum SQLiteBackup {
             defer { watcher.cancel() }
             _ = try await connection.query("VACUUM INTO ?", [.text(destination)])
             watcher.cancel()
-            try await connection.close()
+            try await connection.closeEvenIfCancelled()
             let written = fileSize(destination)
             progress(Progress(written: written, expected: written))
             return written
         } catch {
-            try? await opened?.close()
+            try? await opened?.closeEvenIfCancelled()
             // A half-written copy must not be mistaken for a backup.
             try? FileManager.default.removeItem(atPath: destination)
             throw error

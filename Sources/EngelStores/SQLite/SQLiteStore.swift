@@ -123,7 +123,7 @@ public final class SQLiteStore: EngelStore {
             }
             return store
         } catch {
-            for connection in opened.withLock({ $0 }) { try? await connection.close() }
+            for connection in opened.withLock({ $0 }) { try? await connection.closeEvenIfCancelled() }
             try? await threadPool.shutdownGracefully()
             throw Self.explained(error, path: path)
         }
