@@ -154,7 +154,7 @@ struct BatchMethodTests {
             let connection = try await RawConnection.open(port: server.port)
             try await connection.send(
                 "POST /v1/bulk-add-blacklist/json HTTP/1.1\r\nHost: engel\r\nContent-Length: 100001\r\n\r\n")
-            let answer = try await connection.answer(within: .seconds(5))
+            let answer = try await connection.answer(within: .seconds(30))
             #expect(answer?.hasPrefix("HTTP/1.1 400 ") == true)
             #expect(answer?.hasSuffix(Self.badRequest) == true)
             await connection.close()

@@ -100,7 +100,7 @@ struct LoggingTests {
                 try await connection.send(
                     "POST /v1/get-blacklist/json HTTP/1.1\r\nHost: engel\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
                 )
-                let answer = try await connection.answer(within: .seconds(5)) ?? ""
+                let answer = try await connection.answer(within: .seconds(30)) ?? ""
                 keep(Answer(status: 0, contentType: nil, body: answer))
                 await connection.close()
             }

@@ -30,7 +30,7 @@ struct PipeliningTests {
                     + post(
                         "/v1/delete-blacklist/json", harness.body(blacklist: #"{"number":"905321111111"}"#),
                         extraHeaders: "Connection: close\r\n"))
-            #expect(try await connection.wait(upTo: .seconds(5)) { $0.isClosedByServer })
+            #expect(try await connection.wait(upTo: .seconds(30)) { $0.isClosedByServer })
             let answers = HTTPAnswers.split(connection.receivedText)
             #expect(answers.map(\.status) == [200, 200, 200, 404, 200])
             guard answers.count == 5 else { return }
@@ -52,7 +52,7 @@ struct PipeliningTests {
                 page + post("/v1/add-blacklist/json", harness.body(blacklist: #"{"number":"905321111111"}"#)) + page
                     + post(
                         "/v1/get-blacklist/json", harness.body(blacklist: nil), extraHeaders: "Connection: close\r\n"))
-            #expect(try await connection.wait(upTo: .seconds(5)) { $0.isClosedByServer })
+            #expect(try await connection.wait(upTo: .seconds(30)) { $0.isClosedByServer })
             let answers = HTTPAnswers.split(connection.receivedText)
             #expect(answers.map(\.status) == [200, 200, 200, 200])
             guard answers.count == 4 else { return }
@@ -74,7 +74,7 @@ struct PipeliningTests {
             for (follower, name) in [(tooLarge, "a body over the limit"), ("NOT HTTP AT ALL\r\n\r\n", "broken HTTP")] {
                 let connection = try await RawConnection.open(port: server.port)
                 try await connection.send(page + follower)
-                #expect(try await connection.wait(upTo: .seconds(5)) { $0.isClosedByServer }, "\(name)")
+                #expect(try await connection.wait(upTo: .seconds(30)) { $0.isClosedByServer }, "\(name)")
                 let answers = HTTPAnswers.split(connection.receivedText)
                 #expect(answers.map(\.status) == [200, 400], "\(name)")
                 await connection.close()
@@ -90,7 +90,7 @@ struct PipeliningTests {
             for round in 1...3 {
                 try await connection.send(post("/v1/get-blacklist/json", harness.body(blacklist: nil)))
                 #expect(
-                    try await connection.wait(upTo: .seconds(5)) { HTTPAnswers.split($0.receivedText).count == round })
+                    try await connection.wait(upTo: .seconds(30)) { HTTPAnswers.split($0.receivedText).count == round })
             }
             let answers = HTTPAnswers.split(connection.receivedText)
             #expect(answers.map(\.status) == [200, 200, 200])

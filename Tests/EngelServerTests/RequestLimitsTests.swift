@@ -33,7 +33,7 @@ struct RequestLimitsTests {
             #expect(answer?.lowercased().contains("connection: close") == true)
             #expect(answer?.hasSuffix(Self.badRequest) == true)
             // The rest is never read: the server closes after a short linger.
-            #expect(try await connection.wait(upTo: .seconds(5)) { $0.isClosedByServer })
+            #expect(try await connection.wait(upTo: .seconds(30)) { $0.isClosedByServer })
             await connection.close()
         }
     }
@@ -44,7 +44,7 @@ struct RequestLimitsTests {
             let connection = try await RawConnection.open(port: server.port)
             try await connection.send(
                 "POST /v1/get-blacklist HTTP/1.1\r\nHost: engel\r\nContent-Length: 10000000\r\n\r\n")
-            let answer = try await connection.answer(within: .seconds(5))
+            let answer = try await connection.answer(within: .seconds(30))
             #expect(answer?.hasPrefix("HTTP/1.1 400 ") == true)
             #expect(answer?.hasSuffix(statusBody(400, "İstek çözümlenemedi", in: .xml)) == true)
             await connection.close()
@@ -61,13 +61,13 @@ struct RequestLimitsTests {
             try await connection.send(
                 "POST /v1/add-blacklist/json HTTP/1.1\r\nHost: engel\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
             )
-            let answer = try await connection.answer(within: .seconds(5))
+            let answer = try await connection.answer(within: .seconds(30))
             #expect(answer?.hasPrefix("HTTP/1.1 200 ") == true)
             // One byte more is over.
             let over = try await RawConnection.open(port: server.port)
             try await over.send(
                 "POST /v1/add-blacklist/json HTTP/1.1\r\nHost: engel\r\nContent-Length: 4097\r\n\r\n\(body) ")
-            #expect(try await over.answer(within: .seconds(5))?.hasPrefix("HTTP/1.1 400 ") == true)
+            #expect(try await over.answer(within: .seconds(30))?.hasPrefix("HTTP/1.1 400 ") == true)
             await connection.close()
             await over.close()
         }
@@ -132,7 +132,7 @@ struct RequestLimitsTests {
             #expect(answer?.hasPrefix("HTTP/1.1 400 ") == true)
             #expect(answer?.hasSuffix(Self.badRequest) == true)
             #expect(elapsed >= .milliseconds(2900) && elapsed < .seconds(6), "answered after \(elapsed)")
-            #expect(try await slow.wait(upTo: .seconds(5)) { $0.isClosedByServer })
+            #expect(try await slow.wait(upTo: .seconds(30)) { $0.isClosedByServer })
             try await trickle.value
             await slow.close()
             await other.close()
