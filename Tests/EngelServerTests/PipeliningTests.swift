@@ -41,6 +41,43 @@ struct PipeliningTests {
         // What was sent after the page was applied after it.
     }
 
+    @Test("the same pipeline cut into pieces at seeded points keeps its answers and their order")
+    func piecesAtAnyPoint() async throws {
+        let harness = try await Harness.make(.live)
+        var generator = SeededGenerator(seed: 19)
+        try await harness.withServer { server in
+            for round in 0..<40 {
+                let number = "90532\(3_000_000 + round)"
+                let requests =
+                    post("/v1/add-blacklist/json", harness.body(blacklist: #"{"number":"\#(number)"}"#))
+                    + post(
+                        "/v1/add-blacklist/json", harness.body(blacklist: #"{"number":"905329999999"}"#),
+                        extraHeaders: "Expect: 100-continue\r\n")
+                    + post("/v1/get-blacklist/json", harness.body(blacklist: nil)) + post("/v1/nowhere", "")
+                    + post(
+                        "/v1/delete-blacklist/json", harness.body(blacklist: #"{"number":"\#(number)"}"#),
+                        extraHeaders: "Connection: close\r\n")
+                let bytes = Array(requests.utf8)
+                var cuts = (0..<Int.random(in: 1...6, using: &generator)).map { _ in
+                    Int.random(in: 1..<bytes.count, using: &generator)
+                }
+                cuts = ([0] + cuts.sorted() + [bytes.count])
+                let connection = try await RawConnection.open(port: server.port)
+                for (start, end) in zip(cuts, cuts.dropFirst()) where start < end {
+                    try await connection.send(bytes[start..<end])
+                    try await Task.sleep(for: .microseconds(Int.random(in: 0...2000, using: &generator)))
+                }
+                #expect(try await connection.wait(upTo: .seconds(30)) { $0.isClosedByServer }, "round \(round)")
+                let answers = HTTPAnswers.split(connection.receivedText)
+                #expect(answers.map(\.status) == [200, 200, 200, 404, 200], "round \(round): cut at \(cuts)")
+                if answers.count == 5 {
+                    #expect(answers[2].body.contains(number.dropFirst(2)), "round \(round)")
+                }
+                await connection.close()
+            }
+        }
+    }
+
     @Test("on SQLite, pages answered at once keep their turn among answers made in tasks")
     func immediateAnswersKeepTheirTurn() async throws {
         let harness = try await Harness.make(.live)
