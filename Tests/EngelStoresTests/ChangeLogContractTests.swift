@@ -183,6 +183,60 @@ struct ChangeLogContractTests: NumberedEntries {
         }
     }
 
+    @Test(
+        "removes sent together record each their own provenance; of two removes of a number one removes it",
+        arguments: StoreFactory.all)
+    func removesTogether(factory: StoreFactory) async throws {
+        try await withStore(factory) { store, account in
+            for index in 1...40 {
+                let until = index == 40 ? at(60) : nil
+                _ = try await store.add(
+                    try number(index), for: account.id, at: at(0),
+                    provenance: Provenance(source: .api, actor: .api, until: until))
+            }
+            // 1 to 40 (40's block ended at 60 s), 1 and 2 twice, and 41, never listed: the writer
+            // takes whatever is queued together, so most of these share a write group.
+            let removals = Array(1...41) + [1, 2]
+            let answers = try await withThrowingTaskGroup(of: (Int, Int, Bool).self) { group in
+                for (position, index) in removals.enumerated() {
+                    let provenance = Provenance(
+                        source: .api, actor: index.isMultiple(of: 2) ? .panel(user: "ayşe") : .api,
+                        reason: index.isMultiple(of: 3) ? "\"STOP\" \\ şikayet \(index)" : nil)
+                    group.addTask {
+                        let removed = try await store.remove(
+                            try number(index), for: account.id, at: at(100 + position), provenance: provenance)
+                        return (position, index, removed)
+                    }
+                }
+                return try await group.reduce(into: [(Int, Int, Bool)]()) { $0.append($1) }
+            }
+            for index in 1...41 {
+                let removed = answers.filter { $0.1 == index }.map(\.2)
+                #expect(
+                    removed.count(where: { $0 }) == ((1...39).contains(index) ? 1 : 0), "number \(index): \(removed)")
+            }
+            let records = try await log(store, account).filter { $0.action == .remove }
+            #expect(records.count == 40)
+            #expect(Set(records.map(\.number)) == Set(try (1...40).map(number)))
+            for record in records {
+                let index = try #require((1...40).first { try number($0) == record.number })
+                if index == 40 {
+                    #expect(record.source == .expiry && record.actor == .system && record.at == at(60))
+                    #expect(record.reason == nil)
+                    continue
+                }
+                // The removal that removed it: the one that answered true.
+                let position = try #require(answers.first { $0.1 == index && $0.2 }?.0)
+                #expect(record.at == at(100 + position), "number \(index)")
+                #expect(record.source == .api)
+                #expect(record.actor == (index.isMultiple(of: 2) ? .panel(user: "ayşe") : .api))
+                #expect(record.reason == (index.isMultiple(of: 3) ? "\"STOP\" \\ şikayet \(index)" : nil))
+                #expect(record.until == nil)
+            }
+            #expect(try await allEntries(store, account).isEmpty)
+        }
+    }
+
     @Test("batches log each number they change, with the batch's provenance", arguments: StoreFactory.all)
     func batches(factory: StoreFactory) async throws {
         try await withStore(factory) { store, account in
