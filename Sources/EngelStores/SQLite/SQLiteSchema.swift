@@ -39,7 +39,6 @@ enum SQLiteSchema {
         panel,
         batchRecordsByStatement,
         noTimeIndex,
-        removalsByStatement,
     ]
 
     /// Migration 3: pages and counts come from the lists mirrored in memory (`ListMirror`), so the
@@ -179,31 +178,6 @@ enum SQLiteSchema {
     /// 230 (Benchmarks/RESULTS.md, session 10).
     static let noTimeIndex: [String] = [
         "DROP INDEX blacklist_by_time"
-    ]
-
-    /// Migration 8: a group of single removes of one account is one statement again, committed
-    /// without `BEGIN` and `COMMIT`, as it was before the change log: recording them by a second
-    /// statement made each group four trips to the writer's thread instead of one. The writer
-    /// stamps each row it removes with its removal (when, source, reason and actor, as a JSON
-    /// array: `SQLiteWriter.unlist`), and this trigger records the change and deletes the row,
-    /// inside that statement. A block that had already ended is recorded as its expiry, at its
-    /// end, as the writer records it elsewhere. The column is never left set: the row goes with it.
-    static let removalsByStatement: [String] = [
-        "ALTER TABLE blacklist ADD COLUMN removal TEXT",
-        """
-        CREATE TRIGGER blacklist_remove_record AFTER UPDATE OF removal ON blacklist WHEN NEW.removal IS NOT NULL
-        BEGIN
-            INSERT INTO changes (account_id, at, action, number, source, reason, until, actor)
-            SELECT NEW.account_id, iif(ended, NEW.until, at), 'remove', NEW.number, iif(ended, 'expiry', source),
-                iif(ended, NULL, reason), NULL, iif(ended, 'system', actor)
-            FROM (
-                SELECT json_extract(NEW.removal, '$[0]') AS at, json_extract(NEW.removal, '$[1]') AS source,
-                    json_extract(NEW.removal, '$[2]') AS reason, json_extract(NEW.removal, '$[3]') AS actor,
-                    coalesce(NEW.until <= json_extract(NEW.removal, '$[0]'), 0) AS ended
-            );
-            DELETE FROM blacklist WHERE seq = NEW.seq;
-        END
-        """,
     ]
 
     /// Throws ``StoreError/notEngelDatabase(_:)`` unless the file is Engel's or holds nothing yet:

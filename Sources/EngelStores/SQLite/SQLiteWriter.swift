@@ -134,7 +134,7 @@ struct SQLiteWriter {
 
     /// Loads the account directory; done once at open, and again after any account change.
     func reloadAccounts() async throws {
-        let rows = try await connection.rows("SELECT \(SQLiteStore.accountColumns) FROM accounts")
+        let rows = try await connection.query("SELECT \(SQLiteStore.accountColumns) FROM accounts")
         let directory = AccountDirectory(try rows.map(SQLiteStore.account(from:)))
         caches.accounts.withLock { $0 = directory }
     }
@@ -254,7 +254,7 @@ struct SQLiteWriter {
         let unknown = missing.count
         do {
             for id in missing {
-                let found = try await connection.rows("SELECT 1 FROM accounts WHERE id = ?", [.int64(id)])
+                let found = try await connection.query("SELECT 1 FROM accounts WHERE id = ?", [.int64(id)])
                 if !found.isEmpty { missing.remove(id) }
             }
         } catch {
@@ -285,14 +285,14 @@ struct SQLiteWriter {
     private mutating func commit(_ writes: [WriteJob]) async {
         var outcomes: [Outcome] = []
         // A group that is one statement commits by itself, durably as any transaction: three round
-        // trips to the connection's thread fewer. Its records are written by the schema's triggers,
+        // trips to the connection's thread fewer. Its records are written by the insert's trigger,
         // inside that statement. Other processes' commits are then noticed by the periodic check
         // alone; memory already keeps the file's answer for each number written.
         var progress = Progress(inTransaction: !Self.isOneStatement(writes))
         let autocommits = !progress.inTransaction
         if progress.inTransaction {
             do {
-                _ = try await connection.rows("BEGIN IMMEDIATE")
+                _ = try await connection.query("BEGIN IMMEDIATE")
             } catch {
                 logger.error("cannot begin a write transaction", metadata: ["error": "\(error)"])
                 Self.fail(writes, error)
@@ -316,7 +316,7 @@ struct SQLiteWriter {
                     let run = Self.run(of: writes, from: index) {
                         if case .remove(let removal) = $0 { removal } else { nil }
                     }
-                    outcomes += try await unlist(run, progress: &progress).map(Outcome.removed)
+                    outcomes += try await delete(run, progress: &progress).map(Outcome.removed)
                     index += run.count
                 case .addBatch(let batch):
                     // The batch's rows go through the path single adds take; each row's own
@@ -348,17 +348,17 @@ struct SQLiteWriter {
             }
         } catch {
             logger.error("a write failed", metadata: ["error": "\(error)", "writes": "\(writes.count)"])
-            if progress.inTransaction { _ = try? await connection.rows("ROLLBACK") }
+            if progress.inTransaction { _ = try? await connection.query("ROLLBACK") }
             // A statement that ran in its own commit may have reached the file.
             if autocommits { caches.forgetLists() }
             Self.fail(writes, error)
             return
         }
         do {
-            if progress.inTransaction { _ = try await connection.rows("COMMIT") }
+            if progress.inTransaction { _ = try await connection.query("COMMIT") }
         } catch {
             logger.error("commit failed", metadata: ["error": "\(error)", "writes": "\(writes.count)"])
-            _ = try? await connection.rows("ROLLBACK")
+            _ = try? await connection.query("ROLLBACK")
             // Whether any of it reached the file is not certain: memory starts again from the file.
             caches.forgetLists()
             Self.fail(writes, error)
@@ -388,21 +388,11 @@ struct SQLiteWriter {
         }
     }
 
-    /// Whether `writes` run as a single statement: no more than one statement's rows, and adds
-    /// only, or removes of one account only. (An add that meets a block with an end may need more;
-    /// it opens a transaction then.)
+    /// Whether `writes` run as a single statement: adds only, no more than one statement's rows.
+    /// (An add that meets a block with an end may need more; it opens a transaction then.)
     private static func isOneStatement(_ writes: [WriteJob]) -> Bool {
-        guard writes.count <= rowsPerStatement, let first = writes.first else { return false }
-        switch first {
-        case .add:
-            return writes.allSatisfy { if case .add = $0 { true } else { false } }
-        case .remove(let firstRemoval):
-            return writes.allSatisfy {
-                if case .remove(let removal) = $0 { removal.account == firstRemoval.account } else { false }
-            }
-        case .addBatch, .removeBatch, .expire, .custom:
-            return false
-        }
+        guard writes.count <= rowsPerStatement else { return false }
+        return writes.allSatisfy { if case .add = $0 { true } else { false } }
     }
 
     /// Whether `writes` are single adds and removes only.
@@ -418,7 +408,7 @@ struct SQLiteWriter {
     /// Opens the group's transaction when its first statements committed by themselves.
     private func beginTransaction(_ progress: inout Progress) async throws {
         guard !progress.inTransaction else { return }
-        _ = try await connection.rows("BEGIN IMMEDIATE")
+        _ = try await connection.query("BEGIN IMMEDIATE")
         progress.inTransaction = true
     }
 
@@ -465,7 +455,7 @@ struct SQLiteWriter {
             ]
         }
         let values = rowPlaceholders.prefix(rows.count * rowPlaceholder.count - 2)
-        let returned = try await connection.rows(
+        let returned = try await connection.query(
             "INSERT INTO blacklist (account_id, number, added_at, source, reason, until, actor) VALUES \(values) "
                 + "ON CONFLICT DO NOTHING RETURNING account_id, number, seq, added_at", binds)
         var inserted: [Listed: ListMirror.Key] = [:]
@@ -509,9 +499,9 @@ struct SQLiteWriter {
         let before = try await lastSequence(on: connection)
         // The trigger is off for this statement alone, inside the group's transaction: should
         // anything fail before it is on again, the rollback turns it back on.
-        _ = try await connection.rows("UPDATE add_records SET by_trigger = 0")
+        _ = try await connection.query("UPDATE add_records SET by_trigger = 0")
         // `WHERE true` tells SQLite's parser that ON CONFLICT is the upsert's, not a join's.
-        _ = try await connection.rows(
+        _ = try await connection.query(
             "INSERT INTO blacklist (account_id, number, added_at, source, reason, until, actor) "
                 + "SELECT ?1, value, ?2, ?3, ?4, ?5, ?6 FROM json_each(?7) WHERE true ORDER BY key "
                 + "ON CONFLICT DO NOTHING",
@@ -521,7 +511,7 @@ struct SQLiteWriter {
                 provenance.until.map { .int64($0.microsecondsSince1970) } ?? .null, .text(provenance.actor.description),
                 .text(jsonArray(nationals)),
             ])
-        let new = try await connection.rows(
+        let new = try await connection.query(
             "SELECT json_group_array(number ORDER BY seq) AS numbers, count(*) AS count, "
                 + "coalesce(max(seq), ?1) AS last FROM blacklist WHERE seq > ?1",
             [.int64(before)])
@@ -529,14 +519,14 @@ struct SQLiteWriter {
             let last = row.column("last")?.int64, let numbers = integers(inJSONArray: text), numbers.count == count
         else { throw StoreError.corrupt("an insert's new numbers came back unreadable") }
         try await recordInserts(first: before + 1, last: last, count: count, on: connection)
-        _ = try await connection.rows("UPDATE add_records SET by_trigger = 1")
+        _ = try await connection.query("UPDATE add_records SET by_trigger = 1")
         return BatchInsert(numbers: numbers, firstSequence: before + 1)
     }
 
     /// The largest sequence in the table, 0 when it is empty.
     private static func lastSequence(on connection: SQLiteConnection) async throws -> Int64 {
         guard
-            let last = try await connection.rows("SELECT coalesce(max(seq), 0) AS last FROM blacklist").first?
+            let last = try await connection.query("SELECT coalesce(max(seq), 0) AS last FROM blacklist").first?
                 .column("last")?.int64
         else { throw StoreError.corrupt("the largest sequence came back unreadable") }
         return last
@@ -591,7 +581,7 @@ struct SQLiteWriter {
         guard last - first + 1 == count else {
             throw StoreError.corrupt("an insert handed out sequences that are not consecutive")
         }
-        _ = try await connection.rows(
+        _ = try await connection.query(
             "INSERT INTO changes (account_id, at, action, number, source, reason, until, actor) "
                 + "SELECT account_id, added_at, 'add', number, source, reason, until, actor FROM blacklist "
                 + "WHERE seq >= ? ORDER BY seq",
@@ -616,7 +606,7 @@ struct SQLiteWriter {
                 ]
             }
             let values = recordPlaceholders.prefix(slice.count * recordPlaceholder.count - 2)
-            _ = try await connection.rows(
+            _ = try await connection.query(
                 "INSERT INTO changes (account_id, at, action, number, source, reason, until, actor) VALUES \(values)",
                 binds)
         }
@@ -730,7 +720,7 @@ struct SQLiteWriter {
             }
         }
         for (account, nationals) in unknown {
-            let rows = try await connection.rows(
+            let rows = try await connection.query(
                 "SELECT number FROM blacklist WHERE until IS NOT NULL AND account_id = ? "
                     + "AND number IN (SELECT value FROM json_each(?))",
                 [.int64(account), .text(Self.jsonArray(nationals))])
@@ -754,7 +744,7 @@ struct SQLiteWriter {
     private func expireIfEnded(_ addition: Addition, progress: inout Progress) async throws
         -> (sequence: Int64, until: Int64?)?
     {
-        let rows = try await connection.rows(
+        let rows = try await connection.query(
             "SELECT added_at, seq, until FROM blacklist WHERE account_id = ? AND number = ?",
             [.int64(addition.account), .int64(addition.national)])
         guard let row = rows.first else { return nil }
@@ -764,7 +754,7 @@ struct SQLiteWriter {
         let until = row.column("until")?.int64
         guard let until, until <= addition.addedAt else { return (sequence, until) }
         try await beginTransaction(&progress)
-        _ = try await connection.rows("DELETE FROM blacklist WHERE seq = ?", [.int64(sequence)])
+        _ = try await connection.query("DELETE FROM blacklist WHERE seq = ?", [.int64(sequence)])
         try await Self.record([.expiry(of: addition.national, for: addition.account, at: until)], on: connection)
         let entry = ListMirror.Entry(
             key: ListMirror.Key(addedAt: addedAt, sequence: sequence), national: addition.national)
@@ -793,7 +783,7 @@ struct SQLiteWriter {
         // A re-add never shortens a block; none asked means forever.
         if let asked, asked <= until { return false }
         try await beginTransaction(&progress)
-        _ = try await connection.rows(
+        _ = try await connection.query(
             "UPDATE blacklist SET until = ?, reason = coalesce(?, reason) WHERE seq = ?",
             [
                 asked.map(SQLiteData.int64) ?? .null, addition.provenance.reason.map(SQLiteData.text) ?? .null,
@@ -824,7 +814,7 @@ struct SQLiteWriter {
             for start in stride(from: 0, to: numbers.count, by: Self.rowsPerStatement) {
                 let slice = numbers[start..<min(start + Self.rowsPerStatement, numbers.count)]
                 let placeholders = repeatElement("?", count: slice.count).joined(separator: ", ")
-                let rows = try await connection.rows(
+                let rows = try await connection.query(
                     "DELETE FROM blacklist WHERE account_id = ? AND number IN (\(placeholders)) "
                         + "RETURNING number, added_at, seq, until",
                     [.int64(account)] + slice.map(SQLiteData.int64))
@@ -862,65 +852,11 @@ struct SQLiteWriter {
         return removed
     }
 
-    /// Unlists single removals and records them, in one statement per account of at most
-    /// ``rowsPerStatement``: each listed row is stamped with its removal, and the schema's trigger
-    /// records the change and deletes the row (``SQLiteSchema/removalsByStatement``). Returns, in
-    /// order, whether each was listed; of two removals of one number, the first removes it, and its
-    /// record is the first's. A block that had ended is recorded as its expiry and answers `false`.
-    private func unlist(_ removals: [Removal], progress: inout Progress) async throws -> [Bool] {
-        var removalsByAccount: [Account.ID: [Removal]] = [:]
-        for removal in removals { removalsByAccount[removal.account, default: []].append(removal) }
-        if removalsByAccount.count > 1 || removals.count > Self.rowsPerStatement {
-            try await beginTransaction(&progress)
-        }
-        var deleted: [Listed: (key: ListMirror.Key, until: Int64?)] = [:]
-        for (account, accountRemovals) in removalsByAccount {
-            for start in stride(from: 0, to: accountRemovals.count, by: Self.rowsPerStatement) {
-                let slice = accountRemovals[start..<min(start + Self.rowsPerStatement, accountRemovals.count)]
-                var binds: [SQLiteData] = [.int64(account)]
-                binds.reserveCapacity(1 + slice.count * 5)
-                var stamps = ""
-                var numbers = ""
-                for removal in slice {
-                    let number = binds.count + 1
-                    binds += [
-                        .int64(removal.national), .int64(removal.removedAt), .text(removal.provenance.source.rawValue),
-                        removal.provenance.reason.map(SQLiteData.text) ?? .null,
-                        .text(removal.provenance.actor.description),
-                    ]
-                    // The first WHEN that matches wins: the first removal of a number.
-                    stamps +=
-                        "WHEN ?\(number) THEN json_array(?\(number + 1), ?\(number + 2), ?\(number + 3), ?\(number + 4)) "
-                    numbers += numbers.isEmpty ? "?\(number)" : ", ?\(number)"
-                }
-                let rows = try await connection.rows(
-                    "UPDATE blacklist SET removal = CASE number \(stamps)END "
-                        + "WHERE account_id = ?1 AND number IN (\(numbers)) RETURNING number, added_at, seq, until",
-                    binds)
-                for row in rows {
-                    guard let national = row.column("number")?.int64, let addedAt = row.column("added_at")?.int64,
-                        let sequence = row.column("seq")?.int64
-                    else { throw StoreError.corrupt("a removal returned an unreadable row") }
-                    deleted[Listed(account: account, national: national)] = (
-                        ListMirror.Key(addedAt: addedAt, sequence: sequence), row.column("until")?.int64
-                    )
-                }
-            }
-        }
-        return removals.map { removal in
-            guard let row = deleted.removeValue(forKey: Listed(account: removal.account, national: removal.national))
-            else { return false }
-            progress.append(.remove(removal.account, ListMirror.Entry(key: row.key, national: removal.national)))
-            if let until = row.until, until <= removal.removedAt { return false }
-            return true
-        }
-    }
-
     /// Unlists every block ended by `through`, recording each at its end, account by account and
     /// in the order they ended; returns how many.
     private func expire(through: Int64, progress: inout Progress) async throws -> Int {
         try await beginTransaction(&progress)
-        let rows = try await connection.rows(
+        let rows = try await connection.query(
             "DELETE FROM blacklist WHERE until IS NOT NULL AND until <= ? "
                 + "RETURNING account_id, number, added_at, seq, until", [.int64(through)])
         var ended: [(account: Account.ID, until: Int64, entry: ListMirror.Entry)] = []
@@ -946,10 +882,10 @@ struct SQLiteWriter {
     /// undoing the others.
     private func execute(_ write: any PendingWrite, isolated: Bool) async throws -> Bool {
         guard isolated else { return await write.execute(on: connection) }
-        _ = try await connection.rows("SAVEPOINT write")
+        _ = try await connection.query("SAVEPOINT write")
         let succeeded = await write.execute(on: connection)
-        if !succeeded { _ = try await connection.rows("ROLLBACK TO write") }
-        _ = try await connection.rows("RELEASE write")
+        if !succeeded { _ = try await connection.query("ROLLBACK TO write") }
+        _ = try await connection.query("RELEASE write")
         return succeeded
     }
 
@@ -1003,7 +939,7 @@ struct SQLiteWriter {
         guard let found else { throw StoreError.contended("the list of account \(read.account) was dropped") }
         var rows: [Int64: ListEntry] = [:]
         if !found.numbers.isEmpty {
-            for row in try await connection.rows(
+            for row in try await connection.query(
                 "SELECT \(SQLiteStore.entryColumns) FROM blacklist WHERE account_id = ? "
                     + "AND number IN (SELECT value FROM json_each(?))",
                 [.int64(read.account), .text(Self.jsonArray(found.numbers))])
@@ -1023,7 +959,7 @@ struct SQLiteWriter {
 
     /// The last change-feed position handed out, across accounts; 0 before the first.
     static func feedPosition(on connection: SQLiteConnection) async throws -> Int64 {
-        try await connection.rows("SELECT seq FROM sqlite_sequence WHERE name = 'changes'").first?.column("seq")?
+        try await connection.query("SELECT seq FROM sqlite_sequence WHERE name = 'changes'").first?.column("seq")?
             .int64 ?? 0
     }
 
@@ -1031,7 +967,7 @@ struct SQLiteWriter {
 
     /// Drops what memory holds when another process committed since the last look.
     private mutating func noticeOtherWriters() async throws {
-        let rows = try await connection.rows("PRAGMA data_version")
+        let rows = try await connection.query("PRAGMA data_version")
         guard let version = rows.first?.column("data_version")?.int64 else {
             throw StoreError.corrupt("PRAGMA data_version gave no number")
         }
@@ -1061,15 +997,15 @@ struct SQLiteWriter {
         let loaded = caches.lists.withLock { Set($0.keys) }
         wanted.subtract(loaded)
         // The entries and their ends from one snapshot.
-        _ = try await connection.rows("BEGIN")
+        _ = try await connection.query("BEGIN")
         do {
             let mirrors = try await readLists(Array(wanted).sorted(), onlyThose: !loaded.isEmpty)
-            _ = try await connection.rows("COMMIT")
+            _ = try await connection.query("COMMIT")
             caches.lists.withLock { lists in
                 for (id, mirror) in mirrors where lists[id] == nil { lists[id] = mirror }
             }
         } catch {
-            _ = try? await connection.rows("ROLLBACK")
+            _ = try? await connection.query("ROLLBACK")
             throw error
         }
     }
@@ -1080,7 +1016,7 @@ struct SQLiteWriter {
         var untils: [Account.ID: [Int64: Int64]] = [:]
         // The few entries with an end, by the partial index; filtered here, so that no plan takes
         // the (account, number) index instead.
-        for row in try await connection.rows(
+        for row in try await connection.query(
             "SELECT account_id, number, until FROM blacklist WHERE until IS NOT NULL")
         {
             guard let account = row.column("account_id")?.int64, let national = row.column("number")?.int64,
