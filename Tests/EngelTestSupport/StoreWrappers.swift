@@ -239,8 +239,9 @@ public final class RemoveThenFailOnceStore: ForwardingStore {
 public final class SlowAddStore: ForwardingStore {
     public let wrapping: any EngelStore
     private let delay: Duration
-    private let state = Mutex<(started: Int, cancelled: Int, waiters: [CheckedContinuation<Void, Never>])>(
-        (0, 0, []))
+    private let state = Mutex<
+        (started: Int, cancelled: Int, delayed: Int, waiters: [CheckedContinuation<Void, Never>])
+    >((0, 0, 0, []))
 
     /// Delays the adds of `wrapping` by `delay`.
     public init(wrapping: any EngelStore, delay: Duration = .milliseconds(300)) {
@@ -253,6 +254,9 @@ public final class SlowAddStore: ForwardingStore {
 
     /// How many adds were cancelled during their delay.
     public var addsCancelled: Int { state.withLock { $0.cancelled } }
+
+    /// How many adds are past their delay: gone on to the wrapped store.
+    public var addsDelayed: Int { state.withLock { $0.delayed } }
 
     /// Returns once an add has started.
     public func waitUntilAddStarted() async {
@@ -281,6 +285,7 @@ public final class SlowAddStore: ForwardingStore {
             state.withLock { $0.cancelled += 1 }
             throw error
         }
+        state.withLock { $0.delayed += 1 }
         return try await wrapping.add(number, for: account, at: date, provenance: provenance)
     }
 }
