@@ -179,8 +179,9 @@ struct DetailCommandTests {
         }
         try await Task.sleep(for: .milliseconds(300))
         try await client.add("905301234567")
+        // A bound for a follower that never sees it, with room for a busy full run (FeedTests).
         let timeout = Task {
-            try await Task.sleep(for: .seconds(10))
+            try await Task.sleep(for: .seconds(30))
             follower.cancel()
         }
         try await follower.value
