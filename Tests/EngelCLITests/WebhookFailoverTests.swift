@@ -150,29 +150,28 @@ struct WebhookFailoverTests {
         try await metrics(of: server).contains("engel_webhook_lag_seconds" + labels(of: webhook))
     }
 
-    static let deliveriesMetric = "engel_webhook_deliveries_total"
-    static let failuresMetric = "engel_webhook_failures_total"
-
     /// How many deliveries of `webhook` each of `servers` made, as its `/metrics` counts them.
     static func deliveries(by servers: [ServeProcess], webhook: Int64) async throws -> [Int] {
-        try await count(deliveriesMetric, by: servers, webhook: webhook)
+        var counts: [Int] = []
+        for server in servers {
+            counts.append(try await counters(["engel_webhook_deliveries_total"], of: server, webhook: webhook))
+        }
+        return counts
     }
 
     /// How many deliveries of `webhook` `server` made or gave up on, as its `/metrics` counts them.
     static func attempts(by server: ServeProcess, webhook: Int64) async throws -> Int {
-        try await count(deliveriesMetric, by: [server], webhook: webhook)[0]
-            + count(failuresMetric, by: [server], webhook: webhook)[0]
+        try await counters(
+            ["engel_webhook_deliveries_total", "engel_webhook_failures_total"], of: server, webhook: webhook)
     }
 
-    /// The counter `metric` of `webhook` on each of `servers`, from its `/metrics`.
-    static func count(_ metric: String, by servers: [ServeProcess], webhook: Int64) async throws -> [Int] {
-        var counts: [Int] = []
-        for server in servers {
-            let line = try await metrics(of: server).split(separator: "\n")
-                .first { $0.hasPrefix(metric + labels(of: webhook)) }
-            counts.append(line.flatMap { $0.split(separator: " ").last }.flatMap { Int($0) } ?? 0)
+    /// The sum of the counters `names` of `webhook` on `server`, from one read of its `/metrics`.
+    static func counters(_ names: [String], of server: ServeProcess, webhook: Int64) async throws -> Int {
+        let lines = try await metrics(of: server).split(separator: "\n")
+        return names.reduce(0) { sum, name in
+            let line = lines.first { $0.hasPrefix(name + labels(of: webhook)) }
+            return sum + (line.flatMap { $0.split(separator: " ").last }.flatMap { Int($0) } ?? 0)
         }
-        return counts
     }
 
     /// The labels of `webhook`'s metrics, and the space before their value.

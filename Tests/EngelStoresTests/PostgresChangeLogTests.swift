@@ -153,14 +153,9 @@ struct PostgresChangeLogTests: NumberedEntries {
     func feedReadWaitsForWriteInFlight() async throws {
         try await withServers(1) { stores, account, _ in
             let store = stores[0]
-            let location = store.location
             let logger = Logger(label: "engel-tests")
             // Another server's write, held open after drawing its seq.
-            let writer = try await PostgresConnection.connect(
-                configuration: .init(
-                    host: location.host, port: location.port, username: location.username,
-                    password: location.password, database: location.database, tls: .disable),
-                id: 1, logger: logger)
+            let writer = try await TestDatabases.connect(to: store.location)
             do {
                 try await writer.query("BEGIN", logger: logger)
                 try await writer.query(

@@ -34,11 +34,7 @@ public enum TestDatabases {
     /// Creates an empty database on `server` and returns its location.
     public static func makePostgresDatabase(on server: PostgresLocation) async throws -> PostgresLocation {
         let name = "engel_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())"
-        let connection = try await PostgresConnection.connect(
-            configuration: .init(
-                host: server.host, port: server.port, username: server.username, password: server.password,
-                database: server.database, tls: .disable),
-            id: 1, logger: Logger(label: "engel-tests"))
+        let connection = try await connect(to: server)
         do {
             // Names cannot be bound as parameters; this one is made of hex digits only.
             try await connection.query(
@@ -51,10 +47,6 @@ public enum TestDatabases {
         return server.with(database: name)
     }
 
-    /// Opens a `PostgresStore` on a fresh database of the test cluster.
-    /// The deadline is long: tests run many at once on two cores, and only the outage test is about
-    /// how soon a call gives up. Small chunks, balanced often, make small lists take the paths a
-    /// million-entry list takes.
     /// A plain connection to `database`, for what a test reads or writes past the store.
     public static func connect(to database: PostgresLocation) async throws -> PostgresConnection {
         try await PostgresConnection.connect(
@@ -64,6 +56,10 @@ public enum TestDatabases {
             id: 1, logger: Logger(label: "engel-tests"))
     }
 
+    /// Opens a `PostgresStore` on a fresh database of the test cluster.
+    /// The deadline is long: tests run many at once on two cores, and only the outage test is about
+    /// how soon a call gives up. Small chunks, balanced often, make small lists take the paths a
+    /// million-entry list takes.
     public static func makePostgresStore(
         operationTimeout: Duration = .seconds(60), chunkTarget: Int = PostgresStore.defaultChunkTarget,
         balanceInterval: Duration = .seconds(1)
