@@ -12,24 +12,28 @@ struct PipeliningTests {
         "POST \(path) HTTP/1.1\r\nHost: engel\r\nContent-Length: \(body.utf8.count)\r\n\(extraHeaders)\r\n\(body)"
     }
 
+    /// Five pipelined requests: an add of `first`, an add of `second` that expects 100-continue, a
+    /// page, a path that does not exist, and a delete of `first` that closes the connection.
+    func fiveRequests(adding first: String, then second: String, bodies harness: Harness) -> String {
+        post("/v1/add-blacklist/json", harness.body(blacklist: #"{"number":"\#(first)"}"#))
+            + post(
+                "/v1/add-blacklist/json", harness.body(blacklist: #"{"number":"\#(second)"}"#),
+                extraHeaders: "Expect: 100-continue\r\n")
+            + post("/v1/get-blacklist/json", harness.body(blacklist: nil)) + post("/v1/nowhere", "")
+            + post(
+                "/v1/delete-blacklist/json", harness.body(blacklist: #"{"number":"\#(first)"}"#),
+                extraHeaders: "Connection: close\r\n")
+    }
+
     @Test("answers leave in the order the requests came, whichever side answers each")
     func orderAcrossBothPaths() async throws {
         let harness = try await Harness.make(.live)
         try await harness.withServer { server in
             let connection = try await RawConnection.open(port: server.port)
-            let add = "/v1/add-blacklist/json"
             // Expect and Connection: close are left to Hummingbird; the others are answered directly.
             // The page must see both adds, and the delete must come after the page.
             try await connection.send(
-                post(add, harness.body(blacklist: #"{"number":"905321111111"}"#))
-                    + post(
-                        add, harness.body(blacklist: #"{"number":"905322222222"}"#),
-                        extraHeaders: "Expect: 100-continue\r\n")
-                    + post("/v1/get-blacklist/json", harness.body(blacklist: nil))
-                    + post("/v1/nowhere", "")
-                    + post(
-                        "/v1/delete-blacklist/json", harness.body(blacklist: #"{"number":"905321111111"}"#),
-                        extraHeaders: "Connection: close\r\n"))
+                fiveRequests(adding: "905321111111", then: "905322222222", bodies: harness))
             #expect(try await connection.wait(upTo: .seconds(30)) { $0.isClosedByServer })
             let answers = HTTPAnswers.split(connection.receivedText)
             #expect(answers.map(\.status) == [200, 200, 200, 404, 200])
@@ -48,16 +52,7 @@ struct PipeliningTests {
         try await harness.withServer { server in
             for round in 0..<40 {
                 let number = "90532\(3_000_000 + round)"
-                let requests =
-                    post("/v1/add-blacklist/json", harness.body(blacklist: #"{"number":"\#(number)"}"#))
-                    + post(
-                        "/v1/add-blacklist/json", harness.body(blacklist: #"{"number":"905329999999"}"#),
-                        extraHeaders: "Expect: 100-continue\r\n")
-                    + post("/v1/get-blacklist/json", harness.body(blacklist: nil)) + post("/v1/nowhere", "")
-                    + post(
-                        "/v1/delete-blacklist/json", harness.body(blacklist: #"{"number":"\#(number)"}"#),
-                        extraHeaders: "Connection: close\r\n")
-                let bytes = Array(requests.utf8)
+                let bytes = Array(fiveRequests(adding: number, then: "905329999999", bodies: harness).utf8)
                 var cuts = (0..<Int.random(in: 1...6, using: &generator)).map { _ in
                     Int.random(in: 1..<bytes.count, using: &generator)
                 }
