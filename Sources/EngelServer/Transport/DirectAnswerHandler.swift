@@ -194,13 +194,14 @@ final class DirectAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
             inFlight = pending
             let loop = context.eventLoop
             let bound = NIOLoopBound((handler: self, context: context), eventLoop: loop)
+            // Written from a task of the loop even when the reply comes on it: PostgreSQL's replies
+            // come inside the read of its connection, and answers written from there left some
+            // clients' next requests unread for hundreds of milliseconds while the server's own
+            // timing of each request stayed short (last pages, 64 connections, 2 lane connections a
+            // loop: the slowest 413 and 833 ms, and 98 and 45 ms from a task; Benchmarks/RESULTS.md,
+            // session 16).
             pending.whenReady { answer in
-                // Fulfilled on this loop already when the reply came before this was registered.
-                if loop.inEventLoop {
-                    bound.value.handler.finish(answer, context: bound.value.context)
-                } else {
-                    loop.execute { bound.value.handler.finish(answer, context: bound.value.context) }
-                }
+                loop.execute { bound.value.handler.finish(answer, context: bound.value.context) }
             }
         }
     }

@@ -19,12 +19,23 @@ final class PostgresLanes: Sendable {
     /// than connections) shares another's, at the cost of a hop.
     private let laneOfLoop: [ObjectIdentifier: PostgresLane]
 
-    /// Opens `connections` connections in all, spread over the loops of `group`.
+    /// The most connections one loop's lane opens. The database's backends share the machine with
+    /// the server's loops, and more of them lengthened the tail without serving more pages: on two
+    /// cores, 64 clients on the last page, 3 a loop instead of 6 (with answers written from a task,
+    /// see ``DirectAnswerHandler``) took its p99 from 93 to 433 ms down to 12 to 32 ms, at 0.85x the
+    /// server's CPU a page, and adds of new numbers ran 1.17x as fast (Benchmarks/RESULTS.md,
+    /// session 16). 2 a loop cut the tail a little further but ran adds at 0.95x.
+    static let connectionsPerLoop = 3
+
+    /// Opens `connections` connections in all, at most ``connectionsPerLoop`` a loop, spread over
+    /// the loops of `group`.
     init(
-        group: MultiThreadedEventLoopGroup, connections: Int, configuration: PostgresConnection.Configuration,
-        statements: [String: String], deadline: Duration, logger: Logger
+        group: MultiThreadedEventLoopGroup, connections requested: Int,
+        configuration: PostgresConnection.Configuration, statements: [String: String], deadline: Duration,
+        logger: Logger
     ) {
         let loops = Array(group.makeIterator())
+        let connections = min(requested, Self.connectionsPerLoop * loops.count)
         let laneCount = max(1, min(loops.count, connections))
         lanes = (0..<laneCount).map { index in
             // The first lanes take what does not divide evenly.

@@ -72,8 +72,9 @@ public final class PostgresStore: EngelStore, StatementRunner {
     /// - Parameters:
     ///   - location: The server and database.
     ///   - maximumConnections: How many connections the store opens at most, all counted: three
-    ///     quarters for the API's calls once serving (``prepareForServing()``), the rest for the pool
-    ///     that carries everything else. Writes commit together when many are in flight at once, so
+    ///     quarters for the API's calls once serving (``prepareForServing()``), but no more than
+    ///     ``PostgresLanes/connectionsPerLoop`` for each of the server's event loops; a quarter for
+    ///     the pool that carries everything else. Writes commit together when many are in flight at once, so
     ///     the API's share decides how many adds share a WAL flush.
     ///   - operationTimeout: How long one call may wait, for a connection included.
     ///   - migrationTimeout: How long bringing the schema up to date may take, waiting for another
