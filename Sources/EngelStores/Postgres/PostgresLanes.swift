@@ -22,7 +22,7 @@ final class PostgresLanes: Sendable {
     /// The most connections one loop's lane opens. The database's backends share the machine with
     /// the server's loops, and more of them lengthened the tail without serving more pages: on two
     /// cores, 64 clients on the last page, 3 a loop instead of 6 (with answers written from a task,
-    /// see ``DirectAnswerHandler``) took its p99 from 93 to 433 ms down to 12 to 32 ms, at 0.85x the
+    /// see ``DirectAnswerHandler``) took its p99 from 93 to 433 ms down to 12 to 48 ms, at 0.85x the
     /// server's CPU a page, and adds of new numbers ran 1.17x as fast (Benchmarks/RESULTS.md,
     /// session 16). 2 a loop cut the tail a little further but ran adds at 0.95x.
     static let connectionsPerLoop = 3
