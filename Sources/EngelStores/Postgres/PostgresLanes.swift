@@ -27,15 +27,12 @@ final class PostgresLanes: Sendable {
     /// session 16). 2 a loop cut the tail a little further but ran adds at 0.95x.
     static let connectionsPerLoop = 3
 
-    /// Opens `connections` connections in all, at most ``connectionsPerLoop`` a loop, spread over
-    /// the loops of `group`.
+    /// Opens `connections` connections in all, spread over the loops of `group`.
     init(
-        group: MultiThreadedEventLoopGroup, connections requested: Int,
-        configuration: PostgresConnection.Configuration, statements: [String: String], deadline: Duration,
-        logger: Logger
+        group: MultiThreadedEventLoopGroup, connections: Int, configuration: PostgresConnection.Configuration,
+        statements: [String: String], deadline: Duration, logger: Logger
     ) {
         let loops = Array(group.makeIterator())
-        let connections = min(requested, Self.connectionsPerLoop * loops.count)
         let laneCount = max(1, min(loops.count, connections))
         lanes = (0..<laneCount).map { index in
             // The first lanes take what does not divide evenly.

@@ -1,6 +1,7 @@
 public import EngelCore
 public import Foundation
 public import Logging
+import NIOPosix
 import NIOSSL
 import PostgresNIO
 import Synchronization
@@ -74,8 +75,8 @@ public final class PostgresStore: EngelStore, StatementRunner {
     ///   - maximumConnections: How many connections the store opens at most, all counted: three
     ///     quarters for the API's calls once serving (``prepareForServing()``), but no more than
     ///     ``PostgresLanes/connectionsPerLoop`` for each of the server's event loops; a quarter for
-    ///     the pool that carries everything else. Writes commit together when many are in flight at once, so
-    ///     the API's share decides how many adds share a WAL flush.
+    ///     the pool that carries everything else. Writes commit together when many are in flight at
+    ///     once, so the API's share decides how many adds share a WAL flush.
     ///   - operationTimeout: How long one call may wait, for a connection included.
     ///   - migrationTimeout: How long bringing the schema up to date may take, waiting for another
     ///     server's migration included.
@@ -93,8 +94,11 @@ public final class PostgresStore: EngelStore, StatementRunner {
             host: location.host, port: location.port, username: location.username, password: location.password,
             database: location.database, tls: tls(location.tls))
         precondition(maximumConnections >= 2, "the API's calls and the pool need a connection each")
-        let laneConnections = maximumConnections * 3 / 4
-        configuration.options.maximumConnections = maximumConnections - laneConnections
+        let apiShare = maximumConnections * 3 / 4
+        // The lanes open on the loops the server answers on (``openLanes(connections:)``).
+        let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator()).count
+        let laneConnections = min(apiShare, PostgresLanes.connectionsPerLoop * loops)
+        configuration.options.maximumConnections = maximumConnections - apiShare
         configuration.options.connectTimeout = operationTimeout
         // The chunk bookkeeping needs each statement to see what committed before it started,
         // whatever the database's default isolation is.
