@@ -35,16 +35,16 @@ public final class SQLiteStore: EngelStore {
     private let queue: WriteQueue<WriterCommand>
     private let caches: SQLiteCaches
     private let writerTask: Mutex<Task<Void, Never>?>
-    private let writerExecutor: Mutex<DedicatedThreadExecutor?>
+    private let writerThread: WriterThread
     private let periodicTasks: Mutex<[Task<Void, Never>]>
     /// The first `close` call's work, which later calls wait for.
     private let closing = Mutex<Task<Void, Never>?>(nil)
     private let logger: Logger
 
     private init(
-        path: String, schemaMigration: SchemaMigration, threadPool: NIOThreadPool, writer: SQLiteConnection,
-        readers: [SQLiteConnection], checkpointer: SQLiteConnection, caches: SQLiteCaches, maximumBatch: Int,
-        logger: Logger
+        path: String, schemaMigration: SchemaMigration, threadPool: NIOThreadPool, writerThread: WriterThread,
+        writer: SQLiteConnection, readers: [SQLiteConnection], checkpointer: SQLiteConnection, caches: SQLiteCaches,
+        maximumBatch: Int, logger: Logger
     ) {
         self.path = path
         self.schemaMigration = schemaMigration
@@ -55,7 +55,7 @@ public final class SQLiteStore: EngelStore {
         self.queue = WriteQueue(maximumBatch: maximumBatch)
         self.caches = caches
         self.writerTask = Mutex(nil)
-        self.writerExecutor = Mutex(nil)
+        self.writerThread = writerThread
         self.periodicTasks = Mutex([])
         self.logger = logger
     }
@@ -77,21 +77,22 @@ public final class SQLiteStore: EngelStore {
     ) async throws -> SQLiteStore {
         try PrivateFiles.makeFolder(URL(fileURLWithPath: path).deletingLastPathComponent())
         let created = try PrivateFiles.makeFile(path)
-        // The writer, the readers and the checkpointer each have a thread.
-        let threadPool = NIOThreadPool(numberOfThreads: readerCount + 2)
+        // The readers and the checkpointer each have a thread; the writer has its own.
+        let threadPool = NIOThreadPool(numberOfThreads: readerCount + 1)
         threadPool.start()
+        let writerThread = WriterThread(name: "engel-writer")
         let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
         // Every connection opened is closed again when opening fails half-way.
         let opened = Mutex<[SQLiteConnection]>([])
-        func connect() async throws -> SQLiteConnection {
+        func connect(on pool: NIOThreadPool = threadPool) async throws -> SQLiteConnection {
             let connection = try await SQLiteConnection.open(
-                storage: .file(path: path), threadPool: threadPool, logger: logger, on: eventLoop)
+                storage: .file(path: path), threadPool: pool, logger: logger, on: eventLoop)
             opened.withLock { $0.append(connection) }
             _ = try await connection.query("PRAGMA busy_timeout = 10000")
             return connection
         }
         do {
-            let writer = try await connect()
+            let writer = try await connect(on: writerThread.pool)
             try await SQLiteSchema.requireEngelsOrEmpty(writer)
             // WAL lets readers work beside the writer; FULL makes every commit reach the disk
             // before it returns, which is what a 200 promises.
@@ -112,8 +113,9 @@ public final class SQLiteStore: EngelStore {
             }
             let checkpointer = try await connect()
             let store = SQLiteStore(
-                path: path, schemaMigration: migration, threadPool: threadPool, writer: writer, readers: readers,
-                checkpointer: checkpointer, caches: caches, maximumBatch: maximumBatch, logger: logger)
+                path: path, schemaMigration: migration, threadPool: threadPool, writerThread: writerThread,
+                writer: writer, readers: readers, checkpointer: checkpointer, caches: caches,
+                maximumBatch: maximumBatch, logger: logger)
             store.start(
                 writerState, checkingEvery: otherWritersCheckInterval, checkpointingEvery: checkpointInterval)
             if !created, PrivateFiles.isReadableByOthers(path) {
@@ -125,6 +127,7 @@ public final class SQLiteStore: EngelStore {
         } catch {
             for connection in opened.withLock({ $0 }) { try? await connection.closeEvenIfCancelled() }
             try? await threadPool.shutdownGracefully()
+            await writerThread.shutdown()
             throw Self.explained(error, path: path)
         }
     }
@@ -165,7 +168,6 @@ public final class SQLiteStore: EngelStore {
             await task.value
         }
         await writerTask.withLock({ $0 })?.value
-        writerExecutor.withLock({ $0 })?.shutdown()
         await readGate.close()
         for connection in readers + [checkpointer, writer] {
             do { try await connection.close() } catch {
@@ -173,6 +175,7 @@ public final class SQLiteStore: EngelStore {
             }
         }
         try? await threadPool.shutdownGracefully()
+        await writerThread.shutdown()
     }
 
     // MARK: Writing
@@ -180,9 +183,7 @@ public final class SQLiteStore: EngelStore {
     private func start(
         _ writer: SQLiteWriter, checkingEvery checkInterval: Duration, checkpointingEvery checkpointInterval: Duration
     ) {
-        let executor = DedicatedThreadExecutor(name: "engel-writer")
-        writerExecutor.withLock { $0 = executor }
-        let writing = Task(executorPreference: executor) { [queue] in
+        let writing = Task(executorPreference: writerThread) { [queue] in
             var writer = writer
             while let batch = await queue.nextBatch() {
                 await writer.run(batch)

@@ -1,4 +1,5 @@
 import Foundation
+import SQLiteNIO
 import Synchronization
 import Testing
 
@@ -10,10 +11,10 @@ private final class Recorded: Sendable {
 }
 
 @Suite("The SQLite writer's own thread")
-struct DedicatedThreadExecutorTests {
+struct WriterThreadTests {
     @Test("a task preferring it runs on its thread, across suspensions resumed from elsewhere")
     func runsTasksOnItsThread() async throws {
-        let executor = DedicatedThreadExecutor(name: "test-writer")
+        let executor = WriterThread(name: "test-writer")
         // Threads are told apart by identity: a name read back under load has come back as the
         // name of the thread that started this one.
         let executorThread = await Task(executorPreference: executor) { currentThread() }.value
@@ -33,19 +34,43 @@ struct DedicatedThreadExecutorTests {
         #expect(total == 200 * 201 / 2)
         #expect(threads.withLock { $0 } == [executorThread])
         #expect(executorThread != currentThread())
-        executor.shutdown()
+        await executor.shutdown()
     }
 
     @Test("jobs run one at a time, in the order they arrive")
     func runsJobsInOrder() async throws {
-        let executor = DedicatedThreadExecutor(name: "test-order")
+        let executor = WriterThread(name: "test-order")
         let order = Recorded()
         let tasks = (0..<100).map { index in
             Task(executorPreference: executor) { order.values.withLock { $0.append(index) } }
         }
         for task in tasks { await task.value }
         #expect(order.values.withLock { $0 } == Array(0..<100))
-        executor.shutdown()
+        await executor.shutdown()
+    }
+
+    @Test("a connection on its pool runs its statements on the task's thread")
+    func statementsRunOnTheTasksThread() async throws {
+        let executor = WriterThread(name: "test-sqlite")
+        let connection = try await SQLiteConnection.open(
+            storage: .memory, threadPool: executor.pool, on: MultiThreadedEventLoopGroup.singleton.any())
+        let threads = Mutex<Set<UInt>>([])
+        let sum = Mutex<Int>(0)
+        try await Task(executorPreference: executor) {
+            threads.withLock { _ = $0.insert(currentThread()) }
+            for value in 1...50 {
+                try await connection.query("SELECT ? AS value", [.integer(value)]) { row in
+                    threads.withLock { _ = $0.insert(currentThread()) }
+                    sum.withLock { $0 += row.column("value")?.integer ?? 0 }
+                }
+                threads.withLock { _ = $0.insert(currentThread()) }
+            }
+        }.value
+        #expect(sum.withLock { $0 } == 50 * 51 / 2)
+        #expect(threads.withLock { $0.count } == 1)
+        #expect(threads.withLock { $0.contains(currentThread()) } == false)
+        try await connection.close()
+        await executor.shutdown()
     }
 }
 
