@@ -61,12 +61,15 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // glibc's allocator settings, which its Swift module does not carry (malloc.h).
+        .target(name: "CEngelAllocator"),
         .target(
             name: "EngelServer",
             dependencies: [
                 "EngelCore",
                 "EngelWire",
                 "EngelStores",
+                "CEngelAllocator",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

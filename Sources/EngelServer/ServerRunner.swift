@@ -20,6 +20,7 @@ public enum ServerRunner {
     public static func run(
         _ configuration: ServerConfiguration, logger: Logger, announce: @escaping @Sendable (ServerEvent) -> Void
     ) async throws {
+        FreedMemory.keepForReuse()
         // Before the store, so a bad certificate fails fast and touches nothing.
         let tls = try configuration.loadTLS()
         tls?.warnIfExpired(logger: logger)
