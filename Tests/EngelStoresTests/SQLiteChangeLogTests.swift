@@ -39,40 +39,6 @@ struct SQLiteChangeLogTests: NumberedEntries {
         }
     }
 
-    @Test("records go in whole, as time and number pairs when only those differ, else row by row")
-    func recordStatements() async throws {
-        let connection = try await SQLiteConnection.open(
-            storage: .memory, threadPool: .singleton, on: MultiThreadedEventLoopGroup.singleton.any())
-        _ = try await SQLiteSchema.migrate(connection)
-        func row(_ index: Int64, reason: String? = nil, source: ChangeSource = .api) -> ChangeRow {
-            ChangeRow(
-                account: 7, at: 1_700_000_000_000_000 + index * 3, action: .remove, national: 5_320_000_000 + index,
-                source: source, reason: reason, until: nil, actor: .panel(user: "ayşe"))
-        }
-        // Twenty alike (pairs), three alike (too few for pairs), ten with their own reasons, and
-        // ten where one source differs (row by row).
-        let alike = (0..<20).map { row($0) }
-        let few = (20..<23).map { row($0, reason: "az") }
-        let ownReasons = (23..<33).map { row($0, reason: "sebep \($0)") }
-        let oneOther = (33..<43).map { row($0, reason: "aynı", source: $0 == 40 ? .panel : .api) }
-        let rows = alike + few + ownReasons + oneOther
-        for group in [alike, few, ownReasons, oneOther] { try await SQLiteWriter.record(group, on: connection) }
-        let stored = try await connection.query(
-            "SELECT account_id, at, action, number, source, reason, until, actor FROM changes ORDER BY seq")
-        #expect(stored.count == rows.count)
-        for (found, expected) in zip(stored, rows) {
-            #expect(found.column("account_id")?.int64 == expected.account)
-            #expect(found.column("at")?.int64 == expected.at)
-            #expect(found.column("action")?.string == expected.action.rawValue)
-            #expect(found.column("number")?.int64 == expected.national)
-            #expect(found.column("source")?.string == expected.source.rawValue)
-            #expect(found.column("reason")?.string == expected.reason)
-            #expect(found.column("until")?.isNull == true)
-            #expect(found.column("actor")?.string == expected.actor.description)
-        }
-        try await connection.close()
-    }
-
     func everyEntry(_ store: SQLiteStore, _ account: Account.ID) async throws -> [PhoneNumber] {
         var numbers: [PhoneNumber] = []
         var page = 1

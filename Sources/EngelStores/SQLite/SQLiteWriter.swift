@@ -104,12 +104,6 @@ struct ChangeRow {
     let until: Int64?
     let actor: ChangeActor
 
-    /// Whether this record and `other` differ in nothing but their times and numbers.
-    func differsOnlyInTimeAndNumber(from other: ChangeRow) -> Bool {
-        account == other.account && action == other.action && source == other.source && reason == other.reason
-            && until == other.until && actor == other.actor
-    }
-
     /// The record of `national`'s block ending at `until`, which is when it ended.
     static func expiry(of national: Int64, for account: Account.ID, at until: Int64) -> ChangeRow {
         ChangeRow(
@@ -602,12 +596,6 @@ struct SQLiteWriter {
     static func record(_ rows: [ChangeRow], on connection: SQLiteConnection) async throws {
         for start in stride(from: 0, to: rows.count, by: rowsPerStatement) {
             let slice = rows[start..<min(start + rowsPerStatement, rows.count)]
-            if slice.count >= recordsAsPairsFrom, let first = slice.first,
-                slice.allSatisfy({ $0.differsOnlyInTimeAndNumber(from: first) })
-            {
-                try await recordAsPairs(slice, like: first, on: connection)
-                continue
-            }
             var binds: [SQLiteData] = []
             binds.reserveCapacity(slice.count * 8)
             for row in slice {
@@ -622,32 +610,6 @@ struct SQLiteWriter {
                 "INSERT INTO changes (account_id, at, action, number, source, reason, until, actor) VALUES \(values)",
                 binds)
         }
-    }
-
-    /// The fewest records that go as pairs of time and number (``recordAsPairs(_:like:on:)``).
-    private static let recordsAsPairsFrom = 8
-
-    /// Inserts `rows`, which differ only in their times and numbers, as one statement taking them
-    /// as pairs in one JSON array. Its text is the same for any count: SQLite parses far less than
-    /// for eight placeholders a row, which was most of the cost of preparing a group's records.
-    private static func recordAsPairs(
-        _ rows: ArraySlice<ChangeRow>, like first: ChangeRow, on connection: SQLiteConnection
-    ) async throws {
-        var pairs = "["
-        pairs.reserveCapacity(rows.count * 38)
-        for row in rows {
-            if pairs.utf8.count > 1 { pairs += "," }
-            pairs += "[\(row.at),\(row.national)]"
-        }
-        pairs += "]"
-        _ = try await connection.query(
-            "INSERT INTO changes (account_id, at, action, number, source, reason, until, actor) "
-                + "SELECT ?1, value ->> 0, ?2, value ->> 1, ?3, ?4, ?5, ?6 FROM json_each(?7)",
-            [
-                .int64(first.account), .text(first.action.rawValue), .text(first.source.rawValue),
-                first.reason.map(SQLiteData.text) ?? .null, first.until.map(SQLiteData.int64) ?? .null,
-                .text(first.actor.description), .text(pairs),
-            ])
     }
 
     private static let recordPlaceholder = "(?, ?, ?, ?, ?, ?, ?, ?), "
