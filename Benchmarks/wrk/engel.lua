@@ -18,6 +18,10 @@ local seeded_count = tonumber(os.getenv("ENGEL_BENCH_SEEDED_COUNT") or "1000000"
 local new_offset = tonumber(os.getenv("ENGEL_BENCH_NEW_OFFSET") or "0")
 -- How many threads wrk runs (its -t), which share the seeded list between them for deletes.
 local writing_threads = tonumber(os.getenv("ENGEL_BENCH_THREADS") or "8")
+-- A delete row run again on the same list (scripts/bench-compare) takes part ENGEL_BENCH_DELETE_PART
+-- of ENGEL_BENCH_DELETE_PARTS of each thread's share, so no run deletes what an earlier one did.
+local delete_part = tonumber(os.getenv("ENGEL_BENCH_DELETE_PART") or "0")
+local delete_parts = tonumber(os.getenv("ENGEL_BENCH_DELETE_PARTS") or "1")
 local threads = {}
 local next_id = 0
 
@@ -64,6 +68,7 @@ function init(args)
     -- Writes walk disjoint ranges, one per thread: deletes that ran into the next thread's range
     -- would find their numbers gone, cheaper answers that flattered a faster server.
     base = slot * math.floor(seeded_count / writing_threads)
+    delete_base = base + delete_part * math.floor(seeded_count / writing_threads / delete_parts)
 end
 
 request = function()
@@ -77,7 +82,7 @@ request = function()
     elseif mode == "add-listed" then
         path, n = "/v1/add-blacklist/json", seeded_first + (base + counter * 7) % seeded_count
     else
-        path, n = "/v1/delete-blacklist/json", seeded_first + base + counter
+        path, n = "/v1/delete-blacklist/json", seeded_first + delete_base + counter
     end
     return wrk.format("POST", path, { ["Content-Type"] = "application/json" }, number_body(n))
 end

@@ -69,11 +69,14 @@ public final class SQLiteStore: EngelStore {
     ///   - otherWritersCheckInterval: How often the file is checked for commits by other processes
     ///     while no write comes; memory may lag them by this long.
     ///   - checkpointInterval: How often the log is copied into the database file.
+    ///   - logFramesBeforeRestart: How many frames (pages) the log holds before the writer copies
+    ///     its last ones so that the next commit starts it again from its start; the log's file
+    ///     stays about this many pages long. 4,096 frames of 4 KiB pages is about 16 MiB.
     ///   - logger: Where the store reports failures.
     public static func open(
         path: String, readerCount: Int = 3, maximumBatch: Int = 256,
         otherWritersCheckInterval: Duration = .seconds(1), checkpointInterval: Duration = .milliseconds(250),
-        logger: Logger = Logger(label: "engel.sqlite")
+        logFramesBeforeRestart: Int = 4096, logger: Logger = Logger(label: "engel.sqlite")
     ) async throws -> SQLiteStore {
         try PrivateFiles.makeFolder(URL(fileURLWithPath: path).deletingLastPathComponent())
         let created = try PrivateFiles.makeFile(path)
@@ -117,7 +120,8 @@ public final class SQLiteStore: EngelStore {
                 writer: writer, readers: readers, checkpointer: checkpointer, caches: caches,
                 maximumBatch: maximumBatch, logger: logger)
             store.start(
-                writerState, checkingEvery: otherWritersCheckInterval, checkpointingEvery: checkpointInterval)
+                writerState, checkingEvery: otherWritersCheckInterval, checkpointingEvery: checkpointInterval,
+                restartingLogAfter: logFramesBeforeRestart)
             if !created, PrivateFiles.isReadableByOthers(path) {
                 logger.warning(
                     "the database can be read by other users of this machine: it holds phone numbers",
@@ -181,7 +185,8 @@ public final class SQLiteStore: EngelStore {
     // MARK: Writing
 
     private func start(
-        _ writer: SQLiteWriter, checkingEvery checkInterval: Duration, checkpointingEvery checkpointInterval: Duration
+        _ writer: SQLiteWriter, checkingEvery checkInterval: Duration, checkpointingEvery checkpointInterval: Duration,
+        restartingLogAfter logFramesBeforeRestart: Int
     ) {
         let writing = Task(executorPreference: writerThread) { [queue] in
             var writer = writer
@@ -196,11 +201,21 @@ public final class SQLiteStore: EngelStore {
                 do { try queue.submit(.checkForOtherWriters) } catch { return }
             }
         }
-        let checkpointing = Task { [checkpointer, logger] in
+        let checkpointing = Task { [checkpointer, logger, queue] in
             while (try? await Task.sleep(for: checkpointInterval)) != nil {
                 do {
                     // PASSIVE copies what it can without waiting for readers or the writer.
-                    _ = try await checkpointer.query("PRAGMA wal_checkpoint(PASSIVE)")
+                    let result = try await checkpointer.query("PRAGMA wal_checkpoint(PASSIVE)")
+                    // The log starts again from its start only at a commit that finds every frame
+                    // copied, which under steady writes no checkpoint beside the writer achieves: the
+                    // writer commits more frames while it copies. Left so, the log grew by every
+                    // commit (110 MB in 4 s of adds on one connection), and each commit's fsync also
+                    // wrote the file's new size and blocks: 3.5 to 4.1 disk writes a commit, against
+                    // 2.4 to 2.7 once the log is reused (Benchmarks/RESULTS.md, session 18). So once
+                    // the log is long, the writer copies the few frames left between its commits.
+                    if let frames = result.first?.column("log")?.integer, frames >= logFramesBeforeRestart {
+                        try? queue.submit(.finishCheckpoint)
+                    }
                 } catch {
                     // Closing the store cancels the checkpoint under way: nothing failed then.
                     if !Task.isCancelled {

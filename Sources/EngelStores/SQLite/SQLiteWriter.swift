@@ -11,6 +11,9 @@ enum WriterCommand: Sendable {
     case loadList(ListLoad)
     /// Looks for commits by other processes, so memory never lags them for long.
     case checkForOtherWriters
+    /// Checkpoints the log's last frames, so the next commit starts the log again from its start
+    /// (``SQLiteStore`` explains why only the writer can).
+    case finishCheckpoint
     /// Reads a page of entries with their provenance, between commits (``EntriesRead``).
     case readEntries(EntriesRead)
 }
@@ -145,12 +148,14 @@ struct SQLiteWriter {
         var loads: [ListLoad] = []
         var reads: [EntriesRead] = []
         var checkForOtherWriters = false
+        var finishCheckpoint = false
         for job in batch {
             switch job {
             case .write(let write): writes.append(write)
             case .loadList(let load): loads.append(load)
             // Checks queued together are one check.
             case .checkForOtherWriters: checkForOtherWriters = true
+            case .finishCheckpoint: finishCheckpoint = true
             case .readEntries(let read): reads.append(read)
             }
         }
@@ -162,6 +167,11 @@ struct SQLiteWriter {
             let accepted = await refusingDeletedAccounts(Array(rest[..<end]))
             if !accepted.isEmpty { await commit(accepted) }
             rest = rest[end...]
+        }
+        if finishCheckpoint {
+            do { _ = try await connection.query("PRAGMA wal_checkpoint(PASSIVE)") } catch {
+                logger.warning("the writer's WAL checkpoint failed", metadata: ["error": "\(error)"])
+            }
         }
         if checkForOtherWriters {
             do { try await noticeOtherWriters() } catch {
