@@ -1,5 +1,6 @@
-# Sourced by scripts/bench and scripts/bench-compare: the references, the seeding, one wrk run with
-# the server's CPU, and the SQLite rows, written once. The caller sets, before sourcing or before the
+# Sourced by scripts/bench, bench-compare, bench-changelog and bench-postgres-pages: the references,
+# PostgreSQL's floor, the seeding, one wrk run with the server's CPU, and the SQLite rows, written
+# once. The caller sets, before sourcing or before the
 # first call: root (the repository), work (a scratch folder), duration and connections (wrk's), pair
 # (the reference's seconds), numbers (the list's size), results (a JSON-lines file), pids (an array
 # of processes to stop on exit). Nothing here exits on its own but on a failed tool.
@@ -73,6 +74,29 @@ paired_reference() {
     fi
 }
 
+# pg_floor SCRIPT NAME=VALUE...: what the database alone gives for a PostgreSQL read row (issue 19):
+# pgbench runs Benchmarks/postgres-floor/SCRIPT.sql (Engel's statements for that row before issue
+# 19, frozen there so the floor stays put) prepared, from as many clients as wrk has connections,
+# for the pair's time, against the database on pg_port. Prints {"tps": ..., "p99_ms": ...}.
+pg_floor() {
+    local script=$1 defines=() value
+    shift
+    for value in "$@"; do defines+=(-D "$value"); done
+    rm -rf "$work/pgbench-log"
+    mkdir -p "$work/pgbench-log"
+    (cd "$work/pgbench-log" && pgbench -h 127.0.0.1 -p "$pg_port" -U postgres -n -M prepared -c "$connections" -j 2 \
+        -T "$pair" -l "${defines[@]}" -f "$root/Benchmarks/postgres-floor/$script.sql" postgres) >"$work/pgbench.out" 2>&1 ||
+        { echo "bench: pgbench failed on $script:" >&2; cat "$work/pgbench.out" >&2; exit 1; }
+    python3 - "$work/pgbench.out" "$work/pgbench-log" <<'PY'
+import glob, json, re, sys
+tps = float(re.search(r"^tps = ([0-9.]+)", open(sys.argv[1]).read(), re.M).group(1))
+# Each log line: client, transaction, latency in microseconds, script, epoch seconds, microseconds.
+latencies = sorted(int(line.split()[2]) for path in glob.glob(f"{sys.argv[2]}/pgbench_log.*") for line in open(path))
+p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] / 1000 if latencies else None
+print(json.dumps({"tps": tps, "p99_ms": p99}))
+PY
+}
+
 # The Engel server's pid while its rows run; empty for the references.
 server_pid=""
 
@@ -80,7 +104,7 @@ server_pid=""
 # appends its JSON line, labelled (and tagged with row_tags, a JSON fragment such as
 # '"binary":"old","round":1,'), to the results, with the server's CPU per request when an Engel
 # server is running. A PostgreSQL read row also measures its pgbench floor just before it
-# (pg_floor_args="SCRIPT NAME=VALUE...", with the caller's pg_floor).
+# (pg_floor_args="SCRIPT NAME=VALUE...").
 run_wrk() {
     local label=$1 kind=$2 url=$3 mode=$4
     shift 4
