@@ -5,6 +5,21 @@
 # (the reference's seconds), numbers (the list's size), results (a JSON-lines file), pids (an array
 # of processes to stop on exit). Nothing here exits on its own but on a failed tool.
 
+# install_missing COMMAND=PACKAGE...: installs, from Debian's packages, each PACKAGE whose COMMAND
+# is missing (as root, or through sudo).
+install_missing() {
+    local pair packages=()
+    for pair in "$@"; do
+        command -v "${pair%%=*}" >/dev/null && continue
+        case " ${packages[*]} " in *" ${pair#*=} "*) ;; *) packages+=("${pair#*=}") ;; esac
+    done
+    [ ${#packages[@]} -gt 0 ] || return 0
+    echo "== installing ${packages[*]}"
+    local sudo_=""
+    [ "$(id -u)" = 0 ] || sudo_=sudo
+    $sudo_ apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq "${packages[@]}" >/dev/null
+}
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # cpu_ticks PID: the process's user plus system CPU so far, all threads, in clock ticks (fields 14
