@@ -58,19 +58,14 @@ public func buildApplication(
     now: @escaping @Sendable () -> Date = { Date() }, tls: ServerTLS? = nil, logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let readTimeout = configuration.readTimeout
     let responder = buildResponder(
         store: store, configuration: configuration, metrics: registry, now: now, servesTLS: tls != nil)
-    let routes = responder.pipeline.routes
     return Application(
         router: responder,
         server: .engelHTTP1(
-            configuration: HTTP1Channel.Configuration(
-                additionalChannelHandlers: [
-                    RequestGuardHandler(routes: routes, readTimeout: readTimeout)
-                ],
-                idleTimeout: TimeAmount(configuration.idleTimeout)),
-            tls: tls, pipeline: responder.pipeline, logger: logger, serverName: serverName),
+            configuration: HTTP1Channel.Configuration(idleTimeout: TimeAmount(configuration.idleTimeout)),
+            tls: tls, pipeline: responder.pipeline, readTimeout: configuration.readTimeout, logger: logger,
+            serverName: serverName),
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port), serverName: serverName),
         // Last, so a shutdown stops them before the services listed earlier (the store's lifecycle).

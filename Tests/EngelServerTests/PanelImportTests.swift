@@ -161,7 +161,7 @@ struct PanelImportTests {
             _ = try await browser.signIn("ayse")
             let csrf = try await browser.csrf(at: "/panel/import")
             #expect(try await browser.get("/panel/import").body.contains("At most 1,024 bytes."))
-            // Under the other forms' limit, and far past it (the request guard's case).
+            // Under the other forms' limit, and far past it (the body limit's case).
             for size in [4_096, 200_000] {
                 let content = String(repeating: "5321234567\n", count: size / 11)
                 let answer = try await browser.upload(fields: [("csrf", csrf)], content: content)

@@ -18,7 +18,7 @@ enum Endpoint: Sendable, Equatable {
 
 /// Every path Engel serves, with what the server needs to know of it: what it names, its dialect,
 /// its body limit, and the label metrics and logs give it. Every part of the server (the body
-/// guard, the pipeline, metrics, the envelope of failures) reads this one table.
+/// limit, the pipeline, metrics, the envelope of failures) reads this one table.
 ///
 /// One dictionary lookup instead of Hummingbird's router: the router's trie walk cost about 3% of
 /// each request in a profile of the release server under wrk (commit 3ffd5ae).
@@ -45,7 +45,7 @@ struct RouteTable: Sendable {
     /// lookup of its route's.
     let smallestBodyLimit: Int
     /// The body limit of the panel's CSV upload (``ServerConfiguration/panelUploadMaximumBytes``).
-    /// The guard only looks past ``smallestBodyLimit``, so the upload route also enforces it itself.
+    /// ``RequestBodyLimit`` only looks past ``smallestBodyLimit``, so the upload route also enforces it itself.
     let panelUploadLimit: Int
 
     /// The table with the limits `configuration` sets.

@@ -20,6 +20,16 @@ import NIOHTTPTypes
 /// carrying `Connection: close` or `Expect` (to the same pipeline), and the panel's. Answers leave in
 /// the order their requests came: while one request is answered or passed on, later parts wait
 /// here, and no more is read from the socket until they are taken.
+///
+/// It also guards the connection against clients that send too much or too slowly, whichever way
+/// their requests go:
+/// - A body past its route's limit (``RequestBodyLimit``), or one not complete `readTimeout` after
+///   the read that brought its head, fails the request with ``RequestBodyRejected``; nothing more is
+///   taken from the connection.
+/// - After an answer carrying `Connection: close` (every rejected body gets one), whatever the client
+///   still sends is read and dropped for a short linger before the connection is closed: closing
+///   with unread data would reset the connection and could destroy the answer before the client
+///   reads it.
 final class DirectAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -40,7 +50,17 @@ final class DirectAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let pipeline: RequestPipeline
     private let logger: Logger
     private let serverName: String
+    private let readTimeout: Duration
+    private let linger: Duration
     private var state = State.idle
+    private var bodyLimit: RequestBodyLimit
+    private var readDeadline: Scheduled<Void>?
+    /// Set once a body was rejected or the last answer was sent: what the client sends is dropped.
+    private var discarding = false
+    /// The answer being written by the bridge is the connection's last.
+    private var bridgeAnswerCloses = false
+    private var lingerTimer: Scheduled<Void>?
+    private var pendingClose: EventLoopPromise<Void>?
     /// What came while an earlier request was still being answered.
     private var waiting = CircularBuffer<Arrival>()
     /// A read asked for while parts wait, made once they are taken.
@@ -51,10 +71,16 @@ final class DirectAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The connection is gone: an answer that comes now has nowhere to go.
     private var removed = false
 
-    init(pipeline: RequestPipeline, logger: Logger, serverName: String) {
+    init(
+        pipeline: RequestPipeline, logger: Logger, serverName: String, readTimeout: Duration,
+        linger: Duration = .seconds(2)
+    ) {
         self.pipeline = pipeline
         self.logger = logger
         self.serverName = serverName
+        self.readTimeout = readTimeout
+        self.linger = linger
+        bodyLimit = RequestBodyLimit(routes: pipeline.routes)
     }
 
     /// A request part, or a failure reading the connection (a refused body, a parse error), kept in
@@ -65,7 +91,28 @@ final class DirectAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        arrive(.part(unwrapInboundIn(data)), context: context)
+        guard !discarding else { return }
+        let part = unwrapInboundIn(data)
+        if let limit = bodyLimit.exceeded(by: part) {
+            // A head declaring too much is answered, so it must arrive; its body never does.
+            if case .head = part { arrive(.part(part), context: context) }
+            reject(.tooLarge(limit: limit), context: context)
+            return
+        }
+        if case .end = part { cancelReadDeadline() }
+        arrive(.part(part), context: context)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        // Most requests arrive whole in one read; only one left incomplete when the reads stop needs
+        // a timer, and it counts from the read that brought the head.
+        if bodyLimit.isReading, readDeadline == nil, !discarding {
+            readDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(readTimeout)) {
+                self.readDeadline = nil
+                self.reject(.tooSlow(timeout: self.readTimeout), context: context)
+            }
+        }
+        context.fireChannelReadComplete()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -88,9 +135,24 @@ final class DirectAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// A part of an answer the bridge writes.
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        context.write(data, promise: promise)
-        guard case .end = unwrapOutboundIn(data), case .passingOn(let requestEnded, _) = state else { return }
+        switch unwrapOutboundIn(data) {
+        case .head(let head):
+            if Self.closes(head) { bridgeAnswerCloses = true }
+            context.write(data, promise: promise)
+            return
+        case .body:
+            context.write(data, promise: promise)
+            return
+        case .end:
+            if bridgeAnswerCloses {
+                writeLastEnd(data, promise: promise, context: context)
+            } else {
+                context.write(data, promise: promise)
+            }
+        }
+        guard case .passingOn(let requestEnded, _) = state else { return }
         state = requestEnded ? .idle : .passingOn(requestEnded: false, answerEnded: true)
         if requestEnded { takeWaiting(context: context) }
     }
@@ -102,6 +164,12 @@ final class DirectAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         waiting.removeAll()
         inFlight?.cancel()
         inFlight = nil
+        cancelTimers()
+        // The channel closed by another way (the client, an error) while a close waited for the
+        // linger: whoever asked for that close must not wait forever.
+        let promise = pendingClose
+        pendingClose = nil
+        promise?.succeed(())
     }
 
     /// Whether what arrives can be taken now, rather than wait for the answer in progress.
@@ -121,8 +189,8 @@ final class DirectAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .part(let arrived):
             part = arrived
         case .failure(let error):
-            // The request guard refused the body being collected: the pipeline answers that. Other
-            // failures are the bridge's.
+            // The body being collected was refused (too large, too slow): the pipeline answers that.
+            // Other failures are the bridge's.
             if case .collecting(let head, _) = state, let rejected = error as? RequestBodyRejected {
                 answer(IncomingRequest(head: head, body: .failure(rejected)), context: context)
                 return false
@@ -221,8 +289,78 @@ final class DirectAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
         head.headerFields[.contentLength] = String(answer.body.readableBytes)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(answer.body)), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        if Self.closes(head) {
+            writeLastEnd(wrapOutboundOut(.end(nil)), promise: nil, context: context)
+        } else {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        }
         state = .idle
         takeWaiting(context: context)
+    }
+
+    // MARK: Rejected bodies and the last answer
+
+    private func reject(_ reason: RequestBodyRejected.Reason, context: ChannelHandlerContext) {
+        cancelReadDeadline()
+        discarding = true
+        arrive(.failure(RequestBodyRejected(reason)), context: context)
+    }
+
+    private func cancelReadDeadline() {
+        readDeadline?.cancel()
+        readDeadline = nil
+    }
+
+    /// Whether `head` makes its answer the connection's last.
+    private static func closes(_ head: HTTPResponse) -> Bool {
+        head.headerFields[.connection]?.lowercased() == "close"
+    }
+
+    /// Writes the end of the connection's last answer; once it is sent, the linger starts, and
+    /// nothing more the client sends is taken.
+    private func writeLastEnd(_ end: NIOAny, promise: EventLoopPromise<Void>?, context: ChannelHandlerContext) {
+        discarding = true
+        let written = context.eventLoop.makePromise(of: Void.self)
+        if let promise { written.futureResult.cascade(to: promise) }
+        context.writeAndFlush(end, promise: written)
+        written.futureResult.assumeIsolated().whenComplete { _ in self.startLinger(context) }
+    }
+
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        // Once nothing more is taken, a close waits for the linger; `closeNow` ends it.
+        guard mode == .all, discarding, context.channel.isActive else {
+            context.close(mode: mode, promise: promise)
+            return
+        }
+        if let promise {
+            if let pendingClose { pendingClose.futureResult.cascade(to: promise) } else { pendingClose = promise }
+        }
+        startLinger(context)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // The client finished sending: nothing is left to drain, so a lingering close can happen now.
+        if case ChannelEvent.inputClosed = event, lingerTimer != nil { closeNow(context) }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    private func startLinger(_ context: ChannelHandlerContext) {
+        guard lingerTimer == nil, context.channel.isActive else { return }
+        lingerTimer = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(linger)) {
+            self.closeNow(context)
+        }
+    }
+
+    private func closeNow(_ context: ChannelHandlerContext) {
+        cancelTimers()
+        let promise = pendingClose
+        pendingClose = nil
+        context.close(mode: .all, promise: promise)
+    }
+
+    private func cancelTimers() {
+        cancelReadDeadline()
+        lingerTimer?.cancel()
+        lingerTimer = nil
     }
 }

@@ -42,17 +42,18 @@ struct EngelHTTP1Channel: ServerChildChannel {
 
 extension HTTPServerBuilder {
     /// HTTP/1.1 as Hummingbird's `.http1(configuration:)` serves it, but with `pipeline` answering
-    /// requests straight from each connection's pipeline (see ``DirectAnswerHandler``), over TLS
-    /// when `tls` is given.
+    /// requests straight from each connection's pipeline and guarding their bodies (see
+    /// ``DirectAnswerHandler``), over TLS when `tls` is given.
     static func engelHTTP1(
-        configuration: HTTP1Channel.Configuration, tls: ServerTLS?, pipeline: RequestPipeline, logger: Logger,
-        serverName: String
+        configuration: HTTP1Channel.Configuration, tls: ServerTLS?, pipeline: RequestPipeline, readTimeout: Duration,
+        logger: Logger, serverName: String
     ) -> HTTPServerBuilder {
         .init { bridgeResponder in
             EngelHTTP1Channel(
                 base: HTTP1Channel(responder: bridgeResponder, configuration: configuration), tls: tls
             ) {
-                DirectAnswerHandler(pipeline: pipeline, logger: logger, serverName: serverName)
+                DirectAnswerHandler(
+                    pipeline: pipeline, logger: logger, serverName: serverName, readTimeout: readTimeout)
             }
         }
     }

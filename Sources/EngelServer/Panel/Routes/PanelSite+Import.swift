@@ -32,7 +32,7 @@ extension PanelSite {
         guard let body = try await uploadedBody(visit) else {
             var response = uploadPage(
                 visit, signedIn, account, [.importTooLarge(maximumBytes: uploadLimit)], status: .contentTooLarge)
-            // The rest of the body is never read: the request guard drops it and ends the connection.
+            // The rest of the body is never read: the connection's handler drops it and ends the connection.
             response.headers[.connection] = "close"
             return response
         }

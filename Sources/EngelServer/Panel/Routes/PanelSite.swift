@@ -184,7 +184,7 @@ extension PanelSite {
         }
     }
 
-    /// Reads a posted form, up to the panel's limit (the request guard cut a larger one off already).
+    /// Reads a posted form, up to the panel's limit (the connection's body limit cut a larger one off already).
     func readForm(_ visit: PanelVisit) async throws -> PanelForm {
         let body = try await visit.request.body.collect(upTo: formLimit)
         return PanelForm(query: String(buffer: body))
