@@ -8,7 +8,8 @@ import NIOHTTPTypes
 /// A value the connection's ``DirectAnswerHandler`` keeps and shows every request part as it comes,
 /// before anything else sees the part, so the limit covers every path, those that never read their
 /// body included. It was a channel handler of its own: as a step of the handler that unwraps each
-/// part anyway, a page costs about 4% less CPU (Benchmarks/RESULTS.md, session 19).
+/// part anyway, a page costs about 5% less server CPU (Benchmarks/RESULTS.md, "2026-12-01
+/// (session 19)").
 struct RequestBodyLimit {
     private let routes: RouteTable
     /// The target of the request being read, to find its limit when its body passes the smallest.
