@@ -51,6 +51,26 @@ struct RequestLimitsTests {
         }
     }
 
+    @Test("a panel form over the limit is refused and its connection closed, as the API's are")
+    func panelFormOverLimit() async throws {
+        try await Harness.make(.live).withServer { server in
+            let connection = try await RawConnection.open(port: server.port)
+            try await connection.send(
+                "POST /panel/login HTTP/1.1\r\nHost: engel\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n")
+            let chunk = Array("\(String(16_384, radix: 16))\r\n\(String(repeating: "a", count: 16_384))\r\n".utf8)
+            var sent = 0
+            while sent < 50_000_000, connection.received.isEmpty, !connection.isClosedByServer {
+                try? await connection.send(chunk)
+                sent += 16_384
+            }
+            #expect(sent < 4 * 1024 * 1024, "the server read \(sent) bytes before refusing")
+            // The rest is never read: whatever the panel answered, the connection ends after it.
+            #expect(try await connection.wait(upTo: .seconds(30)) { $0.isClosedByServer })
+            await connection.close()
+        }
+    }
+
     @Test("a body of exactly the limit is read and answered")
     func atTheLimit() async throws {
         let harness = try await Harness.make(.live, maximumBodyBytes: 4096)

@@ -57,7 +57,8 @@ final class DirectAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var readDeadline: Scheduled<Void>?
     /// Set once a body was rejected or the last answer was sent: what the client sends is dropped.
     private var discarding = false
-    /// The answer being written by the bridge is the connection's last.
+    /// The bridge's next answer is the connection's last: its head says so, or a body was rejected
+    /// (the bridge need not say so then, and the body's rest is never read).
     private var bridgeAnswerCloses = false
     private var lingerTimer: Scheduled<Void>?
     private var pendingClose: EventLoopPromise<Void>?
@@ -303,6 +304,7 @@ final class DirectAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func reject(_ reason: RequestBodyRejected.Reason, context: ChannelHandlerContext) {
         cancelReadDeadline()
         discarding = true
+        bridgeAnswerCloses = true
         arrive(.failure(RequestBodyRejected(reason)), context: context)
     }
 
