@@ -1,5 +1,4 @@
 import Foundation
-import SQLiteNIO
 import Synchronization
 import Testing
 
@@ -46,30 +45,6 @@ struct WriterThreadTests {
         }
         for task in tasks { await task.value }
         #expect(order.values.withLock { $0 } == Array(0..<100))
-        await executor.shutdown()
-    }
-
-    @Test("a connection on its pool runs its statements on the task's thread")
-    func statementsRunOnTheTasksThread() async throws {
-        let executor = WriterThread(name: "test-sqlite")
-        let connection = try await SQLiteConnection.open(
-            storage: .memory, threadPool: executor.pool, on: MultiThreadedEventLoopGroup.singleton.any())
-        let threads = Mutex<Set<UInt>>([])
-        let sum = Mutex<Int>(0)
-        try await Task(executorPreference: executor) {
-            threads.withLock { _ = $0.insert(currentThread()) }
-            for value in 1...50 {
-                try await connection.query("SELECT ? AS value", [.integer(value)]) { row in
-                    threads.withLock { _ = $0.insert(currentThread()) }
-                    sum.withLock { $0 += row.column("value")?.integer ?? 0 }
-                }
-                threads.withLock { _ = $0.insert(currentThread()) }
-            }
-        }.value
-        #expect(sum.withLock { $0 } == 50 * 51 / 2)
-        #expect(threads.withLock { $0.count } == 1)
-        #expect(threads.withLock { $0.contains(currentThread()) } == false)
-        try await connection.close()
         await executor.shutdown()
     }
 }

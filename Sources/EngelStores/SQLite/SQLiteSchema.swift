@@ -58,7 +58,7 @@ enum SQLiteSchema {
     ///
     /// Every new entry's `add` record is written by a trigger, inside the insert itself (a batch's
     /// since migration 6 by the writer, ``batchRecordsByStatement``): an add stays one statement,
-    /// which the writer commits without `BEGIN`/`COMMIT` (three trips to its thread fewer), and no
+    /// which the writer commits without `BEGIN`/`COMMIT` (two statements fewer), and no
     /// insert can lack its record. The trigger costs about what a second
     /// multi-row insert of the records does (7.0 to 7.7 against 7.9 to 8.3 us a row of SQLite's
     /// CPU, 4.5 to 5.4 without records, in statements of 64 rows; python's sqlite3, session 9).
@@ -151,8 +151,8 @@ enum SQLiteSchema {
     /// transaction, instead of the trigger running a program per row: the batch switches the
     /// trigger off (`add_records.by_trigger`) for its insert alone, inside its transaction, so no
     /// other writer ever sees it off. Single adds keep the trigger, and with it their one-statement
-    /// commit: recording by statement made every add a transaction, two more trips to the
-    /// writer's thread, and a lone add cost 549 and 598 us of server CPU against 415 and 501
+    /// commit: recording by statement made every add a transaction, two more statements (each
+    /// then a trip to the writer's thread), and a lone add cost 549 and 598 us of server CPU against 415 and 501
     /// (Benchmarks/RESULTS.md, session 10). SQLite's CPU for a bulk add of 50,000 (python's
     /// sqlite3, least of 8, busy machine, session 11): 139.5 ms with the trigger, 123.2 with it
     /// switched off and the records copied, 112.2 with no trigger at all: the switch keeps most of
@@ -183,11 +183,11 @@ enum SQLiteSchema {
     /// Throws ``StoreError/notEngelDatabase(_:)`` unless the file is Engel's or holds nothing yet:
     /// checked before anything is written, journal mode included, so another program's file is
     /// left as it was.
-    static func requireEngelsOrEmpty(_ connection: SQLiteConnection) async throws {
-        let version = try await connection.query("PRAGMA user_version").first?.column("user_version")?.integer ?? 0
+    static func requireEngelsOrEmpty(_ connection: WriterConnection) throws {
+        let version = try connection.query("PRAGMA user_version").first?.column("user_version")?.integer ?? 0
         guard version == 0 else { return }
         // Engel's first migration makes every table it has; tables before it are another program's.
-        let tables = try await connection.query("SELECT name FROM sqlite_master WHERE type = 'table' LIMIT 3")
+        let tables = try connection.query("SELECT name FROM sqlite_master WHERE type = 'table' LIMIT 3")
         let names = tables.compactMap { $0.column("name")?.string }
         guard names.isEmpty else {
             throw StoreError.notEngelDatabase("it holds other tables (\(names.joined(separator: ", ")))")
@@ -196,24 +196,24 @@ enum SQLiteSchema {
 
     /// Brings the database to the newest schema. Runs inside one immediate transaction, so two
     /// processes opening the same file at once apply each migration exactly once.
-    static func migrate(_ connection: SQLiteConnection) async throws -> SchemaMigration {
-        _ = try await connection.query("BEGIN IMMEDIATE")
+    static func migrate(_ connection: WriterConnection) throws -> SchemaMigration {
+        _ = try connection.query("BEGIN IMMEDIATE")
         do {
             let version = Int(
-                try await connection.query("PRAGMA user_version").first?.column("user_version")?.integer ?? 0)
+                try connection.query("PRAGMA user_version").first?.column("user_version")?.integer ?? 0)
             guard version <= migrations.count else {
                 throw StoreError.newerSchema(found: version, known: migrations.count)
             }
             for step in migrations.dropFirst(version) {
                 for statement in step {
-                    _ = try await connection.query(statement)
+                    _ = try connection.query(statement)
                 }
             }
-            _ = try await connection.query("PRAGMA user_version = \(migrations.count)")
-            _ = try await connection.query("COMMIT")
+            _ = try connection.query("PRAGMA user_version = \(migrations.count)")
+            _ = try connection.query("COMMIT")
             return SchemaMigration(fromVersion: version, toVersion: migrations.count)
         } catch {
-            _ = try? await connection.query("ROLLBACK")
+            _ = try? connection.query("ROLLBACK")
             throw error
         }
     }

@@ -7,7 +7,7 @@ import SQLiteNIO
 extension SQLiteStore {
     static let entryColumns = "number, added_at, source, reason, until, actor"
 
-    static func entry(from row: SQLiteRow) throws -> ListEntry {
+    static func entry(from row: some SQLiteColumns) throws -> ListEntry {
         guard let national = row.column("number")?.int64, let number = PhoneNumber(storedNational: national),
             let addedAt = row.column("added_at")?.int64,
             let source = row.column("source")?.string.flatMap(ChangeSource.init(rawValue:))
@@ -72,7 +72,7 @@ extension SQLiteStore {
             changes: records, next: records.last?.seq ?? seq, oldest: rows.first?.column("oldest")?.int64 ?? 0)
     }
 
-    static func record(from row: SQLiteRow) throws -> ChangeRecord {
+    static func record(from row: some SQLiteColumns) throws -> ChangeRecord {
         guard let seq = row.column("seq")?.int64, let at = row.column("at")?.int64,
             let action = row.column("action")?.string.flatMap(ChangeAction.init(rawValue:)),
             let national = row.column("number")?.int64, let number = PhoneNumber(storedNational: national),
@@ -96,26 +96,26 @@ extension SQLiteStore {
 
     public func pruneChanges(before date: Date) async throws -> Int {
         try await write(effect: .nothing) { connection in
-            _ = try await connection.query("DELETE FROM changes WHERE at < ?", [.int64(date.microsecondsSince1970)])
+            _ = try connection.query("DELETE FROM changes WHERE at < ?", [.int64(date.microsecondsSince1970)])
             return try await Self.changedRows(on: connection)
         }
     }
 
     /// How many rows the connection's last statement changed.
-    static func changedRows(on connection: SQLiteConnection) async throws -> Int {
-        Int(try await connection.query("SELECT changes() AS n").first?.column("n")?.int64 ?? 0)
+    static func changedRows(on connection: WriterConnection) async throws -> Int {
+        Int(try connection.query("SELECT changes() AS n").first?.column("n")?.int64 ?? 0)
     }
 
     public func eraseHistory(of number: PhoneNumber, for account: Account.ID, audit: AuditContext) async throws -> Int {
         let erased = try await write(effect: .nothing) { connection -> Int? in
             guard
-                let name = try await connection.query("SELECT name FROM accounts WHERE id = ?", [.int64(account)])
+                let name = try connection.query("SELECT name FROM accounts WHERE id = ?", [.int64(account)])
                     .first?.column("name")?.string.flatMap({ try? AccountName($0) })
             else { return nil }
             let binds: [SQLiteData] = [.int64(account), .int64(number.national)]
-            _ = try await connection.query("DELETE FROM changes WHERE account_id = ? AND number = ?", binds)
+            _ = try connection.query("DELETE FROM changes WHERE account_id = ? AND number = ?", binds)
             let erased = try await Self.changedRows(on: connection)
-            _ = try await connection.query(
+            _ = try connection.query(
                 "UPDATE blacklist SET reason = NULL WHERE account_id = ? AND number = ? AND reason IS NOT NULL", binds)
             // The count, never the number: the audit log must not keep what was erased.
             try await Self.recordAudit(
@@ -130,7 +130,7 @@ extension SQLiteStore {
         _ action: AuditAction, forAccountNamed name: AccountName, detail: String?, audit: AuditContext
     ) async throws -> Bool {
         try await write(effect: .nothing) { connection in
-            guard try await !connection.query("SELECT 1 FROM accounts WHERE name = ?", [.text(name.value)]).isEmpty
+            guard try !connection.query("SELECT 1 FROM accounts WHERE name = ?", [.text(name.value)]).isEmpty
             else { return false }
             try await Self.recordAudit(action, for: name, detail: detail, audit, on: connection)
             return true

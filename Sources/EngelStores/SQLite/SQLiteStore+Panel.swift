@@ -16,7 +16,7 @@ extension SQLiteStore {
     /// `FROM` panel users with their accounts' names.
     static let panelUsersJoined = "panel_users LEFT JOIN accounts ON accounts.id = panel_users.account_id"
 
-    static func panelUser(from row: SQLiteRow) throws -> PanelUser {
+    static func panelUser(from row: some SQLiteColumns) throws -> PanelUser {
         guard let nameText = row.column("user_name")?.string, let name = try? PanelUserName(nameText),
             let kind = row.column("role")?.string.flatMap(PanelRole.Kind.init(rawValue:)),
             let hash = row.column("password_hash")?.string, let disabled = row.column("disabled")?.int64,
@@ -36,18 +36,18 @@ extension SQLiteStore {
     ) async throws -> PanelUser {
         let created = audit.at.microsecondsSince1970
         try await write(effect: .nothing) { connection -> Void in
-            let taken = try await connection.query("SELECT 1 FROM panel_users WHERE name = ?", [.text(name.value)])
+            let taken = try connection.query("SELECT 1 FROM panel_users WHERE name = ?", [.text(name.value)])
             guard taken.isEmpty else { throw StoreError.panelUserExists(name) }
             var accountID = SQLiteData.null
             if let account = role.account {
                 guard
-                    let id = try await connection.query(
+                    let id = try connection.query(
                         "SELECT id FROM accounts WHERE name = ?", [.text(account.value)]
                     ).first?.column("id")?.int64
                 else { throw StoreError.accountMissing }
                 accountID = .int64(id)
             }
-            _ = try await connection.query(
+            _ = try connection.query(
                 "INSERT INTO panel_users (name, role, account_id, password_hash, disabled, created_at) "
                     + "VALUES (?, ?, ?, ?, 0, ?)",
                 [
@@ -97,7 +97,7 @@ extension SQLiteStore {
         _ hash: PanelPasswordHash, replacing current: PanelPasswordHash, named name: PanelUserName
     ) async throws -> Bool {
         try await write(effect: .nothing) { connection in
-            try await !connection.query(
+            try !connection.query(
                 "UPDATE panel_users SET password_hash = ? WHERE name = ? AND password_hash = ? RETURNING name",
                 [.text(hash.encoded), .text(name.value), .text(current.encoded)]
             ).isEmpty
@@ -119,15 +119,15 @@ extension SQLiteStore {
         try await write(effect: .nothing) { connection in
             // Read before the change: a deleted user's role is gone after it.
             guard
-                let row = try await connection.query(
+                let row = try connection.query(
                     "SELECT \(Self.panelUserColumns) FROM \(Self.panelUsersJoined) WHERE panel_users.name = ?",
                     [.text(name.value)]
                 ).first
             else { return false }
             let user = try Self.panelUser(from: row)
-            _ = try await connection.query(sql, binds)
+            _ = try connection.query(sql, binds)
             if endingSessions {
-                _ = try await connection.query("DELETE FROM panel_sessions WHERE user_name = ?", [.text(name.value)])
+                _ = try connection.query("DELETE FROM panel_sessions WHERE user_name = ?", [.text(name.value)])
             }
             if let account = user.account {
                 try await Self.recordAudit(
@@ -138,11 +138,11 @@ extension SQLiteStore {
     }
 
     /// Deletes the panel users of the account `id` and their sessions, inside the account's deletion.
-    static func deletePanelUsers(ofAccount id: Account.ID, on connection: SQLiteConnection) async throws {
-        _ = try await connection.query(
+    static func deletePanelUsers(ofAccount id: Account.ID, on connection: WriterConnection) async throws {
+        _ = try connection.query(
             "DELETE FROM panel_sessions WHERE user_name IN (SELECT name FROM panel_users WHERE account_id = ?)",
             [.int64(id)])
-        _ = try await connection.query("DELETE FROM panel_users WHERE account_id = ?", [.int64(id)])
+        _ = try connection.query("DELETE FROM panel_users WHERE account_id = ?", [.int64(id)])
     }
 
     public func createPanelSession(
@@ -151,14 +151,14 @@ extension SQLiteStore {
         let micros = date.microsecondsSince1970
         return try await write(effect: .nothing) { connection -> PanelSession? in
             guard
-                let row = try await connection.query(
+                let row = try connection.query(
                     "SELECT \(Self.panelUserColumns) FROM \(Self.panelUsersJoined) "
                         + "WHERE panel_users.name = ? AND panel_users.disabled = 0",
                     [.text(name.value)]
                 ).first
             else { return nil }
             let user = try Self.panelUser(from: row)
-            _ = try await connection.query(
+            _ = try connection.query(
                 "INSERT INTO panel_sessions (digest, user_name, created_at, last_seen_at, csrf_token) "
                     + "VALUES (?, ?, ?, ?, ?)",
                 [.text(digest.hexadecimal), .text(name.value), .int64(micros), .int64(micros), .text(csrfToken)])
@@ -174,7 +174,7 @@ extension SQLiteStore {
         return try await write(effect: .nothing) { connection -> PanelSession? in
             // One statement: the session is touched only while it is live and its user enabled.
             guard
-                let touched = try await connection.query(
+                let touched = try connection.query(
                     """
                     UPDATE panel_sessions SET last_seen_at = max(last_seen_at, ?1)
                     WHERE digest = ?2 AND ?1 < last_seen_at + ?3 AND ?1 < created_at + ?4
@@ -193,7 +193,7 @@ extension SQLiteStore {
                 let createdAt = touched.column("created_at")?.int64,
                 let lastSeenAt = touched.column("last_seen_at")?.int64,
                 let csrfToken = touched.column("csrf_token")?.string,
-                let row = try await connection.query(
+                let row = try connection.query(
                     "SELECT \(Self.panelUserColumns) FROM \(Self.panelUsersJoined) WHERE panel_users.name = ?",
                     [.text(userName)]
                 ).first
@@ -206,7 +206,7 @@ extension SQLiteStore {
 
     public func endPanelSession(digest: PanelSessionDigest) async throws -> Bool {
         try await write(effect: .nothing) { connection in
-            try await !connection.query(
+            try !connection.query(
                 "DELETE FROM panel_sessions WHERE digest = ? RETURNING digest", [.text(digest.hexadecimal)]
             ).isEmpty
         }
@@ -214,7 +214,7 @@ extension SQLiteStore {
 
     public func endPanelSessions(ofUserNamed name: PanelUserName) async throws -> Int {
         try await write(effect: .nothing) { connection in
-            try await connection.query(
+            try connection.query(
                 "DELETE FROM panel_sessions WHERE user_name = ? RETURNING digest", [.text(name.value)]
             ).count
         }
@@ -223,7 +223,7 @@ extension SQLiteStore {
     public func prunePanelSessions(at date: Date, policy: PanelSessionPolicy) async throws -> Int {
         let now = date.microsecondsSince1970
         return try await write(effect: .nothing) { connection in
-            try await connection.query(
+            try connection.query(
                 "DELETE FROM panel_sessions WHERE ?1 >= last_seen_at + ?2 OR ?1 >= created_at + ?3 RETURNING digest",
                 [.int64(now), .int64(policy.idleMicroseconds), .int64(policy.absoluteMicroseconds)]
             ).count

@@ -8,14 +8,14 @@ extension SQLiteStore {
     {
         let webhook = try await write(effect: .nothing) { connection -> Webhook? in
             guard
-                let name = try await connection.query("SELECT name FROM accounts WHERE id = ?", [.int64(account)])
+                let name = try connection.query("SELECT name FROM accounts WHERE id = ?", [.int64(account)])
                     .first?.column("name")?.string.flatMap({ try? AccountName($0) })
             else { return nil }
             // In the writer, between commits: no change can slip between the position read and
             // the webhook's row.
             let position = try await SQLiteWriter.feedPosition(on: connection)
             let createdAt = audit.at.microsecondsSince1970
-            let rows = try await connection.query(
+            let rows = try connection.query(
                 "INSERT INTO webhooks (account_id, url, secret, created_at, delivered_through) VALUES (?, ?, ?, ?, ?) "
                     + "RETURNING id",
                 [.int64(account), .text(url), .text(secret), .int64(createdAt), .int64(position)])
@@ -46,7 +46,7 @@ extension SQLiteStore {
 
     public func removeWebhook(id: Int64, audit: AuditContext) async throws -> Bool {
         try await write(effect: .nothing) { connection in
-            let rows = try await connection.query(
+            let rows = try connection.query(
                 "DELETE FROM webhooks WHERE id = ? RETURNING url, "
                     + "(SELECT name FROM accounts WHERE accounts.id = webhooks.account_id) AS name",
                 [.int64(id)])
@@ -62,7 +62,7 @@ extension SQLiteStore {
 
     public func recordDelivery(webhook id: Int64, through seq: Int64) async throws {
         try await write(effect: .nothing) { connection in
-            _ = try await connection.query(
+            _ = try connection.query(
                 "UPDATE webhooks SET delivered_through = ? WHERE id = ? AND delivered_through < ?",
                 [.int64(seq), .int64(id), .int64(seq)])
         }
@@ -72,7 +72,7 @@ extension SQLiteStore {
         let until = now.addingTimeInterval(lease.seconds)
         return try await write(effect: .nothing) { connection in
             // One statement: the lease changes hands only when it is free, this holder's, or over.
-            try await !connection.query(
+            try !connection.query(
                 "UPDATE webhooks SET lease_holder = ?1, lease_until = ?2 WHERE id = ?3 "
                     + "AND (lease_holder IS NULL OR lease_holder = ?1 OR lease_until <= ?4) RETURNING id",
                 [

@@ -26,7 +26,7 @@ public final class SQLiteStore: EngelStore {
     /// What opening the store did to its schema.
     public let schemaMigration: SchemaMigration
     private let threadPool: NIOThreadPool
-    private let writer: SQLiteConnection
+    private let writer: WriterConnection
     private let readers: [SQLiteConnection]
     /// Lets closing wait for the reads in flight on ``readers``.
     private let readGate = ReadGate()
@@ -43,7 +43,7 @@ public final class SQLiteStore: EngelStore {
 
     private init(
         path: String, schemaMigration: SchemaMigration, threadPool: NIOThreadPool, writerThread: WriterThread,
-        writer: SQLiteConnection, readers: [SQLiteConnection], checkpointer: SQLiteConnection, caches: SQLiteCaches,
+        writer: WriterConnection, readers: [SQLiteConnection], checkpointer: SQLiteConnection, caches: SQLiteCaches,
         maximumBatch: Int, logger: Logger
     ) {
         self.path = path
@@ -87,24 +87,26 @@ public final class SQLiteStore: EngelStore {
         let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
         // Every connection opened is closed again when opening fails half-way.
         let opened = Mutex<[SQLiteConnection]>([])
-        func connect(on pool: NIOThreadPool = threadPool) async throws -> SQLiteConnection {
+        func connect() async throws -> SQLiteConnection {
             let connection = try await SQLiteConnection.open(
-                storage: .file(path: path), threadPool: pool, logger: logger, on: eventLoop)
+                storage: .file(path: path), threadPool: threadPool, logger: logger, on: eventLoop)
             opened.withLock { $0.append(connection) }
             _ = try await connection.query("PRAGMA busy_timeout = 10000")
             return connection
         }
+        var openedWriter: WriterConnection?
         do {
-            let writer = try await connect(on: writerThread.pool)
-            try await SQLiteSchema.requireEngelsOrEmpty(writer)
+            let writer = try WriterConnection(path: path)
+            openedWriter = writer
+            try SQLiteSchema.requireEngelsOrEmpty(writer)
             // WAL lets readers work beside the writer; FULL makes every commit reach the disk
             // before it returns, which is what a 200 promises.
-            _ = try await writer.query("PRAGMA journal_mode = WAL")
-            _ = try await writer.query("PRAGMA synchronous = FULL")
+            try writer.query("PRAGMA journal_mode = WAL")
+            try writer.query("PRAGMA synchronous = FULL")
             // Checkpoints run on their own connection (see `start`): on the writer's they would
             // stall every write behind copying the log into the file and its fsync.
-            _ = try await writer.query("PRAGMA wal_autocheckpoint = 0")
-            let migration = try await SQLiteSchema.migrate(writer)
+            try writer.query("PRAGMA wal_autocheckpoint = 0")
+            let migration = try SQLiteSchema.migrate(writer)
             let caches = SQLiteCaches()
             let writerState = SQLiteWriter(connection: writer, caches: caches, logger: logger)
             try await writerState.reloadAccounts()
@@ -129,6 +131,7 @@ public final class SQLiteStore: EngelStore {
             }
             return store
         } catch {
+            openedWriter?.close()
             for connection in opened.withLock({ $0 }) { try? await connection.closeEvenIfCancelled() }
             try? await threadPool.shutdownGracefully()
             await writerThread.shutdown()
@@ -136,19 +139,15 @@ public final class SQLiteStore: EngelStore {
         }
     }
 
-    /// What SQLite's failure to open or read `path` means to the operator.
+    /// What SQLite's failure to open or read `path` means to the operator. The writer's connection
+    /// opens the file first and loads the lists, so its failures are the ones met here.
     private static func explained(_ error: any Error, path: String) -> any Error {
-        guard let failure = error as? SQLiteError else { return error }
-        switch failure.reason {
-        case .notADatabase:
-            return StoreError.notEngelDatabase("\(path) is not an SQLite database (\(failure.message))")
-        case .corrupt, .corruptVirtualTable, .corruptSequenceSchema, .corruptIndex, .format:
-            return StoreError.damaged("\(path): \(failure.message)")
-        case .cantOpen, .cantOpenDirectory, .cantOpenInvalidPath, .permission, .readOnly, .readonlyDirectory,
-            .auth:
-            return StoreError.invalidLocation("cannot open \(path): \(failure.message)")
-        default:
-            return error
+        guard let failure = error as? SQLiteFailure else { return error }
+        switch failure.kind {
+        case .notADatabase: return StoreError.notEngelDatabase("\(path) is not an SQLite database (\(failure.message))")
+        case .damaged: return StoreError.damaged("\(path): \(failure.message)")
+        case .cannotOpen: return StoreError.invalidLocation("cannot open \(path): \(failure.message)")
+        case nil: return error
         }
     }
 
@@ -173,11 +172,12 @@ public final class SQLiteStore: EngelStore {
         }
         await writerTask.withLock({ $0 })?.value
         await readGate.close()
-        for connection in readers + [checkpointer, writer] {
+        for connection in readers + [checkpointer] {
             do { try await connection.close() } catch {
                 logger.warning("closing an SQLite connection failed", metadata: ["error": "\(error)"])
             }
         }
+        writer.close()
         try? await threadPool.shutdownGracefully()
         await writerThread.shutdown()
     }
@@ -229,7 +229,7 @@ public final class SQLiteStore: EngelStore {
 
     /// Queues `body` for the writer; returns its result once its transaction is committed.
     func write<Value: Sendable>(
-        effect: CacheEffect, _ body: @escaping @Sendable (SQLiteConnection) async throws -> Value
+        effect: CacheEffect, _ body: @escaping @Sendable (WriterConnection) async throws -> Value
     ) async throws -> Value {
         try await withCheckedThrowingContinuation { continuation in
             submit(.write(.custom(Write(effect: effect, body, continuation: continuation))), orFail: continuation)
@@ -263,9 +263,9 @@ public final class SQLiteStore: EngelStore {
     {
         let createdAt = audit.at
         let id = try await write(effect: .accounts) { connection -> Account.ID? in
-            let taken = try await connection.query("SELECT 1 FROM accounts WHERE name = ?", [.text(name.value)])
+            let taken = try connection.query("SELECT 1 FROM accounts WHERE name = ?", [.text(name.value)])
             guard taken.isEmpty else { return nil }
-            let rows = try await connection.query(
+            let rows = try connection.query(
                 "INSERT INTO accounts (name, api_key, hash_digest, api_enabled, created_at) VALUES (?, ?, ?, 1, ?) RETURNING id",
                 [
                     .text(name.value), .text(apiKey), .text(hashDigest.hexadecimal),
@@ -315,12 +315,12 @@ public final class SQLiteStore: EngelStore {
 
     public func deleteAccount(named name: AccountName, audit: AuditContext) async throws -> Bool {
         try await write(effect: .accountsAndLists) { connection in
-            let rows = try await connection.query(
+            let rows = try connection.query(
                 "DELETE FROM accounts WHERE name = ? RETURNING id", [.text(name.value)])
             guard let id = rows.first?.column("id")?.int64 else { return false }
             try await Self.deletePanelUsers(ofAccount: id, on: connection)
             for table in ["blacklist", "changes", "webhooks"] {
-                _ = try await connection.query("DELETE FROM \(table) WHERE account_id = ?", [.int64(id)])
+                _ = try connection.query("DELETE FROM \(table) WHERE account_id = ?", [.int64(id)])
             }
             try await Self.recordAudit(.deleted, for: name, detail: nil, audit, on: connection)
             return true
@@ -331,7 +331,7 @@ public final class SQLiteStore: EngelStore {
         _ name: AccountName, _ sql: String, _ binds: [SQLiteData], audit: (AuditAction, AuditContext)
     ) async throws -> Bool {
         try await write(effect: .accounts) { connection in
-            guard try await !connection.query(sql, binds).isEmpty else { return false }
+            guard try !connection.query(sql, binds).isEmpty else { return false }
             try await Self.recordAudit(audit.0, for: name, detail: nil, audit.1, on: connection)
             return true
         }
@@ -340,9 +340,9 @@ public final class SQLiteStore: EngelStore {
     /// Appends an audit record, inside the write whose change it records.
     static func recordAudit(
         _ action: AuditAction, for name: AccountName, detail: String?, _ audit: AuditContext,
-        on connection: SQLiteConnection
+        on connection: WriterConnection
     ) async throws {
-        _ = try await connection.query(
+        _ = try connection.query(
             "INSERT INTO audit (at, account_name, action, actor, detail) VALUES (?, ?, ?, ?, ?)",
             [
                 .int64(audit.at.microsecondsSince1970), .text(name.value), .text(action.rawValue),
@@ -350,7 +350,7 @@ public final class SQLiteStore: EngelStore {
             ])
     }
 
-    static func account(from row: SQLiteRow) throws -> Account {
+    static func account(from row: some SQLiteColumns) throws -> Account {
         guard let id = row.column("id")?.int64, let nameText = row.column("name")?.string,
             let name = try? AccountName(nameText), let apiKey = row.column("api_key")?.string,
             let digestText = row.column("hash_digest")?.string, let digest = HashDigest(hexadecimal: digestText),

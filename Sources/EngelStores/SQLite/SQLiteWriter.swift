@@ -119,7 +119,7 @@ struct ChangeRow {
 /// writes in one transaction (group commit), and brings the memory caches up to date after each
 /// commit and before any caller of it is answered.
 struct SQLiteWriter {
-    let connection: SQLiteConnection
+    let connection: WriterConnection
     let caches: SQLiteCaches
     let logger: Logger
     /// `PRAGMA data_version` when last looked at: it changes only when another connection, in
@@ -129,7 +129,7 @@ struct SQLiteWriter {
     /// Rows per multi-row statement: SQLite binds at most 32,766 values.
     static let rowsPerStatement = 256
 
-    init(connection: SQLiteConnection, caches: SQLiteCaches, logger: Logger) {
+    init(connection: WriterConnection, caches: SQLiteCaches, logger: Logger) {
         self.connection = connection
         self.caches = caches
         self.logger = logger
@@ -137,7 +137,7 @@ struct SQLiteWriter {
 
     /// Loads the account directory; done once at open, and again after any account change.
     func reloadAccounts() async throws {
-        let rows = try await connection.query("SELECT \(SQLiteStore.accountColumns) FROM accounts")
+        let rows = try connection.query("SELECT \(SQLiteStore.accountColumns) FROM accounts")
         let directory = AccountDirectory(try rows.map(SQLiteStore.account(from:)))
         caches.accounts.withLock { $0 = directory }
     }
@@ -169,7 +169,7 @@ struct SQLiteWriter {
             rest = rest[end...]
         }
         if finishCheckpoint {
-            do { _ = try await connection.query("PRAGMA wal_checkpoint(PASSIVE)") } catch {
+            do { _ = try connection.query("PRAGMA wal_checkpoint(PASSIVE)") } catch {
                 logger.warning("the writer's WAL checkpoint failed", metadata: ["error": "\(error)"])
             }
         }
@@ -264,7 +264,7 @@ struct SQLiteWriter {
         let unknown = missing.count
         do {
             for id in missing {
-                let found = try await connection.query("SELECT 1 FROM accounts WHERE id = ?", [.int64(id)])
+                let found = try connection.query("SELECT 1 FROM accounts WHERE id = ?", [.int64(id)])
                 if !found.isEmpty { missing.remove(id) }
             }
         } catch {
@@ -294,15 +294,15 @@ struct SQLiteWriter {
 
     private mutating func commit(_ writes: [WriteJob]) async {
         var outcomes: [Outcome] = []
-        // A group that is one statement commits by itself, durably as any transaction: three round
-        // trips to the connection's thread fewer. Its records are written by the insert's trigger,
+        // A group that is one statement commits by itself, durably as any transaction: no BEGIN
+        // and COMMIT to run. Its records are written by the insert's trigger,
         // inside that statement. Other processes' commits are then noticed by the periodic check
         // alone; memory already keeps the file's answer for each number written.
         var progress = Progress(inTransaction: !Self.isOneStatement(writes))
         let autocommits = !progress.inTransaction
         if progress.inTransaction {
             do {
-                _ = try await connection.query("BEGIN IMMEDIATE")
+                _ = try connection.query("BEGIN IMMEDIATE")
             } catch {
                 logger.error("cannot begin a write transaction", metadata: ["error": "\(error)"])
                 Self.fail(writes, error)
@@ -358,17 +358,17 @@ struct SQLiteWriter {
             }
         } catch {
             logger.error("a write failed", metadata: ["error": "\(error)", "writes": "\(writes.count)"])
-            if progress.inTransaction { _ = try? await connection.query("ROLLBACK") }
+            if progress.inTransaction { _ = try? connection.query("ROLLBACK") }
             // A statement that ran in its own commit may have reached the file.
             if autocommits { caches.forgetLists() }
             Self.fail(writes, error)
             return
         }
         do {
-            if progress.inTransaction { _ = try await connection.query("COMMIT") }
+            if progress.inTransaction { _ = try connection.query("COMMIT") }
         } catch {
             logger.error("commit failed", metadata: ["error": "\(error)", "writes": "\(writes.count)"])
-            _ = try? await connection.query("ROLLBACK")
+            _ = try? connection.query("ROLLBACK")
             // Whether any of it reached the file is not certain: memory starts again from the file.
             caches.forgetLists()
             Self.fail(writes, error)
@@ -418,7 +418,7 @@ struct SQLiteWriter {
     /// Opens the group's transaction when its first statements committed by themselves.
     private func beginTransaction(_ progress: inout Progress) async throws {
         guard !progress.inTransaction else { return }
-        _ = try await connection.query("BEGIN IMMEDIATE")
+        _ = try connection.query("BEGIN IMMEDIATE")
         progress.inTransaction = true
     }
 
@@ -449,7 +449,7 @@ struct SQLiteWriter {
     /// Inserts `rows` (at most ``rowsPerStatement``, in order) in one statement, leaving numbers
     /// that are listed already as they are; returns where each inserted row sits in its list. The
     /// schema's trigger records each insert (``SQLiteSchema/batchRecordsByStatement``).
-    static func insert(_ rows: some Collection<NewRow>, on connection: SQLiteConnection) async throws
+    static func insert(_ rows: some Collection<NewRow>, on connection: WriterConnection) async throws
         -> [Listed: ListMirror.Key]
     {
         guard !rows.isEmpty else { return [:] }
@@ -465,7 +465,7 @@ struct SQLiteWriter {
             ]
         }
         let values = rowPlaceholders.prefix(rows.count * rowPlaceholder.count - 2)
-        let returned = try await connection.query(
+        let returned = try connection.query(
             "INSERT INTO blacklist (account_id, number, added_at, source, reason, until, actor) VALUES \(values) "
                 + "ON CONFLICT DO NOTHING RETURNING account_id, number, seq, added_at", binds)
         var inserted: [Listed: ListMirror.Key] = [:]
@@ -503,15 +503,15 @@ struct SQLiteWriter {
     /// 219 and 137 (noisy; Benchmarks/RESULTS.md, session 10).
     static func insert(
         _ nationals: [Int64], for account: Account.ID, at addedAt: Int64, provenance: Provenance,
-        on connection: SQLiteConnection
+        on connection: WriterConnection
     ) async throws -> BatchInsert {
         guard !nationals.isEmpty else { return BatchInsert(numbers: [], firstSequence: 0) }
         let before = try await lastSequence(on: connection)
         // The trigger is off for this statement alone, inside the group's transaction: should
         // anything fail before it is on again, the rollback turns it back on.
-        _ = try await connection.query("UPDATE add_records SET by_trigger = 0")
+        _ = try connection.query("UPDATE add_records SET by_trigger = 0")
         // `WHERE true` tells SQLite's parser that ON CONFLICT is the upsert's, not a join's.
-        _ = try await connection.query(
+        _ = try connection.query(
             "INSERT INTO blacklist (account_id, number, added_at, source, reason, until, actor) "
                 + "SELECT ?1, value, ?2, ?3, ?4, ?5, ?6 FROM json_each(?7) WHERE true ORDER BY key "
                 + "ON CONFLICT DO NOTHING",
@@ -521,7 +521,7 @@ struct SQLiteWriter {
                 provenance.until.map { .int64($0.microsecondsSince1970) } ?? .null, .text(provenance.actor.description),
                 .text(jsonArray(nationals)),
             ])
-        let new = try await connection.query(
+        let new = try connection.query(
             "SELECT json_group_array(number ORDER BY seq) AS numbers, count(*) AS count, "
                 + "coalesce(max(seq), ?1) AS last FROM blacklist WHERE seq > ?1",
             [.int64(before)])
@@ -529,14 +529,14 @@ struct SQLiteWriter {
             let last = row.column("last")?.int64, let numbers = integers(inJSONArray: text), numbers.count == count
         else { throw StoreError.corrupt("an insert's new numbers came back unreadable") }
         try await recordInserts(first: before + 1, last: last, count: count, on: connection)
-        _ = try await connection.query("UPDATE add_records SET by_trigger = 1")
+        _ = try connection.query("UPDATE add_records SET by_trigger = 1")
         return BatchInsert(numbers: numbers, firstSequence: before + 1)
     }
 
     /// The largest sequence in the table, 0 when it is empty.
-    private static func lastSequence(on connection: SQLiteConnection) async throws -> Int64 {
+    private static func lastSequence(on connection: WriterConnection) async throws -> Int64 {
         guard
-            let last = try await connection.query("SELECT coalesce(max(seq), 0) AS last FROM blacklist").first?
+            let last = try connection.query("SELECT coalesce(max(seq), 0) AS last FROM blacklist").first?
                 .column("last")?.int64
         else { throw StoreError.corrupt("the largest sequence came back unreadable") }
         return last
@@ -583,7 +583,7 @@ struct SQLiteWriter {
     /// from the table in the order they were inserted. SQLite gives each new row the largest rowid
     /// plus one, so the rows of one statement are the consecutive `seq`s from its first on, and no
     /// other row has one as high.
-    static func recordInserts(first: Int64, last: Int64, count: Int64, on connection: SQLiteConnection)
+    static func recordInserts(first: Int64, last: Int64, count: Int64, on connection: WriterConnection)
         async throws
     {
         guard count > 0 else { return }
@@ -591,7 +591,7 @@ struct SQLiteWriter {
         guard last - first + 1 == count else {
             throw StoreError.corrupt("an insert handed out sequences that are not consecutive")
         }
-        _ = try await connection.query(
+        _ = try connection.query(
             "INSERT INTO changes (account_id, at, action, number, source, reason, until, actor) "
                 + "SELECT account_id, added_at, 'add', number, source, reason, until, actor FROM blacklist "
                 + "WHERE seq >= ? ORDER BY seq",
@@ -603,7 +603,7 @@ struct SQLiteWriter {
     private static let rowPlaceholders = String(repeating: rowPlaceholder, count: rowsPerStatement)
 
     /// Inserts the records of `rows` in multi-row statements.
-    static func record(_ rows: [ChangeRow], on connection: SQLiteConnection) async throws {
+    static func record(_ rows: [ChangeRow], on connection: WriterConnection) async throws {
         for start in stride(from: 0, to: rows.count, by: rowsPerStatement) {
             let slice = rows[start..<min(start + rowsPerStatement, rows.count)]
             var binds: [SQLiteData] = []
@@ -616,7 +616,7 @@ struct SQLiteWriter {
                 ]
             }
             let values = recordPlaceholders.prefix(slice.count * recordPlaceholder.count - 2)
-            _ = try await connection.query(
+            _ = try connection.query(
                 "INSERT INTO changes (account_id, at, action, number, source, reason, until, actor) VALUES \(values)",
                 binds)
         }
@@ -730,7 +730,7 @@ struct SQLiteWriter {
             }
         }
         for (account, nationals) in unknown {
-            let rows = try await connection.query(
+            let rows = try connection.query(
                 "SELECT number FROM blacklist WHERE until IS NOT NULL AND account_id = ? "
                     + "AND number IN (SELECT value FROM json_each(?))",
                 [.int64(account), .text(Self.jsonArray(nationals))])
@@ -754,7 +754,7 @@ struct SQLiteWriter {
     private func expireIfEnded(_ addition: Addition, progress: inout Progress) async throws
         -> (sequence: Int64, until: Int64?)?
     {
-        let rows = try await connection.query(
+        let rows = try connection.query(
             "SELECT added_at, seq, until FROM blacklist WHERE account_id = ? AND number = ?",
             [.int64(addition.account), .int64(addition.national)])
         guard let row = rows.first else { return nil }
@@ -764,7 +764,7 @@ struct SQLiteWriter {
         let until = row.column("until")?.int64
         guard let until, until <= addition.addedAt else { return (sequence, until) }
         try await beginTransaction(&progress)
-        _ = try await connection.query("DELETE FROM blacklist WHERE seq = ?", [.int64(sequence)])
+        _ = try connection.query("DELETE FROM blacklist WHERE seq = ?", [.int64(sequence)])
         try await Self.record([.expiry(of: addition.national, for: addition.account, at: until)], on: connection)
         let entry = ListMirror.Entry(
             key: ListMirror.Key(addedAt: addedAt, sequence: sequence), national: addition.national)
@@ -793,7 +793,7 @@ struct SQLiteWriter {
         // A re-add never shortens a block; none asked means forever.
         if let asked, asked <= until { return false }
         try await beginTransaction(&progress)
-        _ = try await connection.query(
+        _ = try connection.query(
             "UPDATE blacklist SET until = ?, reason = coalesce(?, reason) WHERE seq = ?",
             [
                 asked.map(SQLiteData.int64) ?? .null, addition.provenance.reason.map(SQLiteData.text) ?? .null,
@@ -824,7 +824,7 @@ struct SQLiteWriter {
             for start in stride(from: 0, to: numbers.count, by: Self.rowsPerStatement) {
                 let slice = numbers[start..<min(start + Self.rowsPerStatement, numbers.count)]
                 let placeholders = Self.numberPlaceholders.prefix(slice.count * 3 - 2)
-                let rows = try await connection.query(
+                let rows = try connection.query(
                     "DELETE FROM blacklist WHERE account_id = ? AND number IN (\(placeholders)) "
                         + "RETURNING number, added_at, seq, until",
                     [.int64(account)] + slice.map(SQLiteData.int64))
@@ -869,7 +869,7 @@ struct SQLiteWriter {
     /// in the order they ended; returns how many.
     private func expire(through: Int64, progress: inout Progress) async throws -> Int {
         try await beginTransaction(&progress)
-        let rows = try await connection.query(
+        let rows = try connection.query(
             "DELETE FROM blacklist WHERE until IS NOT NULL AND until <= ? "
                 + "RETURNING account_id, number, added_at, seq, until", [.int64(through)])
         var ended: [(account: Account.ID, until: Int64, entry: ListMirror.Entry)] = []
@@ -895,10 +895,10 @@ struct SQLiteWriter {
     /// undoing the others.
     private func execute(_ write: any PendingWrite, isolated: Bool) async throws -> Bool {
         guard isolated else { return await write.execute(on: connection) }
-        _ = try await connection.query("SAVEPOINT write")
+        _ = try connection.query("SAVEPOINT write")
         let succeeded = await write.execute(on: connection)
-        if !succeeded { _ = try await connection.query("ROLLBACK TO write") }
-        _ = try await connection.query("RELEASE write")
+        if !succeeded { _ = try connection.query("ROLLBACK TO write") }
+        _ = try connection.query("RELEASE write")
         return succeeded
     }
 
@@ -952,7 +952,7 @@ struct SQLiteWriter {
         guard let found else { throw StoreError.contended("the list of account \(read.account) was dropped") }
         var rows: [Int64: ListEntry] = [:]
         if !found.numbers.isEmpty {
-            for row in try await connection.query(
+            for row in try connection.query(
                 "SELECT \(SQLiteStore.entryColumns) FROM blacklist WHERE account_id = ? "
                     + "AND number IN (SELECT value FROM json_each(?))",
                 [.int64(read.account), .text(Self.jsonArray(found.numbers))])
@@ -971,8 +971,8 @@ struct SQLiteWriter {
     }
 
     /// The last change-feed position handed out, across accounts; 0 before the first.
-    static func feedPosition(on connection: SQLiteConnection) async throws -> Int64 {
-        try await connection.query("SELECT seq FROM sqlite_sequence WHERE name = 'changes'").first?.column("seq")?
+    static func feedPosition(on connection: WriterConnection) async throws -> Int64 {
+        try connection.query("SELECT seq FROM sqlite_sequence WHERE name = 'changes'").first?.column("seq")?
             .int64 ?? 0
     }
 
@@ -980,7 +980,7 @@ struct SQLiteWriter {
 
     /// Drops what memory holds when another process committed since the last look.
     private mutating func noticeOtherWriters() async throws {
-        let rows = try await connection.query("PRAGMA data_version")
+        let rows = try connection.query("PRAGMA data_version")
         guard let version = rows.first?.column("data_version")?.int64 else {
             throw StoreError.corrupt("PRAGMA data_version gave no number")
         }
@@ -1010,15 +1010,15 @@ struct SQLiteWriter {
         let loaded = caches.lists.withLock { Set($0.keys) }
         wanted.subtract(loaded)
         // The entries and their ends from one snapshot.
-        _ = try await connection.query("BEGIN")
+        _ = try connection.query("BEGIN")
         do {
             let mirrors = try await readLists(Array(wanted).sorted(), onlyThose: !loaded.isEmpty)
-            _ = try await connection.query("COMMIT")
+            _ = try connection.query("COMMIT")
             caches.lists.withLock { lists in
                 for (id, mirror) in mirrors where lists[id] == nil { lists[id] = mirror }
             }
         } catch {
-            _ = try? await connection.query("ROLLBACK")
+            _ = try? connection.query("ROLLBACK")
             throw error
         }
     }
@@ -1029,7 +1029,7 @@ struct SQLiteWriter {
         var untils: [Account.ID: [Int64: Int64]] = [:]
         // The few entries with an end, by the partial index; filtered here, so that no plan takes
         // the (account, number) index instead.
-        for row in try await connection.query(
+        for row in try connection.query(
             "SELECT account_id, number, until FROM blacklist WHERE until IS NOT NULL")
         {
             guard let account = row.column("account_id")?.int64, let national = row.column("number")?.int64,
@@ -1038,11 +1038,11 @@ struct SQLiteWriter {
             untils[account, default: [:]][national] = until
         }
         // Into chunks as the rows come: collecting the rows first held a second copy of the lists.
-        let loading = Mutex(Loading(accounts: accounts))
+        var loading = Loading(accounts: accounts)
         // NOT INDEXED: the table in rowid order, never the (account, number) index and a lookup of
         // each row's time by its rowid. At start-up every list is read: no filter to test per row
         // then (rows of accounts not asked for are skipped as they come).
-        try await connection.query(
+        try connection.query(
             "SELECT account_id, number, added_at, seq FROM blacklist NOT INDEXED"
                 + (onlyThose ? " WHERE account_id IN (SELECT value FROM json_each(?))" : ""),
             onlyThose ? [.text(Self.jsonArray(accounts))] : []
@@ -1051,24 +1051,18 @@ struct SQLiteWriter {
                 NationalNumberSet.offset(of: national) != nil, let addedAt = row.column("added_at")?.int64,
                 let sequence = row.column("seq")?.int64
             else {
-                loading.withLock { $0.unreadable = $0.unreadable ?? row.column("account_id")?.int64 ?? -1 }
+                loading.unreadable = loading.unreadable ?? row.column("account_id")?.int64 ?? -1
                 return
             }
             let entry = ListMirror.Entry(key: ListMirror.Key(addedAt: addedAt, sequence: sequence), national: national)
-            loading.withLock { $0.append(entry, for: account) }
+            loading.append(entry, for: account)
         }
-        // Taken out whole, so the cache holds the only reference to the chunks and changes them in place.
-        var taken = loading.withLock { loading in
-            var taken = Loading(accounts: [])
-            swap(&taken, &loading)
-            return taken
-        }
-        if let account = taken.unreadable {
+        if let account = loading.unreadable {
             throw StoreError.corrupt("unreadable entry in the list of account \(account)")
         }
         var mirrors: [Account.ID: ListMirror] = [:]
         for (index, account) in accounts.enumerated() {
-            let loader = taken.take(index)
+            let loader = loading.take(index)
             guard let mirror = loader.finish(untils: untils[account] ?? [:]) else {
                 throw StoreError.corrupt("the list of account \(account) holds a number twice or an end without entry")
             }

@@ -1,17 +1,16 @@
 import Foundation
 import SQLiteNIO
 
-/// The SQLite writer's one thread, shared by the writer's task and its connection's statements.
+/// The SQLite writer's one thread: the writer's task prefers this executor, and its connection
+/// (``WriterConnection``) runs each statement in place, on this thread, without waking another.
 ///
-/// The writer's task prefers this executor, and the writer's connection runs its statements on
-/// ``pool``, the same single thread. A statement and the code awaiting it take turns there, in
-/// the order they arrive, without waking another thread. With the statements on a shared pool,
-/// each one (four for a group of deletes) cost two wake-ups and two context switches: deletes at
-/// 64 connections made 0.88 futex calls and 0.72 context switches per request, and make 0.07 and
-/// 0.42 here, at 1.13x the deletes a second (Benchmarks/RESULTS.md, "session 17").
+/// With the statements on a shared pool, each one (four for a group of deletes) cost two wake-ups
+/// and two context switches: deletes at 64 connections made 0.88 futex calls and 0.72 context
+/// switches per request, and made 0.07 and 0.42 on a thread of the writer's own, at 1.13x the
+/// deletes a second (Benchmarks/RESULTS.md, "session 17").
 final class WriterThread: TaskExecutor, Sendable {
-    /// The pool of one thread the writer's connection runs its statements on.
-    let pool: NIOThreadPool
+    /// The pool of one thread that runs the writer's task.
+    private let pool: NIOThreadPool
 
     /// Starts the thread, named `name` (as tools like `top -H` show it; Linux keeps 15 bytes).
     init(name: String) {
