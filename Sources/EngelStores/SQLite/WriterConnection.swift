@@ -10,8 +10,9 @@ import VaporCSQLite
 /// Through SQLiteNIO, each statement was compiled again, and the lone add's insert compiled its
 /// trigger with it: 27% of the writer thread's own CPU on adds over one connection. Its answer
 /// also travelled through an event loop and back to the writer's thread, two wake-ups a
-/// statement. With statements kept and run in place, the writer thread's CPU per lone add fell
-/// (Benchmarks/RESULTS.md, "session 20").
+/// statement. Kept and run in place, statements cost a lone add 0.75x the user CPU and 0.90x
+/// the whole CPU it took before; against the build before issue 15, adds at 64 connections
+/// take 0.85x its CPU and deletes 0.62x (Benchmarks/RESULTS.md, "session 20").
 ///
 /// Used by one task at a time: the store's opening, then the writer's task, then the store's
 /// closing. Readers keep their SQLiteNIO connections.
