@@ -16,14 +16,12 @@ struct PostgresOutageTests {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("scripts/postgres-cluster").path
 
-    func cluster(_ arguments: String...) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [Self.script] + arguments
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ClusterCommandFailed(arguments: arguments, status: process.terminationStatus)
+    /// Runs scripts/postgres-cluster on a thread of its own (``runChildProcess``): `init` and
+    /// `start` take seconds, which on the concurrency pool's two threads stalled every other test.
+    func cluster(_ arguments: String...) async throws {
+        let result = try await runChildProcess("/bin/bash", [Self.script] + arguments)
+        guard result.status == 0 else {
+            throw ClusterCommandFailed(arguments: arguments, status: result.status)
         }
     }
 
@@ -36,9 +34,18 @@ struct PostgresOutageTests {
     func outageAndRecovery() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("engel-pg-\(UUID().uuidString)").path
         let port = String(Int.random(in: 56_000..<59_000))
-        try cluster("init", folder, port)
-        defer { try? cluster("remove", folder) }
-        try cluster("start", folder, port)
+        try await cluster("init", folder, port)
+        do {
+            try await runOutage(folder: folder, port: port)
+        } catch {
+            try? await cluster("remove", folder)
+            throw error
+        }
+        try await cluster("remove", folder)
+    }
+
+    private func runOutage(folder: String, port: String) async throws {
+        try await cluster("start", folder, port)
 
         let server = try PostgresLocation(url: "postgres://postgres@127.0.0.1:\(port)/postgres?sslmode=disable")
         // Migrate with time to spare on a loaded machine; the store under test then opens at once.
@@ -48,7 +55,7 @@ struct PostgresOutageTests {
         try await harness.withClient { client in
             #expect(try await client.add(harness, "905321234567").status == 200)
 
-            try cluster("stop", folder)
+            try await cluster("stop", folder)
             let started = ContinuousClock.now
             let down = try await client.add(harness, "905331234567")
             #expect(down.status == 503)
@@ -57,7 +64,7 @@ struct PostgresOutageTests {
             let health = try await client.post("/healthz", "", method: .get)
             #expect(health.status == 503)
 
-            try cluster("start", folder, port)
+            try await cluster("start", folder, port)
             var recovered = false
             for _ in 0..<60 where !recovered {
                 recovered = try await client.list(harness).status == 200

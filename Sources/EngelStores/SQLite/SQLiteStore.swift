@@ -96,20 +96,25 @@ public final class SQLiteStore: EngelStore {
         }
         var openedWriter: WriterConnection?
         do {
-            let writer = try WriterConnection(path: path)
-            openedWriter = writer
-            try SQLiteSchema.requireEngelsOrEmpty(writer)
-            // WAL lets readers work beside the writer; FULL makes every commit reach the disk
-            // before it returns, which is what a 200 promises.
-            try writer.query("PRAGMA journal_mode = WAL")
-            try writer.query("PRAGMA synchronous = FULL")
-            // Checkpoints run on their own connection (see `start`): on the writer's they would
-            // stall every write behind copying the log into the file and its fsync.
-            try writer.query("PRAGMA wal_autocheckpoint = 0")
-            let migration = try SQLiteSchema.migrate(writer)
-            let caches = SQLiteCaches()
-            let writerState = SQLiteWriter(connection: writer, caches: caches, logger: logger)
-            try await writerState.reloadAccounts()
+            // The writer's statements hold the thread they run on, migrations and their fsyncs
+            // included: its own thread, not one of the few every task shares.
+            let (writer, migration, caches, writerState) = try await withTaskExecutorPreference(writerThread) {
+                let writer = try WriterConnection(path: path)
+                openedWriter = writer
+                try SQLiteSchema.requireEngelsOrEmpty(writer)
+                // WAL lets readers work beside the writer; FULL makes every commit reach the disk
+                // before it returns, which is what a 200 promises.
+                try writer.query("PRAGMA journal_mode = WAL")
+                try writer.query("PRAGMA synchronous = FULL")
+                // Checkpoints run on their own connection (see `start`): on the writer's they would
+                // stall every write behind copying the log into the file and its fsync.
+                try writer.query("PRAGMA wal_autocheckpoint = 0")
+                let migration = try SQLiteSchema.migrate(writer)
+                let caches = SQLiteCaches()
+                let writerState = SQLiteWriter(connection: writer, caches: caches, logger: logger)
+                try await writerState.reloadAccounts()
+                return (writer, migration, caches, writerState)
+            }
             var readers: [SQLiteConnection] = []
             for _ in 0..<max(1, readerCount) {
                 let reader = try await connect()
@@ -131,7 +136,7 @@ public final class SQLiteStore: EngelStore {
             }
             return store
         } catch {
-            openedWriter?.close()
+            if let openedWriter { await withTaskExecutorPreference(writerThread) { openedWriter.close() } }
             for connection in opened.withLock({ $0 }) { try? await connection.closeEvenIfCancelled() }
             try? await threadPool.shutdownGracefully()
             await writerThread.shutdown()
@@ -177,7 +182,8 @@ public final class SQLiteStore: EngelStore {
                 logger.warning("closing an SQLite connection failed", metadata: ["error": "\(error)"])
             }
         }
-        writer.close()
+        // Closing the last connection copies the log into the file: on the writer's thread too.
+        await withTaskExecutorPreference(writerThread) { writer.close() }
         try? await threadPool.shutdownGracefully()
         await writerThread.shutdown()
     }

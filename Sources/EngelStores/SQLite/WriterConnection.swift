@@ -31,7 +31,10 @@ final class WriterConnection: @unchecked Sendable {
     init(path: String, busyTimeout: Int32 = 10_000) throws {
         _ = Self.initializeOnce
         var opened: OpaquePointer?
-        let flags = SQLITE_OPEN_CREATE | SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
+        // URI names as SQLiteNIO reads them, so the readers open the same file; no mutex, since one
+        // task at a time uses the connection.
+        let flags =
+            SQLITE_OPEN_CREATE | SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI | SQLITE_OPEN_EXRESCODE
         let code = sqlite_nio_sqlite3_open_v2(path, &opened, flags, nil)
         guard code == SQLITE_OK else {
             let failure = SQLiteFailure(

@@ -2,17 +2,17 @@ import Foundation
 import Synchronization
 
 /// What a child process left when it ended.
-struct ChildProcessResult {
-    let status: Int32
-    let output: String
-    let errors: String
+public struct ChildProcessResult: Sendable {
+    public let status: Int32
+    public let output: String
+    public let errors: String
 }
 
 /// Runs `executable` with `arguments` to the end, its standard input read from the file at
 /// `input` (none when `nil`); its status, standard output and standard error. On a thread of its
 /// own: waiting for a process on the concurrency pool's two threads would starve every other test
 /// of this process, the in-process server among them.
-func runChildProcess(_ executable: String, _ arguments: [String], input: String? = nil) async throws
+public func runChildProcess(_ executable: String, _ arguments: [String], input: String? = nil) async throws
     -> ChildProcessResult
 {
     try await withCheckedThrowingContinuation { continuation in
