@@ -102,11 +102,7 @@ struct ClosedPipeTests {
         #expect(FileManager.default.createFile(atPath: errorsPath, contents: nil))
         defer { try? FileManager.default.removeItem(atPath: errorsPath) }
         let errors = try #require(FileHandle(forWritingAtPath: errorsPath))
-        if let input {
-            process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: input))
-        } else {
-            process.standardInput = FileHandle.nullDevice
-        }
+        process.standardInput = try standardInput(from: input)
         process.standardOutput = output
         process.standardError = errors
         try process.run()

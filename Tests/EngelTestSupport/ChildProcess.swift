@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Synchronization
 
 /// What a child process left when it ended.
@@ -24,11 +24,7 @@ public func runChildProcess(_ executable: String, _ arguments: [String], input: 
                     process.arguments = arguments
                     let output = Pipe()
                     let errors = Pipe()
-                    if let input {
-                        process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: input))
-                    } else {
-                        process.standardInput = FileHandle.nullDevice
-                    }
+                    process.standardInput = try standardInput(from: input)
                     process.standardOutput = output
                     process.standardError = errors
                     try process.run()
@@ -49,4 +45,10 @@ public func runChildProcess(_ executable: String, _ arguments: [String], input: 
                 })
         }
     }
+}
+
+/// A child's standard input: the file at `path`, or nothing when `nil`.
+public func standardInput(from path: String?) throws -> FileHandle {
+    guard let path else { return FileHandle.nullDevice }
+    return try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
 }
