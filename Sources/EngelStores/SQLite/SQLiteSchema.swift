@@ -184,11 +184,14 @@ enum SQLiteSchema {
     /// checked before anything is written, journal mode included, so another program's file is
     /// left as it was.
     static func requireEngelsOrEmpty(_ connection: WriterConnection) throws {
-        let version = try connection.query("PRAGMA user_version").first?.column("user_version")?.integer ?? 0
-        guard version == 0 else { return }
+        // One statement, one snapshot: a store opening the same new file at once may commit its
+        // migration between two reads, and the tables would then be seen without their version.
+        let rows = try connection.query(
+            "SELECT (SELECT user_version FROM pragma_user_version) AS version, name "
+                + "FROM (SELECT 1) LEFT JOIN (SELECT name FROM sqlite_master WHERE type = 'table' LIMIT 3) ON 1")
+        guard rows.first?.column("version")?.integer ?? 0 == 0 else { return }
         // Engel's first migration makes every table it has; tables before it are another program's.
-        let tables = try connection.query("SELECT name FROM sqlite_master WHERE type = 'table' LIMIT 3")
-        let names = tables.compactMap { $0.column("name")?.string }
+        let names = rows.compactMap { $0.column("name")?.string }
         guard names.isEmpty else {
             throw StoreError.notEngelDatabase("it holds other tables (\(names.joined(separator: ", ")))")
         }
