@@ -80,6 +80,35 @@ public final class WebhookReceiver: Sendable {
 
     /// Starts listening: on a free port the first time, then on the same one.
     public func start() async throws {
+        let kept = port
+        if kept != 0 {
+            return try await listen(on: kept)
+        }
+        // The first port comes from below the kernel's ephemeral range (32768 and up), never from
+        // port 0: while a receiver is stopped, an ephemeral port could go to any outgoing connection
+        // or other listener, and its restart would fail with "address already in use" (CI, session
+        // 21). Below that range only other receivers pick, and each takes the next number.
+        for _ in 0..<100 {
+            do {
+                return try await listen(on: Self.nextCandidatePort())
+            } catch let error as IOError where error.errnoCode == EADDRINUSE {
+                continue
+            }
+        }
+        throw NotListening()
+    }
+
+    /// Ports for receivers, handed out in turn from a start that differs between processes.
+    private static let candidatePorts = Mutex(20_000 + Int(getpid()) % 10_000)
+
+    private static func nextCandidatePort() -> Int {
+        candidatePorts.withLock { next in
+            defer { next = next >= 32_000 ? 20_000 : next + 1 }
+            return next
+        }
+    }
+
+    private func listen(on port: Int) async throws {
         let router = Router()
         router.post("/hook") { request, _ -> Response in
             let body = Array(try await request.body.collect(upTo: 1 << 22).readableBytesView)
