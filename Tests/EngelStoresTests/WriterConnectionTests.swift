@@ -41,6 +41,20 @@ struct WriterConnectionTests {
         }
     }
 
+    @Test("after a schema change, forgetting the kept statements reads rows by the new columns")
+    func forgetsStatementsAfterSchemaChange() throws {
+        try withConnection { connection, _ in
+            try connection.query("CREATE TABLE t (a INTEGER)")
+            try connection.query("INSERT INTO t VALUES (1)")
+            #expect(try connection.query("SELECT * FROM t").first?.column("a") == .integer(1))
+            try connection.query("ALTER TABLE t ADD COLUMN b TEXT DEFAULT 'new'")
+            connection.forgetStatements()
+            let row = try #require(try connection.query("SELECT * FROM t").first)
+            #expect(row.column("a") == .integer(1))
+            #expect(row.column("b") == .text("new"))
+        }
+    }
+
     @Test("a statement run again with other values answers for those values")
     func reusesStatements() throws {
         try withConnection { connection, _ in

@@ -200,7 +200,7 @@ enum SQLiteSchema {
     /// Brings the database to the newest schema. Runs inside one immediate transaction, so two
     /// processes opening the same file at once apply each migration exactly once.
     static func migrate(_ connection: WriterConnection) throws -> SchemaMigration {
-        _ = try connection.query("BEGIN IMMEDIATE")
+        try connection.query("BEGIN IMMEDIATE")
         do {
             let version = Int(
                 try connection.query("PRAGMA user_version").first?.column("user_version")?.integer ?? 0)
@@ -209,11 +209,12 @@ enum SQLiteSchema {
             }
             for step in migrations.dropFirst(version) {
                 for statement in step {
-                    _ = try connection.query(statement)
+                    try connection.query(statement)
                 }
             }
-            _ = try connection.query("PRAGMA user_version = \(migrations.count)")
-            _ = try connection.query("COMMIT")
+            try connection.query("PRAGMA user_version = \(migrations.count)")
+            try connection.query("COMMIT")
+            if version < migrations.count { connection.forgetStatements() }
             return SchemaMigration(fromVersion: version, toVersion: migrations.count)
         } catch {
             _ = try? connection.query("ROLLBACK")

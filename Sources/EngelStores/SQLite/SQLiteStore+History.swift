@@ -96,7 +96,7 @@ extension SQLiteStore {
 
     public func pruneChanges(before date: Date) async throws -> Int {
         try await write(effect: .nothing) { connection in
-            _ = try connection.query("DELETE FROM changes WHERE at < ?", [.int64(date.microsecondsSince1970)])
+            try connection.query("DELETE FROM changes WHERE at < ?", [.int64(date.microsecondsSince1970)])
             return try await Self.changedRows(on: connection)
         }
     }
@@ -113,9 +113,9 @@ extension SQLiteStore {
                     .first?.column("name")?.string.flatMap({ try? AccountName($0) })
             else { return nil }
             let binds: [SQLiteData] = [.int64(account), .int64(number.national)]
-            _ = try connection.query("DELETE FROM changes WHERE account_id = ? AND number = ?", binds)
+            try connection.query("DELETE FROM changes WHERE account_id = ? AND number = ?", binds)
             let erased = try await Self.changedRows(on: connection)
-            _ = try connection.query(
+            try connection.query(
                 "UPDATE blacklist SET reason = NULL WHERE account_id = ? AND number = ? AND reason IS NOT NULL", binds)
             // The count, never the number: the audit log must not keep what was erased.
             try await Self.recordAudit(

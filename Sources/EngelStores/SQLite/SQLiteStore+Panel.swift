@@ -47,7 +47,7 @@ extension SQLiteStore {
                 else { throw StoreError.accountMissing }
                 accountID = .int64(id)
             }
-            _ = try connection.query(
+            try connection.query(
                 "INSERT INTO panel_users (name, role, account_id, password_hash, disabled, created_at) "
                     + "VALUES (?, ?, ?, ?, 0, ?)",
                 [
@@ -125,9 +125,9 @@ extension SQLiteStore {
                 ).first
             else { return false }
             let user = try Self.panelUser(from: row)
-            _ = try connection.query(sql, binds)
+            try connection.query(sql, binds)
             if endingSessions {
-                _ = try connection.query("DELETE FROM panel_sessions WHERE user_name = ?", [.text(name.value)])
+                try connection.query("DELETE FROM panel_sessions WHERE user_name = ?", [.text(name.value)])
             }
             if let account = user.account {
                 try await Self.recordAudit(
@@ -139,10 +139,10 @@ extension SQLiteStore {
 
     /// Deletes the panel users of the account `id` and their sessions, inside the account's deletion.
     static func deletePanelUsers(ofAccount id: Account.ID, on connection: WriterConnection) async throws {
-        _ = try connection.query(
+        try connection.query(
             "DELETE FROM panel_sessions WHERE user_name IN (SELECT name FROM panel_users WHERE account_id = ?)",
             [.int64(id)])
-        _ = try connection.query("DELETE FROM panel_users WHERE account_id = ?", [.int64(id)])
+        try connection.query("DELETE FROM panel_users WHERE account_id = ?", [.int64(id)])
     }
 
     public func createPanelSession(
@@ -158,7 +158,7 @@ extension SQLiteStore {
                 ).first
             else { return nil }
             let user = try Self.panelUser(from: row)
-            _ = try connection.query(
+            try connection.query(
                 "INSERT INTO panel_sessions (digest, user_name, created_at, last_seen_at, csrf_token) "
                     + "VALUES (?, ?, ?, ?, ?)",
                 [.text(digest.hexadecimal), .text(name.value), .int64(micros), .int64(micros), .text(csrfToken)])

@@ -326,7 +326,7 @@ public final class SQLiteStore: EngelStore {
             guard let id = rows.first?.column("id")?.int64 else { return false }
             try await Self.deletePanelUsers(ofAccount: id, on: connection)
             for table in ["blacklist", "changes", "webhooks"] {
-                _ = try connection.query("DELETE FROM \(table) WHERE account_id = ?", [.int64(id)])
+                try connection.query("DELETE FROM \(table) WHERE account_id = ?", [.int64(id)])
             }
             try await Self.recordAudit(.deleted, for: name, detail: nil, audit, on: connection)
             return true
@@ -348,7 +348,7 @@ public final class SQLiteStore: EngelStore {
         _ action: AuditAction, for name: AccountName, detail: String?, _ audit: AuditContext,
         on connection: WriterConnection
     ) async throws {
-        _ = try connection.query(
+        try connection.query(
             "INSERT INTO audit (at, account_name, action, actor, detail) VALUES (?, ?, ?, ?, ?)",
             [
                 .int64(audit.at.microsecondsSince1970), .text(name.value), .text(action.rawValue),

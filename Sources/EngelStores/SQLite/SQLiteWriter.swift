@@ -169,7 +169,7 @@ struct SQLiteWriter {
             rest = rest[end...]
         }
         if finishCheckpoint {
-            do { _ = try connection.query("PRAGMA wal_checkpoint(PASSIVE)") } catch {
+            do { try connection.query("PRAGMA wal_checkpoint(PASSIVE)") } catch {
                 logger.warning("the writer's WAL checkpoint failed", metadata: ["error": "\(error)"])
             }
         }
@@ -302,7 +302,7 @@ struct SQLiteWriter {
         let autocommits = !progress.inTransaction
         if progress.inTransaction {
             do {
-                _ = try connection.query("BEGIN IMMEDIATE")
+                try connection.query("BEGIN IMMEDIATE")
             } catch {
                 logger.error("cannot begin a write transaction", metadata: ["error": "\(error)"])
                 Self.fail(writes, error)
@@ -365,7 +365,7 @@ struct SQLiteWriter {
             return
         }
         do {
-            if progress.inTransaction { _ = try connection.query("COMMIT") }
+            if progress.inTransaction { try connection.query("COMMIT") }
         } catch {
             logger.error("commit failed", metadata: ["error": "\(error)", "writes": "\(writes.count)"])
             _ = try? connection.query("ROLLBACK")
@@ -418,7 +418,7 @@ struct SQLiteWriter {
     /// Opens the group's transaction when its first statements committed by themselves.
     private func beginTransaction(_ progress: inout Progress) async throws {
         guard !progress.inTransaction else { return }
-        _ = try connection.query("BEGIN IMMEDIATE")
+        try connection.query("BEGIN IMMEDIATE")
         progress.inTransaction = true
     }
 
@@ -509,9 +509,9 @@ struct SQLiteWriter {
         let before = try await lastSequence(on: connection)
         // The trigger is off for this statement alone, inside the group's transaction: should
         // anything fail before it is on again, the rollback turns it back on.
-        _ = try connection.query("UPDATE add_records SET by_trigger = 0")
+        try connection.query("UPDATE add_records SET by_trigger = 0")
         // `WHERE true` tells SQLite's parser that ON CONFLICT is the upsert's, not a join's.
-        _ = try connection.query(
+        try connection.query(
             "INSERT INTO blacklist (account_id, number, added_at, source, reason, until, actor) "
                 + "SELECT ?1, value, ?2, ?3, ?4, ?5, ?6 FROM json_each(?7) WHERE true ORDER BY key "
                 + "ON CONFLICT DO NOTHING",
@@ -529,7 +529,7 @@ struct SQLiteWriter {
             let last = row.column("last")?.int64, let numbers = integers(inJSONArray: text), numbers.count == count
         else { throw StoreError.corrupt("an insert's new numbers came back unreadable") }
         try await recordInserts(first: before + 1, last: last, count: count, on: connection)
-        _ = try connection.query("UPDATE add_records SET by_trigger = 1")
+        try connection.query("UPDATE add_records SET by_trigger = 1")
         return BatchInsert(numbers: numbers, firstSequence: before + 1)
     }
 
@@ -591,7 +591,7 @@ struct SQLiteWriter {
         guard last - first + 1 == count else {
             throw StoreError.corrupt("an insert handed out sequences that are not consecutive")
         }
-        _ = try connection.query(
+        try connection.query(
             "INSERT INTO changes (account_id, at, action, number, source, reason, until, actor) "
                 + "SELECT account_id, added_at, 'add', number, source, reason, until, actor FROM blacklist "
                 + "WHERE seq >= ? ORDER BY seq",
@@ -616,7 +616,7 @@ struct SQLiteWriter {
                 ]
             }
             let values = recordPlaceholders.prefix(slice.count * recordPlaceholder.count - 2)
-            _ = try connection.query(
+            try connection.query(
                 "INSERT INTO changes (account_id, at, action, number, source, reason, until, actor) VALUES \(values)",
                 binds)
         }
@@ -764,7 +764,7 @@ struct SQLiteWriter {
         let until = row.column("until")?.int64
         guard let until, until <= addition.addedAt else { return (sequence, until) }
         try await beginTransaction(&progress)
-        _ = try connection.query("DELETE FROM blacklist WHERE seq = ?", [.int64(sequence)])
+        try connection.query("DELETE FROM blacklist WHERE seq = ?", [.int64(sequence)])
         try await Self.record([.expiry(of: addition.national, for: addition.account, at: until)], on: connection)
         let entry = ListMirror.Entry(
             key: ListMirror.Key(addedAt: addedAt, sequence: sequence), national: addition.national)
@@ -793,7 +793,7 @@ struct SQLiteWriter {
         // A re-add never shortens a block; none asked means forever.
         if let asked, asked <= until { return false }
         try await beginTransaction(&progress)
-        _ = try connection.query(
+        try connection.query(
             "UPDATE blacklist SET until = ?, reason = coalesce(?, reason) WHERE seq = ?",
             [
                 asked.map(SQLiteData.int64) ?? .null, addition.provenance.reason.map(SQLiteData.text) ?? .null,
@@ -895,10 +895,10 @@ struct SQLiteWriter {
     /// undoing the others.
     private func execute(_ write: any PendingWrite, isolated: Bool) async throws -> Bool {
         guard isolated else { return await write.execute(on: connection) }
-        _ = try connection.query("SAVEPOINT write")
+        try connection.query("SAVEPOINT write")
         let succeeded = await write.execute(on: connection)
-        if !succeeded { _ = try connection.query("ROLLBACK TO write") }
-        _ = try connection.query("RELEASE write")
+        if !succeeded { try connection.query("ROLLBACK TO write") }
+        try connection.query("RELEASE write")
         return succeeded
     }
 
@@ -1010,10 +1010,10 @@ struct SQLiteWriter {
         let loaded = caches.lists.withLock { Set($0.keys) }
         wanted.subtract(loaded)
         // The entries and their ends from one snapshot.
-        _ = try connection.query("BEGIN")
+        try connection.query("BEGIN")
         do {
             let mirrors = try await readLists(Array(wanted).sorted(), onlyThose: !loaded.isEmpty)
-            _ = try connection.query("COMMIT")
+            try connection.query("COMMIT")
             caches.lists.withLock { lists in
                 for (id, mirror) in mirrors where lists[id] == nil { lists[id] = mirror }
             }

@@ -55,8 +55,7 @@ final class WriterConnection: @unchecked Sendable {
     /// Finalizes every kept statement and closes the file. Later calls do nothing.
     func close() {
         guard let handle else { return }
-        for kept in statements.values { sqlite_nio_sqlite3_finalize(kept.statement) }
-        statements.removeAll()
+        forgetStatements()
         sqlite_nio_sqlite3_close_v2(handle)
         self.handle = nil
     }
@@ -70,6 +69,9 @@ final class WriterConnection: @unchecked Sendable {
     }
 
     /// Runs `sql` with `binds` to the end, handing `body` each row as it comes.
+    ///
+    /// `body` must not run the same `sql` again: it is one kept statement, and the inner run would
+    /// reset the outer one mid-way. Other statements are fine.
     func query(_ sql: String, _ binds: [SQLiteData], _ body: (WriterRow) throws -> Void) throws {
         guard let handle else { throw SQLiteFailure(code: SQLITE_MISUSE, message: "the writer's connection is closed") }
         let kept = try statement(sql, on: handle)
@@ -89,6 +91,14 @@ final class WriterConnection: @unchecked Sendable {
             let values = (0..<kept.columns.count).map { value(at: $0, of: statement) }
             try body(WriterRow(columns: kept.columns, values: values))
         }
+    }
+
+    /// Lets every kept statement go. A kept statement keeps the column names it was prepared with,
+    /// and SQLite prepares it again by itself after a schema change without telling: after a
+    /// migration, a `SELECT *` could read its row by the old names.
+    func forgetStatements() {
+        for kept in statements.values { sqlite_nio_sqlite3_finalize(kept.statement) }
+        statements.removeAll()
     }
 
     private func statement(_ sql: String, on handle: OpaquePointer) throws -> KeptStatement {
