@@ -97,12 +97,12 @@ extension SQLiteStore {
     public func pruneChanges(before date: Date) async throws -> Int {
         try await write(effect: .nothing) { connection in
             try connection.query("DELETE FROM changes WHERE at < ?", [.int64(date.microsecondsSince1970)])
-            return try await Self.changedRows(on: connection)
+            return try Self.changedRows(on: connection)
         }
     }
 
     /// How many rows the connection's last statement changed.
-    static func changedRows(on connection: WriterConnection) async throws -> Int {
+    static func changedRows(on connection: WriterConnection) throws -> Int {
         Int(try connection.query("SELECT changes() AS n").first?.column("n")?.int64 ?? 0)
     }
 
@@ -114,11 +114,11 @@ extension SQLiteStore {
             else { return nil }
             let binds: [SQLiteData] = [.int64(account), .int64(number.national)]
             try connection.query("DELETE FROM changes WHERE account_id = ? AND number = ?", binds)
-            let erased = try await Self.changedRows(on: connection)
+            let erased = try Self.changedRows(on: connection)
             try connection.query(
                 "UPDATE blacklist SET reason = NULL WHERE account_id = ? AND number = ? AND reason IS NOT NULL", binds)
             // The count, never the number: the audit log must not keep what was erased.
-            try await Self.recordAudit(
+            try Self.recordAudit(
                 .historyErased, for: name, detail: "\(erased) change records", audit, on: connection)
             return erased
         }
@@ -132,7 +132,7 @@ extension SQLiteStore {
         try await write(effect: .nothing) { connection in
             guard try !connection.query("SELECT 1 FROM accounts WHERE name = ?", [.text(name.value)]).isEmpty
             else { return false }
-            try await Self.recordAudit(action, for: name, detail: detail, audit, on: connection)
+            try Self.recordAudit(action, for: name, detail: detail, audit, on: connection)
             return true
         }
     }

@@ -55,7 +55,7 @@ extension SQLiteStore {
                     .int64(created),
                 ])
             if let account = role.account {
-                try await Self.recordAudit(
+                try Self.recordAudit(
                     .panelUserCreated, for: account, detail: PanelAudit.detail(name, role), audit, on: connection)
             }
         }
@@ -130,7 +130,7 @@ extension SQLiteStore {
                 try connection.query("DELETE FROM panel_sessions WHERE user_name = ?", [.text(name.value)])
             }
             if let account = user.account {
-                try await Self.recordAudit(
+                try Self.recordAudit(
                     action, for: account, detail: PanelAudit.detail(name, user.role), audit, on: connection)
             }
             return true
@@ -138,7 +138,7 @@ extension SQLiteStore {
     }
 
     /// Deletes the panel users of the account `id` and their sessions, inside the account's deletion.
-    static func deletePanelUsers(ofAccount id: Account.ID, on connection: WriterConnection) async throws {
+    static func deletePanelUsers(ofAccount id: Account.ID, on connection: WriterConnection) throws {
         try connection.query(
             "DELETE FROM panel_sessions WHERE user_name IN (SELECT name FROM panel_users WHERE account_id = ?)",
             [.int64(id)])

@@ -13,14 +13,14 @@ extension SQLiteStore {
             else { return nil }
             // In the writer, between commits: no change can slip between the position read and
             // the webhook's row.
-            let position = try await SQLiteWriter.feedPosition(on: connection)
+            let position = try SQLiteWriter.feedPosition(on: connection)
             let createdAt = audit.at.microsecondsSince1970
             let rows = try connection.query(
                 "INSERT INTO webhooks (account_id, url, secret, created_at, delivered_through) VALUES (?, ?, ?, ?, ?) "
                     + "RETURNING id",
                 [.int64(account), .text(url), .text(secret), .int64(createdAt), .int64(position)])
             guard let id = rows.first?.column("id")?.int64 else { throw StoreError.corrupt("no webhook id") }
-            try await Self.recordAudit(.webhookAdded, for: name, detail: url, audit, on: connection)
+            try Self.recordAudit(.webhookAdded, for: name, detail: url, audit, on: connection)
             return Webhook(
                 id: id, account: account, url: url, secret: secret, createdAt: Date(microsecondsSince1970: createdAt),
                 deliveredThrough: position)
@@ -54,7 +54,7 @@ extension SQLiteStore {
             if let name = row.column("name")?.string.flatMap({ try? AccountName($0) }),
                 let url = row.column("url")?.string
             {
-                try await Self.recordAudit(.webhookRemoved, for: name, detail: url, audit, on: connection)
+                try Self.recordAudit(.webhookRemoved, for: name, detail: url, audit, on: connection)
             }
             return true
         }

@@ -112,7 +112,7 @@ public final class SQLiteStore: EngelStore {
                 let migration = try SQLiteSchema.migrate(writer)
                 let caches = SQLiteCaches()
                 let writerState = SQLiteWriter(connection: writer, caches: caches, logger: logger)
-                try await writerState.reloadAccounts()
+                try writerState.reloadAccounts()
                 return (writer, migration, caches, writerState)
             }
             var readers: [SQLiteConnection] = []
@@ -197,7 +197,7 @@ public final class SQLiteStore: EngelStore {
         let writing = Task(executorPreference: writerThread) { [queue] in
             var writer = writer
             while let batch = await queue.nextBatch() {
-                await writer.run(batch)
+                writer.run(batch)
             }
         }
         writerTask.withLock { $0 = writing }
@@ -235,7 +235,7 @@ public final class SQLiteStore: EngelStore {
 
     /// Queues `body` for the writer; returns its result once its transaction is committed.
     func write<Value: Sendable>(
-        effect: CacheEffect, _ body: @escaping @Sendable (WriterConnection) async throws -> Value
+        effect: CacheEffect, _ body: @escaping @Sendable (WriterConnection) throws -> Value
     ) async throws -> Value {
         try await withCheckedThrowingContinuation { continuation in
             submit(.write(.custom(Write(effect: effect, body, continuation: continuation))), orFail: continuation)
@@ -277,7 +277,7 @@ public final class SQLiteStore: EngelStore {
                     .text(name.value), .text(apiKey), .text(hashDigest.hexadecimal),
                     .int64(createdAt.microsecondsSince1970),
                 ])
-            try await Self.recordAudit(.created, for: name, detail: nil, audit, on: connection)
+            try Self.recordAudit(.created, for: name, detail: nil, audit, on: connection)
             return rows.first?.column("id")?.int64
         }
         guard let id else { throw StoreError.accountExists(name) }
@@ -324,11 +324,11 @@ public final class SQLiteStore: EngelStore {
             let rows = try connection.query(
                 "DELETE FROM accounts WHERE name = ? RETURNING id", [.text(name.value)])
             guard let id = rows.first?.column("id")?.int64 else { return false }
-            try await Self.deletePanelUsers(ofAccount: id, on: connection)
+            try Self.deletePanelUsers(ofAccount: id, on: connection)
             for table in ["blacklist", "changes", "webhooks"] {
                 try connection.query("DELETE FROM \(table) WHERE account_id = ?", [.int64(id)])
             }
-            try await Self.recordAudit(.deleted, for: name, detail: nil, audit, on: connection)
+            try Self.recordAudit(.deleted, for: name, detail: nil, audit, on: connection)
             return true
         }
     }
@@ -338,7 +338,7 @@ public final class SQLiteStore: EngelStore {
     ) async throws -> Bool {
         try await write(effect: .accounts) { connection in
             guard try !connection.query(sql, binds).isEmpty else { return false }
-            try await Self.recordAudit(audit.0, for: name, detail: nil, audit.1, on: connection)
+            try Self.recordAudit(audit.0, for: name, detail: nil, audit.1, on: connection)
             return true
         }
     }
@@ -347,7 +347,7 @@ public final class SQLiteStore: EngelStore {
     static func recordAudit(
         _ action: AuditAction, for name: AccountName, detail: String?, _ audit: AuditContext,
         on connection: WriterConnection
-    ) async throws {
+    ) throws {
         try connection.query(
             "INSERT INTO audit (at, account_name, action, actor, detail) VALUES (?, ?, ?, ?, ?)",
             [

@@ -136,14 +136,14 @@ struct SQLiteWriter {
     }
 
     /// Loads the account directory; done once at open, and again after any account change.
-    func reloadAccounts() async throws {
+    func reloadAccounts() throws {
         let rows = try connection.query("SELECT \(SQLiteStore.accountColumns) FROM accounts")
         let directory = AccountDirectory(try rows.map(SQLiteStore.account(from:)))
         caches.accounts.withLock { $0 = directory }
     }
 
     /// Runs one batch: its writes in one transaction, then its loads, checks and reads.
-    mutating func run(_ batch: [WriterCommand]) async {
+    mutating func run(_ batch: [WriterCommand]) {
         var writes: [WriteJob] = []
         var loads: [ListLoad] = []
         var reads: [EntriesRead] = []
@@ -164,8 +164,8 @@ struct SQLiteWriter {
         var rest = writes[...]
         while !rest.isEmpty {
             let end = rest.firstIndex(where: Self.deletesAccounts).map { $0 + 1 } ?? rest.endIndex
-            let accepted = await refusingDeletedAccounts(Array(rest[..<end]))
-            if !accepted.isEmpty { await commit(accepted) }
+            let accepted = refusingDeletedAccounts(Array(rest[..<end]))
+            if !accepted.isEmpty { commit(accepted) }
             rest = rest[end...]
         }
         if finishCheckpoint {
@@ -174,14 +174,14 @@ struct SQLiteWriter {
             }
         }
         if checkForOtherWriters {
-            do { try await noticeOtherWriters() } catch {
+            do { try noticeOtherWriters() } catch {
                 logger.warning("cannot check the database for other writers", metadata: ["error": "\(error)"])
             }
         }
         for load in loads {
             do {
-                try await noticeOtherWriters()
-                try await loadList(load.account)
+                try noticeOtherWriters()
+                try loadList(load.account)
                 load.continuation.resume()
             } catch {
                 logger.error(
@@ -191,7 +191,7 @@ struct SQLiteWriter {
         }
         for read in reads {
             do {
-                read.continuation.resume(returning: try await entries(read))
+                read.continuation.resume(returning: try entries(read))
             } catch {
                 read.continuation.resume(throwing: error)
             }
@@ -248,7 +248,7 @@ struct SQLiteWriter {
     /// ``StoreError/accountMissing``: an account deleted between the caller's look-up and this
     /// batch would otherwise keep rows that no account owns, and that a later account given the
     /// same id would find on its list.
-    private func refusingDeletedAccounts(_ writes: [WriteJob]) async -> [WriteJob] {
+    private func refusingDeletedAccounts(_ writes: [WriteJob]) -> [WriteJob] {
         func account(of job: WriteJob) -> Account.ID? {
             switch job {
             case .add(let addition): addition.account
@@ -272,7 +272,7 @@ struct SQLiteWriter {
             return writes
         }
         if missing.count < unknown {
-            do { try await reloadAccounts() } catch {
+            do { try reloadAccounts() } catch {
                 logger.warning("cannot reload the accounts", metadata: ["error": "\(error)"])
             }
         }
@@ -292,7 +292,7 @@ struct SQLiteWriter {
         return accepted
     }
 
-    private mutating func commit(_ writes: [WriteJob]) async {
+    private mutating func commit(_ writes: [WriteJob]) {
         var outcomes: [Outcome] = []
         // A group that is one statement commits by itself, durably as any transaction: no BEGIN
         // and COMMIT to run. Its records are written by the insert's trigger,
@@ -312,7 +312,7 @@ struct SQLiteWriter {
         do {
             // Single adds and removes take the file's answer for each number they write, as the
             // one-statement group does; the others look for other processes' commits first.
-            if progress.inTransaction, !Self.isSingles(writes) { try await noticeOtherWriters() }
+            if progress.inTransaction, !Self.isSingles(writes) { try noticeOtherWriters() }
             var index = writes.startIndex
             while index < writes.endIndex {
                 switch writes[index] {
@@ -320,13 +320,13 @@ struct SQLiteWriter {
                     let run = Self.run(of: writes, from: index) {
                         if case .add(let addition) = $0 { addition } else { nil }
                     }
-                    outcomes += try await insert(run, uniform: false, progress: &progress).map(Outcome.added)
+                    outcomes += try insert(run, uniform: false, progress: &progress).map(Outcome.added)
                     index += run.count
                 case .remove:
                     let run = Self.run(of: writes, from: index) {
                         if case .remove(let removal) = $0 { removal } else { nil }
                     }
-                    outcomes += try await delete(run, progress: &progress).map(Outcome.removed)
+                    outcomes += try delete(run, progress: &progress).map(Outcome.removed)
                     index += run.count
                 case .addBatch(let batch):
                     // The batch's rows go through the path single adds take; each row's own
@@ -337,7 +337,7 @@ struct SQLiteWriter {
                             provenance: batch.provenance
                         ) { _ in }
                     }
-                    outcomes.append(.batch(try await insert(additions, uniform: true, progress: &progress)))
+                    outcomes.append(.batch(try insert(additions, uniform: true, progress: &progress)))
                     index += 1
                 case .removeBatch(let batch):
                     let removals = batch.nationals.map {
@@ -346,13 +346,13 @@ struct SQLiteWriter {
                             provenance: batch.provenance
                         ) { _ in }
                     }
-                    outcomes.append(.batch(try await delete(removals, progress: &progress)))
+                    outcomes.append(.batch(try delete(removals, progress: &progress)))
                     index += 1
                 case .expire(let expiry):
-                    outcomes.append(.expired(try await expire(through: expiry.through, progress: &progress)))
+                    outcomes.append(.expired(try expire(through: expiry.through, progress: &progress)))
                     index += 1
                 case .custom(let write):
-                    outcomes.append(.custom(succeeded: try await execute(write, isolated: writes.count > 1)))
+                    outcomes.append(.custom(succeeded: try execute(write, isolated: writes.count > 1)))
                     index += 1
                 }
             }
@@ -383,7 +383,7 @@ struct SQLiteWriter {
                 }
             }
         }
-        await applyEffects(of: writes, outcomes)
+        applyEffects(of: writes, outcomes)
         for (job, outcome) in zip(writes, outcomes) {
             switch (job, outcome) {
             case (.add(let addition), .added(let added)):
@@ -416,7 +416,7 @@ struct SQLiteWriter {
     }
 
     /// Opens the group's transaction when its first statements committed by themselves.
-    private func beginTransaction(_ progress: inout Progress) async throws {
+    private func beginTransaction(_ progress: inout Progress) throws {
         guard !progress.inTransaction else { return }
         try connection.query("BEGIN IMMEDIATE")
         progress.inTransaction = true
@@ -449,7 +449,7 @@ struct SQLiteWriter {
     /// Inserts `rows` (at most ``rowsPerStatement``, in order) in one statement, leaving numbers
     /// that are listed already as they are; returns where each inserted row sits in its list. The
     /// schema's trigger records each insert (``SQLiteSchema/batchRecordsByStatement``).
-    static func insert(_ rows: some Collection<NewRow>, on connection: WriterConnection) async throws
+    static func insert(_ rows: some Collection<NewRow>, on connection: WriterConnection) throws
         -> [Listed: ListMirror.Key]
     {
         guard !rows.isEmpty else { return [:] }
@@ -504,9 +504,9 @@ struct SQLiteWriter {
     static func insert(
         _ nationals: [Int64], for account: Account.ID, at addedAt: Int64, provenance: Provenance,
         on connection: WriterConnection
-    ) async throws -> BatchInsert {
+    ) throws -> BatchInsert {
         guard !nationals.isEmpty else { return BatchInsert(numbers: [], firstSequence: 0) }
-        let before = try await lastSequence(on: connection)
+        let before = try lastSequence(on: connection)
         // The trigger is off for this statement alone, inside the group's transaction: should
         // anything fail before it is on again, the rollback turns it back on.
         try connection.query("UPDATE add_records SET by_trigger = 0")
@@ -528,13 +528,13 @@ struct SQLiteWriter {
         guard let row = new.first, let text = row.column("numbers")?.string, let count = row.column("count")?.int64,
             let last = row.column("last")?.int64, let numbers = integers(inJSONArray: text), numbers.count == count
         else { throw StoreError.corrupt("an insert's new numbers came back unreadable") }
-        try await recordInserts(first: before + 1, last: last, count: count, on: connection)
+        try recordInserts(first: before + 1, last: last, count: count, on: connection)
         try connection.query("UPDATE add_records SET by_trigger = 1")
         return BatchInsert(numbers: numbers, firstSequence: before + 1)
     }
 
     /// The largest sequence in the table, 0 when it is empty.
-    private static func lastSequence(on connection: WriterConnection) async throws -> Int64 {
+    private static func lastSequence(on connection: WriterConnection) throws -> Int64 {
         guard
             let last = try connection.query("SELECT coalesce(max(seq), 0) AS last FROM blacklist").first?
                 .column("last")?.int64
@@ -584,7 +584,7 @@ struct SQLiteWriter {
     /// plus one, so the rows of one statement are the consecutive `seq`s from its first on, and no
     /// other row has one as high.
     static func recordInserts(first: Int64, last: Int64, count: Int64, on connection: WriterConnection)
-        async throws
+        throws
     {
         guard count > 0 else { return }
         // Largest plus one stops when the largest rowid is 2^63 - 1; SQLite picks at random then.
@@ -603,7 +603,7 @@ struct SQLiteWriter {
     private static let rowPlaceholders = String(repeating: rowPlaceholder, count: rowsPerStatement)
 
     /// Inserts the records of `rows` in multi-row statements.
-    static func record(_ rows: [ChangeRow], on connection: WriterConnection) async throws {
+    static func record(_ rows: [ChangeRow], on connection: WriterConnection) throws {
         for start in stride(from: 0, to: rows.count, by: rowsPerStatement) {
             let slice = rows[start..<min(start + rowsPerStatement, rows.count)]
             var binds: [SQLiteData] = []
@@ -629,17 +629,17 @@ struct SQLiteWriter {
     /// number added twice in one run is new only the first time. A number whose block may have an
     /// end is applied on its own (``revisit(_:progress:)``), between the statements of the numbers
     /// before and after it, so the run is listed and recorded in its order.
-    private func insert(_ additions: [Addition], uniform: Bool, progress: inout Progress) async throws -> [Bool] {
-        let mayHaveEnds = try await blocksWithEnds(among: additions[...], progress: progress)
+    private func insert(_ additions: [Addition], uniform: Bool, progress: inout Progress) throws -> [Bool] {
+        let mayHaveEnds = try blocksWithEnds(among: additions[...], progress: progress)
         var added = [Bool](repeating: false, count: additions.count)
         var plainStart = additions.startIndex
         for (index, addition) in zip(additions.indices, additions)
         where mayHaveEnds.contains(Listed(account: addition.account, national: addition.national)) {
-            try await insertPlain(additions[plainStart..<index], uniform: uniform, into: &added, progress: &progress)
-            added[index] = try await revisit(addition, progress: &progress)
+            try insertPlain(additions[plainStart..<index], uniform: uniform, into: &added, progress: &progress)
+            added[index] = try revisit(addition, progress: &progress)
             plainStart = index + 1
         }
-        try await insertPlain(additions[plainStart...], uniform: uniform, into: &added, progress: &progress)
+        try insertPlain(additions[plainStart...], uniform: uniform, into: &added, progress: &progress)
         return added
     }
 
@@ -648,12 +648,12 @@ struct SQLiteWriter {
     /// (a repeat) is revisited after its statement.
     private func insertPlain(
         _ additions: ArraySlice<Addition>, uniform: Bool, into added: inout [Bool], progress: inout Progress
-    ) async throws {
+    ) throws {
         let perStatement = uniform ? Self.uniformRowsPerStatement : Self.rowsPerStatement
         for start in stride(from: additions.startIndex, to: additions.endIndex, by: perStatement) {
             let slice = additions[start..<min(start + perStatement, additions.endIndex)]
             // Where each new number sits in its list, in the slice's order (`nil`: not inserted).
-            let keys = try await uniform ? insertUniform(slice) : insertEach(slice)
+            let keys = try uniform ? insertUniform(slice) : insertEach(slice)
             var listedBefore: [Int] = []
             for (index, addition) in zip(slice.indices, slice) {
                 guard let key = keys[index - slice.startIndex] else {
@@ -670,15 +670,15 @@ struct SQLiteWriter {
             where progress.givenEnds.contains(
                 Listed(account: additions[index].account, national: additions[index].national))
             {
-                added[index] = try await revisit(additions[index], progress: &progress)
+                added[index] = try revisit(additions[index], progress: &progress)
             }
         }
     }
 
     /// Inserts `additions` (one statement's) with one row each; returns, in order, the key of each
     /// one that was new.
-    private func insertEach(_ additions: ArraySlice<Addition>) async throws -> [ListMirror.Key?] {
-        var inserted = try await Self.insert(
+    private func insertEach(_ additions: ArraySlice<Addition>) throws -> [ListMirror.Key?] {
+        var inserted = try Self.insert(
             additions.map {
                 NewRow(
                     listed: Listed(account: $0.account, national: $0.national), addedAt: $0.addedAt,
@@ -689,9 +689,9 @@ struct SQLiteWriter {
 
     /// Inserts `additions`, one batch's (one account, time and provenance), as one statement;
     /// returns, in order, the key of each one that was new.
-    private func insertUniform(_ additions: ArraySlice<Addition>) async throws -> [ListMirror.Key?] {
+    private func insertUniform(_ additions: ArraySlice<Addition>) throws -> [ListMirror.Key?] {
         guard let first = additions.first else { return [] }
-        let batch = try await Self.insert(
+        let batch = try Self.insert(
             additions.map(\.national), for: first.account, at: first.addedAt, provenance: first.provenance,
             on: connection)
         // The new numbers come in the batch's order: each is the first of the numbers still to come
@@ -711,7 +711,7 @@ struct SQLiteWriter {
     /// Which of `additions`' numbers are listed with a block that has an end: only those can have
     /// ended or be moved by a re-add. Memory answers for loaded lists, whose ends it keeps; the
     /// file for the others.
-    private func blocksWithEnds(among additions: ArraySlice<Addition>, progress: Progress) async throws
+    private func blocksWithEnds(among additions: ArraySlice<Addition>, progress: Progress) throws
         -> Set<Listed>
     {
         let endedHere = progress.givenEnds
@@ -751,7 +751,7 @@ struct SQLiteWriter {
 
     /// Expires the block of `addition`'s number when it has ended by the addition's time; returns
     /// the number's entry when it stays listed, with its end.
-    private func expireIfEnded(_ addition: Addition, progress: inout Progress) async throws
+    private func expireIfEnded(_ addition: Addition, progress: inout Progress) throws
         -> (sequence: Int64, until: Int64?)?
     {
         let rows = try connection.query(
@@ -763,9 +763,9 @@ struct SQLiteWriter {
         }
         let until = row.column("until")?.int64
         guard let until, until <= addition.addedAt else { return (sequence, until) }
-        try await beginTransaction(&progress)
+        try beginTransaction(&progress)
         try connection.query("DELETE FROM blacklist WHERE seq = ?", [.int64(sequence)])
-        try await Self.record([.expiry(of: addition.national, for: addition.account, at: until)], on: connection)
+        try Self.record([.expiry(of: addition.national, for: addition.account, at: until)], on: connection)
         let entry = ListMirror.Entry(
             key: ListMirror.Key(addedAt: addedAt, sequence: sequence), national: addition.national)
         progress.append(.remove(addition.account, entry))
@@ -776,10 +776,10 @@ struct SQLiteWriter {
     /// and the number listed anew, as is a number not listed (returns true: it is new); an end the
     /// add moves later is moved and recorded; anything else changes nothing. Rare, so one
     /// statement at a time.
-    private func revisit(_ addition: Addition, progress: inout Progress) async throws -> Bool {
-        guard let listed = try await expireIfEnded(addition, progress: &progress) else {
+    private func revisit(_ addition: Addition, progress: inout Progress) throws -> Bool {
+        guard let listed = try expireIfEnded(addition, progress: &progress) else {
             let row = Listed(account: addition.account, national: addition.national)
-            let inserted = try await Self.insert(
+            let inserted = try Self.insert(
                 [NewRow(listed: row, addedAt: addition.addedAt, provenance: addition.provenance)], on: connection)
             guard let key = inserted[row] else { return false }
             progress.append(
@@ -792,14 +792,14 @@ struct SQLiteWriter {
         let asked = addition.provenance.until?.microsecondsSince1970
         // A re-add never shortens a block; none asked means forever.
         if let asked, asked <= until { return false }
-        try await beginTransaction(&progress)
+        try beginTransaction(&progress)
         try connection.query(
             "UPDATE blacklist SET until = ?, reason = coalesce(?, reason) WHERE seq = ?",
             [
                 asked.map(SQLiteData.int64) ?? .null, addition.provenance.reason.map(SQLiteData.text) ?? .null,
                 .int64(listed.sequence),
             ])
-        try await Self.record(
+        try Self.record(
             [
                 ChangeRow(
                     account: addition.account, at: addition.addedAt, action: .add, national: addition.national,
@@ -814,8 +814,8 @@ struct SQLiteWriter {
     /// order, whether each was listed. A number removed twice in one run was listed only the first
     /// time; one whose block had ended by the removal's time was not listed: its expiry is what
     /// is recorded.
-    private func delete(_ removals: [Removal], progress: inout Progress) async throws -> [Bool] {
-        try await beginTransaction(&progress)
+    private func delete(_ removals: [Removal], progress: inout Progress) throws -> [Bool] {
+        try beginTransaction(&progress)
         // The deleted rows' keys: the mirror finds an entry by its key, keeping no key per number.
         var deleted: [Listed: (key: ListMirror.Key, until: Int64?)] = [:]
         var numbersByAccount: [Account.ID: [Int64]] = [:]
@@ -858,7 +858,7 @@ struct SQLiteWriter {
                     actor: removal.provenance.actor))
             return true
         }
-        try await Self.record(records, on: connection)
+        try Self.record(records, on: connection)
         return removed
     }
 
@@ -867,8 +867,8 @@ struct SQLiteWriter {
 
     /// Unlists every block ended by `through`, recording each at its end, account by account and
     /// in the order they ended; returns how many.
-    private func expire(through: Int64, progress: inout Progress) async throws -> Int {
-        try await beginTransaction(&progress)
+    private func expire(through: Int64, progress: inout Progress) throws -> Int {
+        try beginTransaction(&progress)
         let rows = try connection.query(
             "DELETE FROM blacklist WHERE until IS NOT NULL AND until <= ? "
                 + "RETURNING account_id, number, added_at, seq, until", [.int64(through)])
@@ -885,7 +885,7 @@ struct SQLiteWriter {
                 ))
         }
         ended.sort { ($0.account, $0.until, $0.entry.national) < ($1.account, $1.until, $1.entry.national) }
-        try await Self.record(
+        try Self.record(
             ended.map { .expiry(of: $0.entry.national, for: $0.account, at: $0.until) }, on: connection)
         for (account, _, entry) in ended { progress.append(.remove(account, entry)) }
         return ended.count
@@ -893,16 +893,16 @@ struct SQLiteWriter {
 
     /// Runs a custom write; when it shares the transaction, a savepoint keeps its failure from
     /// undoing the others.
-    private func execute(_ write: any PendingWrite, isolated: Bool) async throws -> Bool {
-        guard isolated else { return await write.execute(on: connection) }
+    private func execute(_ write: any PendingWrite, isolated: Bool) throws -> Bool {
+        guard isolated else { return write.execute(on: connection) }
         try connection.query("SAVEPOINT write")
-        let succeeded = await write.execute(on: connection)
+        let succeeded = write.execute(on: connection)
         if !succeeded { try connection.query("ROLLBACK TO write") }
         try connection.query("RELEASE write")
         return succeeded
     }
 
-    private func applyEffects(of writes: [WriteJob], _ outcomes: [Outcome]) async {
+    private func applyEffects(of writes: [WriteJob], _ outcomes: [Outcome]) {
         var reloadAccounts = false
         for (job, outcome) in zip(writes, outcomes) {
             guard case .custom(let write) = job, case .custom(succeeded: true) = outcome else { continue }
@@ -919,7 +919,7 @@ struct SQLiteWriter {
             }
         }
         guard reloadAccounts else { return }
-        do { try await self.reloadAccounts() } catch {
+        do { try self.reloadAccounts() } catch {
             logger.error("cannot reload the accounts after a change", metadata: ["error": "\(error)"])
         }
     }
@@ -941,9 +941,9 @@ struct SQLiteWriter {
 
     /// A page of entries with provenance: the mirror's page, the entries' rows from the file and
     /// the feed's position, all read with no commit between them.
-    private mutating func entries(_ read: EntriesRead) async throws -> EntriesPage {
-        try await noticeOtherWriters()
-        try await loadList(read.account)
+    private mutating func entries(_ read: EntriesRead) throws -> EntriesPage {
+        try noticeOtherWriters()
+        try loadList(read.account)
         let found = caches.lists.withLock { lists in
             lists[read.account]?.page(
                 lower: read.filter.lowerMicroseconds, upper: read.filter.upperMicrosecondsExclusive,
@@ -967,11 +967,11 @@ struct SQLiteWriter {
             }
             return entry
         }
-        return EntriesPage(entries: entries, count: found.count, seq: try await Self.feedPosition(on: connection))
+        return EntriesPage(entries: entries, count: found.count, seq: try Self.feedPosition(on: connection))
     }
 
     /// The last change-feed position handed out, across accounts; 0 before the first.
-    static func feedPosition(on connection: WriterConnection) async throws -> Int64 {
+    static func feedPosition(on connection: WriterConnection) throws -> Int64 {
         try connection.query("SELECT seq FROM sqlite_sequence WHERE name = 'changes'").first?.column("seq")?
             .int64 ?? 0
     }
@@ -979,7 +979,7 @@ struct SQLiteWriter {
     // MARK: Memory
 
     /// Drops what memory holds when another process committed since the last look.
-    private mutating func noticeOtherWriters() async throws {
+    private mutating func noticeOtherWriters() throws {
         let rows = try connection.query("PRAGMA data_version")
         guard let version = rows.first?.column("data_version")?.int64 else {
             throw StoreError.corrupt("PRAGMA data_version gave no number")
@@ -988,7 +988,7 @@ struct SQLiteWriter {
         guard let previous = dataVersion, previous != version else { return }
         logger.debug("another process wrote to the database: memory reloads from the file")
         caches.forgetLists()
-        try await reloadAccounts()
+        try reloadAccounts()
     }
 
     /// Reads `account`'s whole list into a mirror, nothing when one is there already, and with it
@@ -1003,7 +1003,7 @@ struct SQLiteWriter {
     /// One scan for all the missing lists, as at start-up and after another process's commit
     /// dropped them all, rather than one per list: without that index a list's rows are found only
     /// by reading them all.
-    private func loadList(_ account: Account.ID) async throws {
+    private func loadList(_ account: Account.ID) throws {
         guard !caches.lists.withLock({ $0[account] != nil }) else { return }
         var wanted = Set(caches.accounts.withLock { $0.byName.values.map(\.id) })
         wanted.insert(account)
@@ -1012,7 +1012,7 @@ struct SQLiteWriter {
         // The entries and their ends from one snapshot.
         try connection.query("BEGIN")
         do {
-            let mirrors = try await readLists(Array(wanted).sorted(), onlyThose: !loaded.isEmpty)
+            let mirrors = try readLists(Array(wanted).sorted(), onlyThose: !loaded.isEmpty)
             try connection.query("COMMIT")
             caches.lists.withLock { lists in
                 for (id, mirror) in mirrors where lists[id] == nil { lists[id] = mirror }
@@ -1025,7 +1025,7 @@ struct SQLiteWriter {
 
     /// The lists of `accounts` (ascending), read in one scan of the table; `onlyThose` when other
     /// accounts' lists are in memory, whose rows the statement then leaves out.
-    private func readLists(_ accounts: [Account.ID], onlyThose: Bool) async throws -> [Account.ID: ListMirror] {
+    private func readLists(_ accounts: [Account.ID], onlyThose: Bool) throws -> [Account.ID: ListMirror] {
         var untils: [Account.ID: [Int64: Int64]] = [:]
         // The few entries with an end, by the partial index; filtered here, so that no plan takes
         // the (account, number) index instead.

@@ -8,21 +8,21 @@ protocol PendingWrite: Sendable {
     /// What the write may change in the store's memory caches.
     var effect: CacheEffect { get }
     /// Runs the write's statements inside the open transaction; returns whether they succeeded.
-    func execute(on connection: WriterConnection) async -> Bool
+    func execute(on connection: WriterConnection) -> Bool
     /// Answers the caller: with the write's own outcome when `commitError` is nil.
     func complete(commitError: (any Error)?)
 }
 
 /// A write returning `Value`.
 final class Write<Value: Sendable>: PendingWrite, @unchecked Sendable {
-    private let body: @Sendable (WriterConnection) async throws -> Value
+    private let body: @Sendable (WriterConnection) throws -> Value
     private let continuation: CheckedContinuation<Value, any Error>
     let effect: CacheEffect
     // Touched only by the single writer task, between `execute` and `complete`.
     private var outcome: Result<Value, any Error>?
 
     init(
-        effect: CacheEffect, _ body: @escaping @Sendable (WriterConnection) async throws -> Value,
+        effect: CacheEffect, _ body: @escaping @Sendable (WriterConnection) throws -> Value,
         continuation: CheckedContinuation<Value, any Error>
     ) {
         self.effect = effect
@@ -30,9 +30,9 @@ final class Write<Value: Sendable>: PendingWrite, @unchecked Sendable {
         self.continuation = continuation
     }
 
-    func execute(on connection: WriterConnection) async -> Bool {
+    func execute(on connection: WriterConnection) -> Bool {
         do {
-            outcome = .success(try await body(connection))
+            outcome = .success(try body(connection))
             return true
         } catch {
             outcome = .failure(error)
