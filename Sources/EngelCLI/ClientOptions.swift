@@ -78,9 +78,11 @@ struct ClientOptions: ParsableArguments {
             retry: BlacklistClient.RetryPolicy(maximumAttempts: retries + 1))
     }
 
-    /// The HTTP client the commands send through: the shared one, or one trusting `--ca-file`.
+    /// The HTTP client the commands send through: the SDK's default, or one trusting `--ca-file`.
     func httpClient(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> HTTPClient {
-        guard let caFile = nonEmpty(caFile) ?? nonEmpty(environment[Self.caFileVariable]) else { return .shared }
+        guard let caFile = nonEmpty(caFile) ?? nonEmpty(environment[Self.caFileVariable]) else {
+            return BlacklistClient.defaultHTTPClient
+        }
         return try TrustingClients.client(trusting: caFile)
     }
 

@@ -23,8 +23,9 @@ public struct BlacklistClient: Sendable {
     /// The batch methods this client's server turned out not to have; shared by copies of the client.
     let missingMethods = MissingMethods()
 
-    /// Creates a client sending through `httpClient` (by default the process-wide shared one).
-    public init(configuration: Configuration, httpClient: HTTPClient = .shared) {
+    /// Creates a client sending through `httpClient` (by default ``defaultHTTPClient``, shared by
+    /// the process).
+    public init(configuration: Configuration, httpClient: HTTPClient = BlacklistClient.defaultHTTPClient) {
         self.configuration = configuration
         self.httpClient = httpClient
     }

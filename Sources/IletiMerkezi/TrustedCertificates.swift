@@ -21,7 +21,23 @@ extension BlacklistClient {
         }
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .certificates(certificates)
-        return HTTPClient(
-            eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(tlsConfiguration: tls))
+        var configuration = httpConfiguration
+        configuration.tlsConfiguration = tls
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    /// The HTTP client every ``BlacklistClient`` sends through unless given another; made once and
+    /// never shut down, as AsyncHTTPClient's shared client is.
+    public static let defaultHTTPClient = HTTPClient(
+        eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+
+    /// AsyncHTTPClient's shared configuration, except that a refused connection fails the attempt at
+    /// once. Its pool otherwise tries to connect again until the request's deadline, so against a
+    /// server that is down every attempt took the whole timeout: `engel filter` took two minutes to
+    /// say "connection refused". The client's own retries (``RetryPolicy``) wait and try again.
+    static var httpConfiguration: HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration.singletonConfiguration
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return configuration
     }
 }

@@ -33,6 +33,10 @@ public final class WebhookPoster: Sendable {
         // the operator did not name.
         configuration.redirectConfiguration = .disallow
         configuration.timeout.connect = .nanoseconds(Int64(timeout.seconds * 1e9))
+        // A receiver that refuses the connection fails the attempt at once, and the dispatcher's
+        // backoff decides when to try again; AsyncHTTPClient would otherwise try to connect again
+        // and again until the attempt's whole timeout ran out.
+        configuration.connectionPool.retryConnectionEstablishment = false
         configuration.decompression = .disabled
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.timeout = timeout
