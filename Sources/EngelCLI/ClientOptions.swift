@@ -51,7 +51,10 @@ struct ClientOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Seconds one request may take.", valueName: "seconds"))
     var timeout: Double = 30
 
-    @Option(help: ArgumentHelp("Retries of a request that failed with 503, a timeout or a broken connection."))
+    @Option(
+        help: ArgumentHelp(
+            "Retries of a request that failed with 503, a timeout, or a refused or broken connection.",
+            discussion: "They wait 0.5 s, then 1, 2, 4 and at most 8 s; a refused connection fails at once."))
     var retries: Int = 3
 
     func validate() throws {
