@@ -16,12 +16,18 @@ public struct PanelRenderer: Sendable {
     /// - Throws: A template that does not parse: a defect of this build, which the test suite
     ///   rules out, reported at start-up rather than on the first request.
     public init() throws {
+        library = try Self.parsedTemplates.get()
+    }
+
+    /// The templates, parsed once a process: every renderer would parse the same built-in text, 24
+    /// ms in a debug build, for each of the hundreds of servers the test suite starts at once.
+    private static let parsedTemplates = Result { () throws -> MustacheLibrary in
         _ = PanelHTMLContentType.registered
         var library = MustacheLibrary()
         for (name, text) in PanelTemplates.all {
             try library.register(text, named: name)
         }
-        self.library = library
+        return library
     }
 
     /// The page as an HTML document in `language`.
