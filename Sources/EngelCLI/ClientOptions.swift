@@ -54,8 +54,15 @@ struct ClientOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
             "Retries of a request that failed with 503, a timeout, or a refused or broken connection.",
-            discussion: "They wait 0.5 s, then 1, 2, 4 and at most 8 s; a refused connection fails at once."))
+            discussion: retryWaits))
     var retries: Int = 3
+
+    /// The waits between retries, read from the policy the commands use, so the help cannot drift.
+    private static var retryWaits: String {
+        let policy = BlacklistClient.RetryPolicy()
+        return "The first waits \(policy.initialDelay), each later one twice the one before, at most "
+            + "\(policy.maximumDelay); a refused connection fails at once."
+    }
 
     func validate() throws {
         guard timeout > 0 else { throw ValidationError("--timeout must be more than 0 seconds") }
